@@ -1,0 +1,3 @@
+from imstui.cli import main
+
+raise SystemExit(main())

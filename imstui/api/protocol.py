@@ -1,0 +1,30 @@
+"""The interface the core (poller, commands) and the UI use to talk to IMS: implemented by ``ImsClient``."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from imstui.api.models import CopyRequest, Image, Job
+
+
+class ImsApi(Protocol):
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def project_id(self) -> str | None:
+        """The project id in use (``None`` until discovered)."""
+
+    async def ensure_project_id(self) -> str:
+        """Return the project id, discovering it from the region via IAM on first use."""
+
+    async def get_image(self, image_id: str) -> Image:
+        """Look an image up by id. Raises ``ImageNotFoundError`` for an unknown id."""
+
+    async def copy_image(self, image_id: str, request: CopyRequest) -> str:
+        """Submit the in-region copy and return the job id. Never retried automatically."""
+
+    async def get_job(self, job_id: str) -> Job:
+        """Job status with progress. Raises ``JobNotFoundError`` when the server does not know the job."""
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,86 @@
+"""Entry point: the console by default, headless subcommands for scripts.
+
+Nothing here imports Textual unless the console is started: the headless commands stay fast and usable on
+hosts without a terminal. Each subcommand lives in ``imstui/commands/<name>.py`` and exposes
+``register(subparsers, common)``; the handler it sets returns the process exit code
+(0 success, 1 API or job failure, 2 usage error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from imstui import __version__
+
+# Subcommand modules, in the order `imstui --help` lists them.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options every command (and the console) accepts, before or after the subcommand name."""
+    common = argparse.ArgumentParser(add_help=False)
+    s = argparse.SUPPRESS
+    g = common.add_argument_group("connection")
+    g.add_argument("--demo", action="store_true", default=s, help="use the built-in IMS simulator (no account)")
+    g.add_argument("--profile", default=s, help="stored profile to use (env IMSTUI_PROFILE)")
+    g.add_argument("--region", default=s, help="region id, e.g. ap-southeast-1 (env HUAWEICLOUD_SDK_REGION)")
+    g.add_argument("--project-id", default=s, help="project id (env HUAWEICLOUD_SDK_PROJECT_ID; else discovered)")
+    g.add_argument("--endpoint", default=s, help="IMS endpoint URL (env IMSTUI_IMS_ENDPOINT)")
+    g.add_argument("--iam-endpoint", default=s, help="IAM endpoint URL (env HUAWEICLOUD_SDK_IAM_ENDPOINT)")
+    return common
+
+
+_DEFAULTS = {
+    "demo": False,
+    "profile": None,
+    "region": None,
+    "project_id": None,
+    "endpoint": None,
+    "iam_endpoint": None,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
+    parser = argparse.ArgumentParser(
+        prog="imstui",
+        description="Replicate Huawei Cloud IMS images within a region and watch the copy jobs.",
+        parents=[common],
+        epilog="Without a command, imstui opens the console.",
+    )
+    parser.add_argument("--version", action="version", version=f"imstui {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(name)
+        module.register(subparsers, common)
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    args = build_parser().parse_args(argv)
+    for key, value in _DEFAULTS.items():
+        if not hasattr(args, key):
+            setattr(args, key, value)
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        from imstui.ui.launch import run_console
+
+        return run_console(args)
+    try:
+        code = handler(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return int(code)

@@ -1,0 +1,56 @@
+"""Test isolation shared by the whole suite: no test touches the developer's home, config, keyring or env."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_LEAKY_ENV = (
+    "HUAWEICLOUD_SDK_AK",
+    "HUAWEICLOUD_SDK_SK",
+    "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+    "HUAWEICLOUD_SDK_PROJECT_ID",
+    "HUAWEICLOUD_SDK_REGION",
+    "HUAWEICLOUD_SDK_IAM_ENDPOINT",
+    "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+    "IMSTUI_IMS_ENDPOINT",
+    "IMSTUI_PROFILE",
+    "IMSTUI_CONFIG",
+    "IMSTUI_STATE_DIR",
+    "IMSTUI_SIM_AK",
+    "IMSTUI_SIM_SK",
+    "IMSTUI_SIM_PROJECT_ID",
+    "IMSTUI_SIM_REGION",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "ALL_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "all_proxy",
+    "NO_COLOR",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private HOME and XDG dirs per test; credentials and endpoints from the outer env are removed."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for name, sub in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_CACHE_HOME", ".cache"),
+    ):
+        monkeypatch.setenv(name, str(home / sub))
+    for name in _LEAKY_ENV:
+        monkeypatch.delenv(name, raising=False)
+    # Safety net for subprocesses: never reach a real keyring from a test unless a test sets one up.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    assert os.environ["HOME"] == str(home)
+    yield home
