@@ -1,0 +1,1 @@
+"""The Textual console. Importing this package imports nothing heavy; ``imstui.ui.launch.run_console`` starts it."""
