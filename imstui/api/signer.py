@@ -85,8 +85,9 @@ def payload_hash(body: bytes, headers: Mapping[str, str]) -> str:
     if not body:
         return EMPTY_SHA256
     for name, value in headers.items():
-        if name.lower() == HEADER_CONTENT_SHA256.lower() and value:
-            return value
+        # Stripped like every other header value (the SDK reads it after canonicalising the headers).
+        if name.lower() == HEADER_CONTENT_SHA256.lower() and str(value).strip():
+            return str(value).strip()
     return hashlib.sha256(body).hexdigest()
 
 
