@@ -54,3 +54,52 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     assert os.environ["HOME"] == str(home)
     yield home
+
+
+class MemoryKeyring:
+    """Placeholder replaced below (keeps this module importable without keyring)."""
+
+
+try:
+    import keyring as _keyring
+    import keyring.core as _keyring_core
+    from keyring.backend import KeyringBackend as _KeyringBackend
+    from keyring.errors import PasswordDeleteError as _PasswordDeleteError
+except ImportError:  # pragma: no cover - keyring is a runtime dependency
+    _keyring = None  # type: ignore[assignment]
+else:
+
+    class MemoryKeyring(_KeyringBackend):  # type: ignore[no-redef]
+        """An in-memory keyring for tests (priority 1 = "recommended", so imstui treats it as secure)."""
+
+        priority = 1
+        viable = False  # never picked by keyring's own detection; only installed with keyring.set_keyring()
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.items: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.items.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.items[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            if self.items.pop((service, username), None) is None:
+                raise _PasswordDeleteError("not found")
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Every test runs against a fresh in-memory keyring: no test ever reaches a real keyring."""
+    if _keyring is None:  # pragma: no cover
+        yield MemoryKeyring()
+        return
+    previous = _keyring_core._keyring_backend
+    backend = MemoryKeyring()
+    _keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        _keyring_core._keyring_backend = previous
