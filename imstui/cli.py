@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from imstui import __version__
 
 # Subcommand modules, in the order `imstui --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("imstui.commands.image", "imstui.commands.copy", "imstui.commands.job")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

@@ -24,7 +24,9 @@ class ImsApi(Protocol):
     async def copy_image(self, image_id: str, request: CopyRequest) -> str:
         """Submit the in-region copy and return the job id. Never retried automatically."""
 
-    async def get_job(self, job_id: str) -> Job:
-        """Job status with progress. Raises ``JobNotFoundError`` when the server does not know the job."""
+    async def get_job(self, job_id: str, *, retry: bool = True) -> Job:
+        """Job status with progress. Raises ``JobNotFoundError`` when the server does not know the job.
+
+        ``retry=False`` makes exactly one attempt (for pollers that do their own backoff)."""
 
     async def aclose(self) -> None: ...

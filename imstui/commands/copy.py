@@ -1,0 +1,227 @@
+"""``imstui copy IMAGE_ID --name NAME [...] [--wait] [--json]``: replicate an image within its region.
+
+Order of events: local validation (exit 2, nothing sent) -> image lookup and eligibility (exit 1 when blocked,
+nothing submitted) -> one copy POST (never retried: a lost answer is reported as "outcome unknown") -> with
+``--wait``, poll the job until it ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from imstui.api.catalogue import explain
+from imstui.api.errors import ImstuiError, JobNotFoundError
+from imstui.api.models import CopyRequest, Job, JobStatus
+from imstui.api.protocol import ImsApi
+from imstui.api.retry import is_retryable
+from imstui.commands.output import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    Output,
+    condition_to_dict,
+    conditions_lines,
+    format_progress,
+    job_to_dict,
+    run_command,
+)
+from imstui.core.context import current_overrides, open_client
+from imstui.core.eligibility import assess
+from imstui.core.validation import Violation, check_image_id, normalise_image_id, validate_copy
+
+FIRST_POLL_DELAY = 2.0
+POLL_INTERVAL = 5.0
+MAX_POLL_INTERVAL = 10.0
+MAX_CONSECUTIVE_ERRORS = 5
+MAX_NOT_FOUND_BEFORE_SEEN = 3
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "copy",
+        parents=[common],
+        help="replicate an image within its region",
+        description="Validate the input, check the image can be copied, submit the copy once and print the job "
+        "ID; with --wait, follow the job to its end. Exit 0 on success, 1 when the image cannot be copied, the "
+        "service refuses or the job fails, 2 on bad input or settings (nothing sent).",
+    )
+    parser.add_argument("image_id", metavar="IMAGE_ID", help="the source image ID (a UUID)")
+    parser.add_argument("--name", required=True, help="name of the new image (1-128 characters)")
+    parser.add_argument("--description", default=None, help="description of the new image (max 1024 characters)")
+    parser.add_argument("--cmk-id", default=None, help="KMS key ID to encrypt the copy with")
+    parser.add_argument("--enterprise-project-id", default=None, help='enterprise project: "0" (default) or a UUID')
+    parser.add_argument("--wait", action="store_true", help="poll the job until it succeeds or fails")
+    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    parser.set_defaults(handler=run)
+
+
+def _sleep() -> Callable[[float], Awaitable[None]]:
+    return current_overrides().sleep or asyncio.sleep
+
+
+async def wait_for_job(client: ImsApi, job_id: str, out: Output) -> Job:
+    """Poll ``job_id`` until it is SUCCESS or FAIL, printing a line whenever the status or progress changes.
+
+    First poll after ~2 s, then every 5 s growing to 10 s. Transient errors (connection, timeout, 5xx, 429) are
+    tolerated up to a few in a row, honouring Retry-After; a job not visible yet right after submission is
+    tolerated a few times; anything else is raised.
+    """
+    sleep = _sleep()
+    delay = FIRST_POLL_DELAY
+    errors = 0
+    not_found = 0
+    seen = False
+    last_line = ""
+    while True:
+        await sleep(delay)
+        delay = min(MAX_POLL_INTERVAL, max(POLL_INTERVAL, delay + 2.5))
+        try:
+            job = await client.get_job(job_id, retry=False)
+        except JobNotFoundError:
+            not_found += 1
+            if seen or not_found > MAX_NOT_FOUND_BEFORE_SEEN:
+                raise
+            out.progress(f"job {job_id} is not visible yet; checking again")
+            continue
+        except ImstuiError as error:
+            errors += 1
+            if not is_retryable(error) or errors > MAX_CONSECUTIVE_ERRORS:
+                raise
+            retry_after = getattr(error, "retry_after", None)
+            if isinstance(retry_after, (int, float)):
+                delay = min(60.0, max(delay, float(retry_after)))
+            out.progress(f"status check failed ({error}); trying again in {delay:.0f} s")
+            continue
+        seen = True
+        errors = 0
+        line = format_progress(job)
+        if line != last_line:
+            out.progress(f"job {job_id}: {line}")
+            last_line = line
+        if job.is_terminal:
+            return job
+
+
+def _violations(image_id: str, request: CopyRequest) -> dict[str, Violation]:
+    found: dict[str, Violation] = {}
+    bad_id = check_image_id(image_id)
+    if bad_id is not None:
+        found["image_id"] = bad_id
+    found.update(validate_copy(request))
+    return found
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Output(bool(getattr(args, "json", False)))
+    image_id = normalise_image_id(args.image_id)
+    request = CopyRequest(
+        name=args.name,
+        description=args.description or None,
+        cmk_id=(args.cmk_id or "").strip() or None,
+        enterprise_project_id=(args.enterprise_project_id or "").strip() or None,
+    )
+    violations = _violations(image_id, request)
+    if violations:
+        return out.violations(violations)
+
+    submitted: list[str] = []  # ["sending"] while the POST is in flight, then ["sending", job_id]
+
+    async def main() -> int:
+        async with open_client(args) as client:
+            return await _copy(client, image_id, request, bool(args.wait), out, submitted)
+
+    try:
+        return run_command(out, main)
+    except KeyboardInterrupt:
+        if len(submitted) > 1:
+            print(
+                f"stopped waiting; job {submitted[1]} goes on in IMS (check it with: imstui job {submitted[1]})",
+                file=out.stderr,
+            )
+        elif submitted:
+            print(
+                "interrupted while the copy request was being sent: its outcome is unknown — check the jobs list "
+                "before submitting again",
+                file=out.stderr,
+            )
+        else:
+            print("interrupted before the copy was submitted (nothing was sent)", file=out.stderr)
+        return 130
+
+
+async def _copy(
+    client: ImsApi, image_id: str, request: CopyRequest, wait: bool, out: Output, submitted: list[str]
+) -> int:
+    image = await client.get_image(image_id)
+    verdict = assess(image, client.project_id)
+    base: dict[str, Any] = {
+        "source_image_id": image.id,
+        "name": request.name,
+        "warnings": [condition_to_dict(c) for c in verdict.warnings],
+    }
+    if not verdict.ok:
+        print(f"error: image {image.id} ({image.name}) cannot be copied within the region:", file=out.stderr)
+        for text in conditions_lines(verdict.blocking, "x"):
+            print(text, file=out.stderr)
+        print("nothing was submitted", file=out.stderr)
+        out.document(
+            {
+                "ok": False,
+                **base,
+                "error": {
+                    "type": "ImageNotEligible",
+                    "message": "the image cannot be copied within the region",
+                    "blocking": [condition_to_dict(c) for c in verdict.blocking],
+                },
+            }
+        )
+        return EXIT_FAILURE
+    if request.cmk_id and image.cmk_id and request.cmk_id.lower() == image.cmk_id.lower():
+        return out.violations(
+            {
+                "cmk_id": Violation(
+                    "cmk_id.same_as_source",
+                    "The KMS key for the copy must differ from the key that encrypts the source image (IMG.0096).",
+                )
+            },
+            extra=base,
+        )
+    for condition in verdict.warnings:
+        out.warn(f"{condition.title}: {condition.detail}")
+
+    submitted.append("sending")
+    job_id = await client.copy_image(image.id, request)
+    submitted.append(job_id)
+    out.progress(f"copy submitted: job {job_id} (follow it with: imstui job {job_id})")
+    if not wait:
+        out.document({"ok": True, **base, "job_id": job_id})
+        return EXIT_OK
+
+    try:
+        job = await wait_for_job(client, job_id, out)
+    except ImstuiError as error:
+        print(f"the copy was submitted as job {job_id}, but following it stopped:", file=out.stderr)
+        return out.error(error, extra={**base, "job_id": job_id})
+    doc: dict[str, Any] = {
+        "ok": job.status is JobStatus.SUCCESS,
+        **base,
+        "job_id": job_id,
+        "new_image_id": job.new_image_id,
+        "job": job_to_dict(job),
+    }
+    if job.status is JobStatus.SUCCESS:
+        out.document(doc)
+        out.line(f"new image: {job.new_image_id or '(IMS did not report the new image id)'}")
+        return EXIT_OK
+    info = explain(job.error_code)
+    reason = (job.fail_reason or "no reason given").replace("\n", " ")
+    print(f"error: job {job_id} failed: {job.error_code or 'no error code'}: {reason}", file=out.stderr)
+    if info is not None:
+        print(f"  meaning: {info.meaning}", file=out.stderr)
+        print(f"  next step: {info.next_step}", file=out.stderr)
+        doc["job"]["error_meaning"] = info.meaning
+        doc["job"]["error_next_step"] = info.next_step
+    out.document(doc)
+    return EXIT_FAILURE

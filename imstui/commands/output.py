@@ -1,0 +1,198 @@
+"""Printing for the headless commands: human text, or exactly one JSON document on stdout with ``--json``.
+
+Errors always go to stderr as readable text (code, message, request id, and the catalogue's meaning and next
+step); with ``--json`` the same facts are also the single JSON document on stdout, so scripts can rely on
+parsing stdout whatever happened. Every string printed here came through the models' sanitiser or is ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import sys
+from collections.abc import Awaitable, Callable, Iterable
+from enum import Enum
+from typing import Any, TextIO
+
+from imstui.api.catalogue import explain
+from imstui.api.errors import (
+    ApiError,
+    ConfigurationError,
+    ImstuiError,
+    JobNotFoundError,
+    LocalValidationError,
+    ProtocolError,
+)
+from imstui.api.models import GIB, Image, Job
+from imstui.core.eligibility import Condition, Verdict
+from imstui.core.validation import Violation
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+def exit_code_for(error: BaseException) -> int:
+    """2 for what the operator must fix locally (input, configuration); 1 for everything the service said."""
+    if isinstance(error, (LocalValidationError, ConfigurationError)):
+        return EXIT_USAGE
+    return EXIT_FAILURE
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def image_to_dict(image: Image) -> dict[str, Any]:
+    data: dict[str, Any] = _plain(dataclasses.asdict(image))
+    data["is_encrypted"] = image.is_encrypted
+    data["is_full_ecs"] = image.is_full_ecs
+    data["is_iso"] = image.is_iso
+    data["is_windows"] = image.is_windows
+    return data
+
+
+def job_to_dict(job: Job) -> dict[str, Any]:
+    data: dict[str, Any] = _plain(dataclasses.asdict(job))
+    data["is_terminal"] = job.is_terminal
+    return data
+
+
+def condition_to_dict(condition: Condition) -> dict[str, str]:
+    return {"key": condition.key, "title": condition.title, "detail": condition.detail}
+
+
+def verdict_to_dict(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "ok": verdict.ok,
+        "blocking": [condition_to_dict(c) for c in verdict.blocking],
+        "warnings": [condition_to_dict(c) for c in verdict.warnings],
+    }
+
+
+def error_to_dict(error: BaseException) -> dict[str, Any]:
+    data: dict[str, Any] = {"type": type(error).__name__, "message": str(getattr(error, "message", error))}
+    if isinstance(error, ApiError):
+        data.update(status=error.status, code=error.code, kind=error.kind, request_id=error.request_id)
+        if error.retry_after is not None:
+            data["retry_after"] = error.retry_after
+        info = explain(error.code)
+        if info is not None:
+            data.update(meaning=info.meaning, next_step=info.next_step)
+    elif isinstance(error, (ProtocolError, JobNotFoundError)):
+        data["request_id"] = error.request_id
+    if isinstance(error, LocalValidationError):
+        data.update(field=error.field, rule=error.rule)
+    return data
+
+
+def format_size(size_bytes: int | None) -> str:
+    if size_bytes is None:
+        return "unknown"
+    return f"{size_bytes / GIB:.2f} GB ({size_bytes} bytes)"
+
+
+def format_progress(job: Job) -> str:
+    percent = f" {job.progress * 100:.0f}%" if job.progress is not None else ""
+    task = f" — {job.current_task}" if job.current_task else ""
+    return f"{job.raw_status or job.status.value}{percent}{task}"
+
+
+class Output:
+    """Where a command writes. ``json_mode`` keeps stdout for a single JSON document."""
+
+    def __init__(self, json_mode: bool, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+        self.json_mode = json_mode
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self._document_written = False
+
+    def line(self, text: str = "") -> None:
+        """Human result text (suppressed in JSON mode, where the document carries the facts)."""
+        if not self.json_mode:
+            print(text, file=self.stdout)
+
+    def progress(self, text: str) -> None:
+        """A progress line: stdout for humans, stderr in JSON mode (stdout holds only the document)."""
+        print(text, file=self.stderr if self.json_mode else self.stdout, flush=True)
+
+    def warn(self, text: str) -> None:
+        print(f"warning: {text}", file=self.stderr)
+
+    def document(self, doc: dict[str, Any]) -> None:
+        if self.json_mode and not self._document_written:
+            self._document_written = True
+            print(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False), file=self.stdout)
+
+    def error(self, error: BaseException, *, extra: dict[str, Any] | None = None) -> int:
+        """Print ``error`` on stderr (and as the JSON document); return the exit code."""
+        for text in describe_error(error):
+            print(text, file=self.stderr)
+        doc: dict[str, Any] = {"ok": False, "error": error_to_dict(error)}
+        if extra:
+            doc.update(extra)
+        self.document(doc)
+        return exit_code_for(error)
+
+    def violations(self, violations: dict[str, Violation], *, extra: dict[str, Any] | None = None) -> int:
+        """Local validation failures: nothing was sent. Exit code 2."""
+        for field, violation in violations.items():
+            print(f"error: {field}: {violation.message} [rule {violation.rule}]", file=self.stderr)
+        print("nothing was sent", file=self.stderr)
+        doc: dict[str, Any] = {
+            "ok": False,
+            "error": {
+                "type": "LocalValidationError",
+                "message": "; ".join(f"{f}: {v.message}" for f, v in violations.items()),
+                "violations": [{"field": f, "rule": v.rule, "message": v.message} for f, v in violations.items()],
+            },
+        }
+        if extra:
+            doc.update(extra)
+        self.document(doc)
+        return EXIT_USAGE
+
+
+def describe_error(error: BaseException) -> list[str]:
+    lines: list[str] = []
+    if isinstance(error, ApiError):
+        lines.append(f"error: {error.code} (HTTP {error.status}): {error.message}")
+        if error.request_id:
+            lines.append(f"  request id: {error.request_id}")
+        info = explain(error.code)
+        if info is not None:
+            lines.append(f"  meaning: {info.meaning}")
+            lines.append(f"  next step: {info.next_step}")
+        return lines
+    lines.append(f"error: {getattr(error, 'message', None) or error}")
+    request_id = getattr(error, "request_id", None)
+    if request_id:
+        lines.append(f"  request id: {request_id}")
+    return lines
+
+
+def conditions_lines(conditions: Iterable[Condition], bullet: str) -> list[str]:
+    lines: list[str] = []
+    for condition in conditions:
+        lines.append(f"  {bullet} {condition.title}")
+        lines.append(f"      {condition.detail}")
+    return lines
+
+
+def run_command(out: Output, main: Callable[[], Awaitable[int]]) -> int:
+    """Run a command's coroutine; imstui errors become messages and exit codes, never tracebacks."""
+    return asyncio.run(_guarded(out, main))
+
+
+async def _guarded(out: Output, main: Callable[[], Awaitable[int]]) -> int:
+    try:
+        return await main()
+    except ImstuiError as error:
+        return out.error(error)

@@ -1,0 +1,192 @@
+"""Where the connection settings come from, and how a client is opened from them.
+
+Precedence, highest first: command-line options, then environment variables. Credentials come only from the
+environment (``HUAWEICLOUD_SDK_AK`` / ``_SK`` / ``_SECURITY_TOKEN``): the secret key is never accepted on the
+command line, where other users could read it from the process list. ``resolve_settings`` is the single place
+that decides, so that another source (stored profiles) can be added as the lowest-precedence layer.
+
+``--demo`` swaps everything for the built-in simulator (``imstui.sim.demo.demo_backend()``, imported lazily).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from imstui.api.client import ImsClient, check_project_id
+from imstui.api.credentials import Credentials
+from imstui.api.endpoints import check_endpoint, check_region, iam_endpoint, ims_endpoint
+from imstui.api.errors import ConfigurationError
+from imstui.api.retry import RetryPolicy
+from imstui.api.secret import Secret
+
+ENV_AK = "HUAWEICLOUD_SDK_AK"
+ENV_SK = "HUAWEICLOUD_SDK_SK"
+ENV_TOKEN = "HUAWEICLOUD_SDK_SECURITY_TOKEN"  # noqa: S105 - an environment variable name
+ENV_REGION = "HUAWEICLOUD_SDK_REGION"
+ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
+ENV_IMS_ENDPOINT = "IMSTUI_IMS_ENDPOINT"
+ENV_IAM_ENDPOINT = "HUAWEICLOUD_SDK_IAM_ENDPOINT"
+ENV_PROFILE = "IMSTUI_PROFILE"
+
+DEMO_MODULE = "imstui.sim.demo"
+
+
+@dataclass(frozen=True, repr=False)
+class ConnectionSettings:
+    """Everything needed to open an :class:`ImsClient`; ``sources`` says where each value came from
+    (``"--region"``, ``"env HUAWEICLOUD_SDK_REGION"``, ``"default"``, ``"demo"``...) for display."""
+
+    region: str
+    credentials: Credentials
+    project_id: str | None
+    ims_endpoint: str
+    iam_endpoint: str
+    demo: bool = False
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"ConnectionSettings(region={self.region!r}, credentials={self.credentials!r}, "
+            f"project_id={self.project_id!r}, ims_endpoint={self.ims_endpoint!r}, "
+            f"iam_endpoint={self.iam_endpoint!r}, demo={self.demo!r})"
+        )
+
+
+@dataclass(frozen=True)
+class ClientOverrides:
+    """Test seam: replace the network and the sleeping of every client opened while active."""
+
+    transport: httpx.AsyncBaseTransport | None = None
+    retry: RetryPolicy | None = None
+    sleep: Callable[[float], Awaitable[None]] | None = None
+
+
+_OVERRIDES: ContextVar[ClientOverrides | None] = ContextVar("imstui_client_overrides", default=None)
+
+
+@contextmanager
+def client_overrides(
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> Iterator[ClientOverrides]:
+    """Within the block, :func:`open_client` uses ``transport`` / ``retry`` and the commands' waits use ``sleep``."""
+    overrides = ClientOverrides(transport=transport, retry=retry, sleep=sleep)
+    token = _OVERRIDES.set(overrides)
+    try:
+        yield overrides
+    finally:
+        _OVERRIDES.reset(token)
+
+
+def current_overrides() -> ClientOverrides:
+    return _OVERRIDES.get() or ClientOverrides()
+
+
+def _pick(args: argparse.Namespace, attr: str, option: str, environ: Mapping[str, str], env: str) -> tuple[str, str]:
+    """(value, source) from ``--option`` first, then the environment; ``("", "")`` if neither is set."""
+    value: Any = getattr(args, attr, None)
+    if isinstance(value, str) and value.strip():
+        return value.strip(), option
+    env_value = environ.get(env, "")
+    if env_value.strip():
+        return env_value.strip(), f"env {env}"
+    return "", ""
+
+
+def credentials_from_env(environ: Mapping[str, str]) -> Credentials:
+    ak = environ.get(ENV_AK, "").strip()
+    sk = environ.get(ENV_SK, "").strip()
+    token = environ.get(ENV_TOKEN, "").strip()
+    missing = [name for name, value in ((ENV_AK, ak), (ENV_SK, sk)) if not value]
+    if missing:
+        raise ConfigurationError(
+            f"no credentials: set {' and '.join(missing)} in the environment "
+            f"(plus {ENV_TOKEN} for temporary keys), or use --demo to try the simulator. "
+            "The secret key is never accepted on the command line."
+        )
+    return Credentials(ak=ak, sk=Secret(sk), security_token=Secret(token) if token else None)
+
+
+def resolve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> ConnectionSettings:
+    """Settings from the command line and the environment (command line wins). Raises ``ConfigurationError``
+    naming the option or variable to set when something required is missing or unusable."""
+    env = os.environ if environ is None else environ
+    profile = getattr(args, "profile", None) or env.get(ENV_PROFILE, "").strip()
+    if profile:
+        raise ConfigurationError(
+            "stored profiles are not supported by this build yet: use the HUAWEICLOUD_SDK_* environment variables"
+        )
+    sources: dict[str, str] = {}
+    region, source = _pick(args, "region", "--region", env, ENV_REGION)
+    if not region:
+        raise ConfigurationError(f"no region: pass --region or set {ENV_REGION} (e.g. ap-southeast-1)")
+    region = check_region(region)
+    sources["region"] = source
+
+    project_raw, source = _pick(args, "project_id", "--project-id", env, ENV_PROJECT_ID)
+    project_id = check_project_id(project_raw)
+    sources["project_id"] = source if project_id else "discovered from the region"
+
+    ims_raw, source = _pick(args, "endpoint", "--endpoint", env, ENV_IMS_ENDPOINT)
+    ims = check_endpoint(ims_raw) if ims_raw else ims_endpoint(region)
+    sources["ims_endpoint"] = source or "default for the region"
+
+    iam_raw, source = _pick(args, "iam_endpoint", "--iam-endpoint", env, ENV_IAM_ENDPOINT)
+    iam = check_endpoint(iam_raw) if iam_raw else iam_endpoint(region)
+    sources["iam_endpoint"] = source or "default for the region"
+
+    credentials = credentials_from_env(env)
+    sources["credentials"] = f"env {ENV_AK}/{ENV_SK}" + (f"/{ENV_TOKEN}" if credentials.is_temporary else "")
+    return ConnectionSettings(
+        region=region,
+        credentials=credentials,
+        project_id=project_id,
+        ims_endpoint=ims,
+        iam_endpoint=iam,
+        sources=sources,
+    )
+
+
+def open_client(
+    args: argparse.Namespace,
+    *,
+    environ: Mapping[str, str] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> ImsClient:
+    """An :class:`ImsClient` for ``args`` (``--demo`` -> the simulator). ``transport`` (or an active
+    :func:`client_overrides`) replaces the network, for tests."""
+    overrides = current_overrides()
+    transport = transport or overrides.transport
+    if getattr(args, "demo", False):
+        module = importlib.import_module(DEMO_MODULE)
+        backend = module.demo_backend()
+        return ImsClient(
+            credentials=backend.credentials,
+            region=backend.region,
+            project_id=backend.project_id,
+            ims_endpoint=backend.ims_endpoint,
+            iam_endpoint=backend.iam_endpoint,
+            transport=transport or backend.transport,
+            retry=overrides.retry,
+        )
+    settings = resolve_settings(args, environ)
+    return ImsClient(
+        credentials=settings.credentials,
+        region=settings.region,
+        project_id=settings.project_id,
+        ims_endpoint=settings.ims_endpoint,
+        iam_endpoint=settings.iam_endpoint,
+        transport=transport,
+        retry=overrides.retry,
+    )

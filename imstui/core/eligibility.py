@@ -1,0 +1,159 @@
+"""Can this image be copied within its region? A verdict in plain words, before anything is submitted.
+
+Rules from ``ims-api.md`` §1.3 and §3.4. Blocking conditions are the documented refusals (full-ECS, ISO, Windows,
+not active, public/market, shared but not accepted, shared and encrypted); warnings are what may still make the
+job fail or surprise the operator (encryption and KMS rights, the 128 GB limit of the newer API, another owner).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from imstui.api.models import COPY_SIZE_LIMIT_BYTES, GIB, Image
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One finding: ``key`` is stable (for code and tests), ``title`` a short line, ``detail`` the explanation."""
+
+    key: str
+    title: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    blocking: tuple[Condition, ...] = ()
+    warnings: tuple[Condition, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing blocks the copy (warnings may remain)."""
+        return not self.blocking
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(c.key for c in self.blocking + self.warnings)
+
+
+def _is_shared(image: Image, project_id: str | None) -> bool:
+    if (image.image_type or "").lower() == "shared":
+        return True
+    foreign = bool(project_id and image.owner and image.owner != project_id)
+    return (image.visibility or "").lower() == "shared" and foreign
+
+
+def assess(image: Image, project_id: str | None = None) -> Verdict:
+    """The copy verdict for ``image`` as seen from ``project_id`` (the project the copy would be created in)."""
+    blocking: list[Condition] = []
+    warnings: list[Condition] = []
+    image_type = (image.image_type or "").lower()
+    owned = bool(project_id and image.owner and image.owner == project_id)
+    shared = _is_shared(image, project_id)
+
+    if (image.status or "").lower() != "active":
+        state = image.status or "unknown"
+        blocking.append(
+            Condition(
+                "status",
+                f"The image is not active (status: {state})",
+                "Only active images can be copied. Wait until the image is active (images being created or "
+                "uploaded are 'queued' or 'saving'); 'killed' or 'deleted' images cannot be used at all.",
+            )
+        )
+    if image.is_full_ecs:
+        blocking.append(
+            Condition(
+                "full_ecs",
+                "Full-ECS image",
+                "Full-ECS images (server images including data disks) cannot be replicated within a region "
+                "(IMS error IMG.0130). Copy the server's system-disk image instead.",
+            )
+        )
+    if image.is_iso:
+        blocking.append(
+            Condition(
+                "iso",
+                "Image created from an ISO file",
+                "Private images created from ISO files cannot be replicated (IMS error IMG.0167). Install a "
+                "server from the ISO, create a system image from it, and copy that.",
+            )
+        )
+    if image.is_windows:
+        blocking.append(
+            Condition(
+                "windows",
+                "Windows image",
+                "Huawei Cloud no longer replicates Windows images with this API.",
+            )
+        )
+    if image_type in ("gold", "market") or ((image.visibility or "").lower() == "public" and not owned):
+        if not owned:
+            kind = "Marketplace image" if image_type == "market" else "Public image"
+            blocking.append(
+                Condition(
+                    "public" if kind == "Public image" else "market",
+                    kind,
+                    "Only private images you own (or shared images you accepted) can be replicated; public and "
+                    "marketplace images are not yours to copy. Create a server from it and make a private image.",
+                )
+            )
+    if shared:
+        status = (image.member_status or "").lower()
+        if status != "accepted":
+            seen = image.member_status or "unknown"
+            blocking.append(
+                Condition(
+                    "shared_not_accepted",
+                    f"Shared image not accepted (share status: {seen})",
+                    "A shared image can be replicated only after your project has accepted the share "
+                    "(IMS error IMG.0196). Accept it under Images Shared with Me in the IMS console.",
+                )
+            )
+        if image.is_encrypted:
+            blocking.append(
+                Condition(
+                    "shared_encrypted",
+                    "Shared image encrypted with KMS",
+                    "A shared image that is encrypted with a KMS key cannot be replicated (IMS error IMG.0197). "
+                    "Ask the owner for an unencrypted share or to make the copy in their account.",
+                )
+            )
+        if status == "accepted":
+            warnings.append(
+                Condition(
+                    "shared",
+                    "Shared image",
+                    "The image belongs to another account and was shared with you. Enterprise projects are not "
+                    "supported for shared images: leave the enterprise project empty.",
+                )
+            )
+    if image.is_encrypted and not shared:
+        warnings.append(
+            Condition(
+                "encrypted",
+                "Encrypted image",
+                f"The image is encrypted with KMS key {image.cmk_id}. You need KMS permissions on that key. "
+                "Without a KMS key for the copy it will most likely stay encrypted with the source key "
+                "(not documented); a key for the copy must differ from the source key (IMG.0096).",
+            )
+        )
+    if image.size_bytes is not None and image.size_bytes > COPY_SIZE_LIMIT_BYTES:
+        warnings.append(
+            Condition(
+                "too_large",
+                f"Larger than 128 GB ({image.size_bytes / GIB:.1f} GB)",
+                "The newer copy API refuses images larger than 128 GB; whether the API imstui uses enforces the "
+                "same limit is not documented, so the job may fail.",
+            )
+        )
+    if project_id and image.owner and image.owner != project_id and not shared and image_type not in ("gold", "market"):
+        warnings.append(
+            Condition(
+                "foreign_owner",
+                "Owned by another project",
+                f"The image's owner ({image.owner}) is not the project in use ({project_id}). IMS may refuse "
+                "the copy (IMG.0047/IMG.0106); check the region and project settings.",
+            )
+        )
+    return Verdict(tuple(blocking), tuple(warnings))
