@@ -16,7 +16,12 @@ from collections.abc import Sequence
 from imstui import __version__
 
 # Subcommand modules, in the order `imstui --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("imstui.commands.image", "imstui.commands.copy", "imstui.commands.job")
+COMMAND_MODULES: tuple[str, ...] = (
+    "imstui.commands.image",
+    "imstui.commands.copy",
+    "imstui.commands.job",
+    "imstui.commands.sim",
+)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

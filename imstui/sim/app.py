@@ -1,0 +1,348 @@
+"""The simulator's ASGI app (Starlette): IMS + the two IAM calls, behind a gateway that signs-checks,
+throttles and injects faults.
+
+Routes (wire format per ``ims-api.md``)::
+
+    GET  /v3/projects?name=          KeystoneListProjects (IAM; no X-Project-Id needed)
+    GET  /v3/auth/domains            KeystoneListAuthDomains (IAM; GlobalCredentials' domain discovery)
+    GET  /v2/cloudimages             ListImages ({"images": [...]}, filters, limit, marker)
+    GET  /v2/images/{image_id}       GlanceShowImage (unwrapped image; 404 IMG.0027)
+    POST /v1/cloudimages/{id}/copy   CopyImageInRegion ({"job_id": "<32 hex>"})
+    POST /v2.1/cloudimages/{id}/copy CopyImageInRegionInSafeMode (same contract)
+    GET  /v1/cloudimages/job/{id}    ShowJobProgress
+    GET  /v1/{project_id}/jobs/{id}  ShowJob
+
+Errors: IMS shape ``{"error": {"code": "IMG.xxxx", "message": ...}}`` (400; 404 for unknown/purged jobs
+``IMG.0023`` and unknown images on the Glance route; a path project that differs from X-Project-Id is 400
+``IMG.0067``); gateway shape ``{"error_code": "APIGW.xxxx", "error_msg": ..., "request_id": ...}`` for
+authentication (401 APIGW.0301), throttling (429 APIGW.0308 + Retry-After) and unknown routes or methods
+(404 APIGW.0101). Every response carries ``X-Request-Id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from imstui.api import signer
+from imstui.sim.auth import AccessKey, AuthFailure, header_map, verify
+from imstui.sim.config import SimConfig
+from imstui.sim.faults import FaultDecision
+from imstui.sim.state import ImsError, SimState
+
+log = logging.getLogger("imstui.sim")
+
+THROTTLE_CODE = "APIGW.0308"
+NOT_FOUND_CODE = "APIGW.0101"
+
+
+class SimulatedDrop(httpx.RemoteProtocolError):
+    """Raised by the app to drop a connection (``drop`` fault). In process, httpx.ASGITransport re-raises it,
+    so the client sees an ``httpx.TransportError``; under uvicorn the response headers are out and uvicorn
+    closes the connection, so the client sees an incomplete response."""
+
+
+def _request_id(request: Request) -> str:
+    rid = request.scope.get("state", {}).get("request_id")
+    return rid if isinstance(rid, str) else uuid.uuid4().hex
+
+
+def ims_error(request: Request, code: str, message: str, status: int = 400) -> Response:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def gateway_error(
+    request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    body = {"error_code": code, "error_msg": message, "request_id": _request_id(request)}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def throttled(request: Request, retry_after: float, message: str) -> Response:
+    seconds = max(1, math.ceil(retry_after))
+    return gateway_error(request, 429, THROTTLE_CODE, message, headers={"Retry-After": str(seconds)})
+
+
+class RequestIdMiddleware:
+    """Give every request an id (``request.state.request_id``) and every response an ``X-Request-Id``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"x-request-id" for name, _ in headers):
+                    headers.append((b"x-request-id", rid.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class DroppedResponse(Response):
+    """Send the status line and headers of ``inner``, then fail the connection."""
+
+    def __init__(self, inner: Response) -> None:
+        super().__init__(content=inner.body, status_code=inner.status_code, media_type=inner.media_type)
+        self.raw_headers = inner.raw_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        raise SimulatedDrop("simulated fault: connection dropped before the response body")
+
+
+@dataclass(frozen=True)
+class Call:
+    request: Request
+    body: bytes
+    key: AccessKey
+    project_id: str
+
+
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+class Simulator:
+    """Route handlers plus the gateway wrapper around each of them."""
+
+    def __init__(self, state: SimState) -> None:
+        self.state = state
+        self.config: SimConfig = state.config
+
+    # --- the gateway --------------------------------------------------------------------------------------------
+    def endpoint(self, route: str, handler: Handler, *, ims: bool) -> Callable[[Request], Awaitable[Response]]:
+        async def gateway(request: Request) -> Response:
+            decision = self.state.faults.decide(route)
+            if decision.latency > 0:
+                await asyncio.sleep(decision.latency)
+            body = await request.body()
+            try:
+                key, project_id = self._authenticate(request, body, ims=ims)
+            except AuthFailure as failure:
+                return gateway_error(request, failure.status, failure.code, failure.message)
+            limited = self._rate_limit(route, key)
+            if limited is not None:
+                return throttled(
+                    request,
+                    limited,
+                    "The throttling threshold has been reached: policy user over ratelimit, "
+                    f"limit:{self._rate(route):g}, time:1 second",
+                )
+            if decision.before == "429":
+                return throttled(request, decision.retry_after, "The throttling threshold has been reached.")
+            if decision.before == "5xx":
+                return _server_error(request, decision.variant)
+            self.state.settle()
+            try:
+                response = await handler(Call(request, body, key, project_id))
+            except ImsError as error:
+                response = ims_error(request, error.code, error.message, error.status)
+            except Exception:  # an emulator bug must still answer like a server would
+                log.exception("simulator handler failed")
+                response = ims_error(request, "IMG.0061", "Unknown system error.", 500)
+            return _spoil(response, decision)
+
+        gateway.__name__ = f"sim_{route}"
+        return gateway
+
+    def _authenticate(self, request: Request, body: bytes, *, ims: bool) -> tuple[AccessKey, str]:
+        scope = request.scope
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        headers = header_map(scope["headers"])
+        key = verify(
+            method=request.method,
+            raw_path=raw_path.decode("latin-1"),
+            raw_query=scope.get("query_string", b""),
+            headers=headers,
+            body=body,
+            keys=self.config.keys(),
+            now=self.config.auth_clock.now(),
+            max_skew=self.config.max_skew,
+        )
+        signed = _signed_names(headers)
+        project_id = headers.get("x-project-id", "").strip()
+        if ims:
+            if not project_id:
+                raise AuthFailure("the X-Project-Id header is required for IMS APIs")
+            if "x-project-id" not in signed:
+                raise AuthFailure("the X-Project-Id header must be signed")
+            if project_id != self.config.project_id:
+                raise AuthFailure("the X-Project-Id does not belong to this account or region")
+        domain_id = headers.get("x-domain-id")
+        if domain_id is not None and domain_id.strip() != self.config.domain_id:
+            raise AuthFailure("the X-Domain-Id does not match the access key's account")
+        return key, project_id or self.config.project_id
+
+    def _rate(self, route: str) -> float:
+        return self.config.faults.for_route(route).rate or 0.0
+
+    def _rate_limit(self, route: str, key: AccessKey) -> float | None:
+        rate = self.config.faults.for_route(route).rate
+        if rate is None:
+            return None
+        scope = route if route in self.config.faults.route_rates else "*"
+        return self.state.limiter.allow((key.ak, scope), rate, self.state.now())
+
+    # --- IAM ------------------------------------------------------------------------------------------------------
+    async def projects(self, call: Call) -> Response:
+        cfg = self.config
+        base = _base_url(call.request)
+        project = {
+            "id": cfg.project_id,
+            "name": cfg.region,
+            "domain_id": cfg.domain_id,
+            "parent_id": cfg.domain_id,
+            "enabled": True,
+            "is_domain": False,
+            "description": "",
+            "links": {"self": f"{base}/v3/projects/{cfg.project_id}"},
+        }
+        wanted = dict(signer.parse_raw_query(call.request.scope.get("query_string", b"")))
+        selected = [project]
+        for field in ("name", "domain_id", "parent_id", "id"):
+            if field in wanted and wanted[field] != project[field]:
+                selected = []
+        for field in ("enabled", "is_domain"):
+            if field in wanted and wanted[field].lower() != str(project[field]).lower():
+                selected = []
+        query = call.request.url.query
+        body = {
+            "links": {"self": f"{base}/v3/projects" + (f"?{query}" if query else ""), "previous": None, "next": None},
+            "projects": selected,
+        }
+        return JSONResponse(body, headers={"X-IAM-Trace-Id": uuid.uuid4().hex})
+
+    async def domains(self, call: Call) -> Response:
+        cfg = self.config
+        base = _base_url(call.request)
+        body = {
+            "domains": [
+                {
+                    "id": cfg.domain_id,
+                    "name": cfg.domain_name,
+                    "enabled": True,
+                    "description": "",
+                    "links": {"self": f"{base}/v3/domains/{cfg.domain_id}"},
+                }
+            ],
+            "links": {"self": f"{base}/v3/auth/domains"},
+        }
+        return JSONResponse(body, headers={"X-IAM-Trace-Id": uuid.uuid4().hex})
+
+    # --- IMS ------------------------------------------------------------------------------------------------------
+    async def list_images(self, call: Call) -> Response:
+        params = signer.parse_raw_query(call.request.scope.get("query_string", b""))
+        return JSONResponse({"images": self.state.list_images(params, call.project_id)})
+
+    async def show_image(self, call: Call) -> Response:
+        image_id = call.request.path_params["image_id"]
+        image = self.state.get_image(image_id, call.project_id)
+        if image is None:
+            raise ImsError("IMG.0027", "The image ID does not exist.", status=404)
+        return JSONResponse(image)
+
+    async def copy(self, call: Call) -> Response:
+        image_id = call.request.path_params["image_id"]
+        job_id = self.state.copy_image(image_id, call.body, call.project_id)
+        return JSONResponse({"job_id": job_id})
+
+    async def job(self, call: Call) -> Response:
+        path_project = call.request.path_params.get("project_id")
+        if path_project is not None and path_project != call.project_id:
+            raise ImsError("IMG.0067", "The project ID is incorrect.")
+        return JSONResponse(self.state.job_document(call.request.path_params["job_id"], call.project_id))
+
+
+def _signed_names(headers: dict[str, str]) -> set[str]:
+    authorization = headers.get("authorization", "")
+    _, _, rest = authorization.partition("SignedHeaders=")
+    return set(rest.split(",", 1)[0].strip().split(";")) if rest else set()
+
+
+def _base_url(request: Request) -> str:
+    host = request.headers.get("host", "127.0.0.1")
+    return f"{request.url.scheme}://{host}"
+
+
+def _server_error(request: Request, variant: int) -> Response:
+    if variant == 0:
+        return ims_error(request, "IMG.0061", "Unknown system error.", 500)
+    if variant == 1:
+        html = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+        return Response(html, status_code=502, media_type="text/html")
+    return Response(b"", status_code=503)
+
+
+def _spoil(response: Response, decision: FaultDecision) -> Response:
+    if decision.after is None:
+        return response
+    if decision.after == "drop":
+        return DroppedResponse(response)
+    body = bytes(response.body)
+    if decision.after == "malformed":
+        spoiled = body.replace(b":", b" ", 1) if b":" in body else b"{" + body
+    else:  # truncated
+        spoiled = body[: max(1, len(body) // 2)]
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+    return Response(spoiled, status_code=response.status_code, headers=headers, media_type="application/json")
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    text = "The API does not exist or has not been published in the environment"
+    if status == 405:
+        text += f" (method {request.method} not allowed on {request.url.path})"
+    return gateway_error(request, 404, NOT_FOUND_CODE, text)
+
+
+def create_app(config: SimConfig | None = None) -> Starlette:
+    """Build the simulator app. ``app.state.sim`` is the :class:`SimState` (tests: clock, scripts, catalogue)."""
+    state = SimState(config if config is not None else SimConfig.from_env())
+    sim = Simulator(state)
+    routes = [
+        Route("/v3/projects", sim.endpoint("projects", sim.projects, ims=False), methods=["GET"]),
+        Route("/v3/auth/domains", sim.endpoint("domains", sim.domains, ims=False), methods=["GET"]),
+        Route("/v2/cloudimages", sim.endpoint("list", sim.list_images, ims=True), methods=["GET"]),
+        Route("/v2/images/{image_id}", sim.endpoint("image", sim.show_image, ims=True), methods=["GET"]),
+        Route("/v1/cloudimages/{image_id}/copy", sim.endpoint("copy", sim.copy, ims=True), methods=["POST"]),
+        Route("/v2.1/cloudimages/{image_id}/copy", sim.endpoint("copy", sim.copy, ims=True), methods=["POST"]),
+        Route("/v1/cloudimages/job/{job_id}", sim.endpoint("job", sim.job, ims=True), methods=["GET"]),
+        Route("/v1/{project_id}/jobs/{job_id}", sim.endpoint("job", sim.job, ims=True), methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestIdMiddleware)],
+        exception_handlers={404: _not_found, 405: _not_found},
+    )
+    app.state.sim = state
+    return app
+
+
+def sim_state(app: Any) -> SimState:
+    """The :class:`SimState` behind an app made by :func:`create_app`."""
+    state = app.state.sim
+    if not isinstance(state, SimState):
+        raise TypeError("not a simulator app")
+    return state

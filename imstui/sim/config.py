@@ -1,0 +1,137 @@
+"""Simulator configuration: demo credentials, job timing, limits, clocks, faults, seed.
+
+Demo credentials (public demo values, NOT secrets; they only open the local simulator):
+
+=====================  ==========================================
+AK                     ``IMSTUIDEMOAK00000001``
+SK                     ``imstui-demo-sk-public-value-not-a-secret``
+temporary AK           ``IMSTUIDEMOTMPAK00001``
+temporary SK           ``imstui-demo-temporary-sk-public-value-01``
+security token         ``imstui-demo-security-token-public-value``
+project id             ``0b1d2c3e4f5a46b7c8d9e0f1a2b3c4d5``
+domain (account) id    ``d0e1f2a3b4c54d6e8f90a1b2c3d4e5f6``
+region                 ``ap-southeast-1``
+=====================  ==========================================
+
+Environment overrides (read by :meth:`SimConfig.from_env`): ``IMSTUI_SIM_AK``, ``IMSTUI_SIM_SK``,
+``IMSTUI_SIM_PROJECT_ID``, ``IMSTUI_SIM_REGION``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from imstui.api.credentials import Credentials
+from imstui.api.secret import Secret
+from imstui.sim.auth import MAX_SKEW_SECONDS, AccessKey
+from imstui.sim.clock import Clock, SystemClock
+from imstui.sim.faults import FaultConfig
+
+DEMO_AK = "IMSTUIDEMOAK00000001"
+DEMO_SK = "imstui-demo-sk-public-value-not-a-secret"
+DEMO_TEMP_AK = "IMSTUIDEMOTMPAK00001"
+DEMO_TEMP_SK = "imstui-demo-temporary-sk-public-value-01"
+DEMO_SECURITY_TOKEN = "imstui-demo-security-token-public-value"  # noqa: S105 - public demo value
+DEMO_PROJECT_ID = "0b1d2c3e4f5a46b7c8d9e0f1a2b3c4d5"
+DEMO_DOMAIN_ID = "d0e1f2a3b4c54d6e8f90a1b2c3d4e5f6"
+DEMO_DOMAIN_NAME = "imstui-demo-account"
+DEMO_REGION = "ap-southeast-1"
+
+ENV_AK = "IMSTUI_SIM_AK"
+ENV_SK = "IMSTUI_SIM_SK"
+ENV_PROJECT_ID = "IMSTUI_SIM_PROJECT_ID"
+ENV_REGION = "IMSTUI_SIM_REGION"
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Everything the simulator needs. ``SimConfig()`` = demo values and demo timing on real time.
+
+    Job timing: a copy job stays ``INIT`` for ``init_seconds`` then ``RUNNING`` for ``run_seconds`` (each drawn
+    uniformly from the range, divided by ``speed``); ``purge_after`` seconds after it finished the job is
+    forgotten (404 IMG.0023). ``progress_scale`` is what ``entities.process_percent`` reaches at 100 %
+    (1.0: fractions 0-1; 100.0: percent).
+    """
+
+    ak: str = DEMO_AK
+    sk: Secret = field(default_factory=lambda: Secret(DEMO_SK))
+    temporary_ak: str | None = DEMO_TEMP_AK
+    temporary_sk: Secret = field(default_factory=lambda: Secret(DEMO_TEMP_SK))
+    security_token: Secret = field(default_factory=lambda: Secret(DEMO_SECURITY_TOKEN))
+    project_id: str = DEMO_PROJECT_ID
+    region: str = DEMO_REGION
+    domain_id: str = DEMO_DOMAIN_ID
+    domain_name: str = DEMO_DOMAIN_NAME
+    init_seconds: tuple[float, float] = (2.0, 5.0)
+    run_seconds: tuple[float, float] = (13.0, 35.0)
+    speed: float = 1.0
+    purge_after: float = 600.0
+    progress_scale: float = 1.0
+    fail_probability: float = 0.0  # extra random FAIL (IMG.0061) for otherwise good copies
+    private_image_quota: int = 100  # IMG.0015 beyond this many own private images (incl. copies in flight)
+    max_running_jobs: int = 50  # IMG.0060 when this many copy jobs are unfinished
+    clock: Clock = field(default_factory=SystemClock)  # drives jobs and the rate limit
+    auth_clock: Clock = field(default_factory=SystemClock)  # X-Sdk-Date freshness (clients sign with real time)
+    max_skew: float = MAX_SKEW_SECONDS
+    faults: FaultConfig = field(default_factory=FaultConfig)
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if not (self.speed > 0 and math.isfinite(self.speed)):
+            raise ValueError("speed must be a positive number")
+        if self.progress_scale not in (1.0, 100.0):
+            raise ValueError("progress_scale must be 1 or 100")
+        for name in ("init_seconds", "run_seconds"):
+            low, high = getattr(self, name)
+            if low < 0 or high < low:
+                raise ValueError(f"{name} must be a (low, high) range of seconds >= 0")
+        if not 0 <= self.fail_probability <= 1:
+            raise ValueError("fail_probability must be between 0 and 1")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> SimConfig:
+        """Demo defaults, then ``IMSTUI_SIM_*`` from the environment, then ``overrides``."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        if env.get(ENV_AK):
+            values["ak"] = env[ENV_AK]
+        if env.get(ENV_SK):
+            values["sk"] = Secret(env[ENV_SK])
+        if env.get(ENV_PROJECT_ID):
+            values["project_id"] = env[ENV_PROJECT_ID]
+        if env.get(ENV_REGION):
+            values["region"] = env[ENV_REGION]
+        values.update(overrides)
+        return cls(**values)
+
+    @classmethod
+    def instant(cls, **overrides: Any) -> SimConfig:
+        """Jobs finish at once (the first poll already sees SUCCESS/FAIL), demo credentials, seed 0."""
+        values: dict[str, Any] = {"init_seconds": (0.0, 0.0), "run_seconds": (0.0, 0.0), "seed": 0}
+        values.update(overrides)
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> SimConfig:
+        return replace(self, **changes)
+
+    @property
+    def sk_from_env(self) -> bool:
+        return bool(os.environ.get(ENV_SK)) and os.environ.get(ENV_SK) == self.sk.reveal()
+
+    def keys(self) -> dict[str, AccessKey]:
+        keys = {self.ak: AccessKey(self.ak, self.sk)}
+        if self.temporary_ak:
+            keys[self.temporary_ak] = AccessKey(self.temporary_ak, self.temporary_sk, self.security_token)
+        return keys
+
+    def credentials(self) -> Credentials:
+        """The permanent demo AK/SK as client credentials."""
+        return Credentials(self.ak, self.sk)
+
+    def temporary_credentials(self) -> Credentials:
+        if not self.temporary_ak:
+            raise ValueError("this configuration has no temporary key")
+        return Credentials(self.temporary_ak, self.temporary_sk, self.security_token)

@@ -1,0 +1,107 @@
+"""Serving the simulator over real HTTP with uvicorn (``imstui sim``, SDK fidelity tests, benchmarks).
+
+Loopback only unless the caller explicitly allows a remote bind. Port 0 binds a free port first, so the
+real port is known (and printed) before serving starts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+
+from imstui.sim.app import SimulatedDrop, create_app, sim_state
+from imstui.sim.config import SimConfig
+from imstui.sim.state import SimState
+
+
+class _DropFilter(logging.Filter):
+    """Keep uvicorn quiet about connections the simulator drops on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, SimulatedDrop)
+
+
+_FILTER = _DropFilter()
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def make_server(config: SimConfig, sock: socket.socket, *, log_level: str = "warning") -> tuple[uvicorn.Server, Any]:
+    app = create_app(config)
+    logging.getLogger("uvicorn.error").addFilter(_FILTER)
+    uv_config = uvicorn.Config(app, log_level=log_level, lifespan="off", access_log=False, server_header=False)
+    return uvicorn.Server(uv_config), app
+
+
+@dataclass
+class RunningSim:
+    """A simulator served by uvicorn in a background thread (tests)."""
+
+    url: str
+    host: str
+    port: int
+    state: SimState
+    app: Any
+    _server: uvicorn.Server
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+    def __enter__(self) -> RunningSim:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def run_in_thread(config: SimConfig | None = None, host: str = "127.0.0.1", port: int = 0) -> RunningSim:
+    """Start uvicorn on ``host:port`` (0 = a free port) in a daemon thread and wait until it accepts."""
+    if not is_loopback(host):
+        raise ValueError("run_in_thread binds loopback addresses only")
+    sock = bind_socket(host, port)
+    bound_port = sock.getsockname()[1]
+    server, app = make_server(config if config is not None else SimConfig.from_env(), sock)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="imstui-sim", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the simulator did not start")
+        time.sleep(0.01)
+    url_host = f"[{host}]" if ":" in host else host
+    return RunningSim(
+        url=f"http://{url_host}:{bound_port}",
+        host=host,
+        port=bound_port,
+        state=sim_state(app),
+        app=app,
+        _server=server,
+        _thread=thread,
+    )
