@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "imstui.commands.copy",
     "imstui.commands.job",
     "imstui.commands.sim",
+    "imstui.commands.profile",
+    "imstui.commands.doctor",
 )
 
 EXIT_OK = 0

@@ -23,7 +23,7 @@ from imstui.api.credentials import Credentials
 from imstui.api.errors import ConfigurationError
 from imstui.api.secret import Secret
 from imstui.core.profiles import CredentialStoreName, Profile, ProfileStore
-from imstui.core.secret_store import SESSION_SECRETS, PlaintextSecrets, SecretStore, SessionSecrets
+from imstui.core.secret_store import SESSION_SECRETS, PlaintextSecrets, SecretStore, SessionSecrets, default_store
 
 CredentialSource = Literal["env", "keyring", "session", "plaintext"]
 
@@ -135,7 +135,7 @@ def _stored_credentials(
 ) -> tuple[Credentials | None, CredentialSource | None]:
     kind = profile.credential_store
     if kind == "keyring":
-        found = (store if store is not None else SecretStore()).get(profile.name)
+        found = (store if store is not None else default_store()).get(profile.name)
         return (found, "keyring") if found else (None, None)
     if kind == "session":
         found = (session if session is not None else SESSION_SECRETS).get(profile.name)

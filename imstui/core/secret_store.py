@@ -394,6 +394,7 @@ class SecretStore:
         self.service = service
         self._given = backend
         self._backend: Any | None = None
+        self._raw: Any | None = None
         self._dead: SecretStoreUnavailable | None = None
         self._worker = _Worker("imstui-keyring")
         self._lock = threading.Lock()
@@ -432,16 +433,20 @@ class SecretStore:
         return "the keyring" if backend is None else f"the keyring ({_short_name(backend)})"
 
     def _resolve(self) -> Any:
-        """Runs on the worker. Detection may itself hit D-Bus, hence it is inside the timeout too."""
-        with self._lock:
-            if self._backend is None:
-                if self._given is not None:
-                    backend = self._given
-                else:
-                    import keyring
+        """Runs on the worker. Detection may itself hit D-Bus, hence it is inside the timeout too.
 
-                    backend = keyring.get_keyring()
-                self._backend = unwrap_chainer(backend)
+        Without an explicit backend, follows ``keyring.get_keyring()`` (so ``keyring.set_keyring()`` is honoured).
+        """
+        with self._lock:
+            if self._given is not None:
+                raw = self._given
+            else:
+                import keyring
+
+                raw = keyring.get_keyring()
+            if self._backend is None or raw is not self._raw:
+                self._raw = raw
+                self._backend = unwrap_chainer(raw)
             return self._backend
 
     def _ready_backend(self) -> Any:
@@ -568,6 +573,37 @@ class SecretStore:
 
     async def adelete(self, profile: str) -> bool:
         return await self._run_async(lambda: self.delete(profile))
+
+
+TIMEOUT_ENV = "IMSTUI_KEYRING_TIMEOUT"
+_default_store: SecretStore | None = None
+_default_lock = threading.Lock()
+
+
+def keyring_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """``$IMSTUI_KEYRING_TIMEOUT`` seconds (0.1-600), else :data:`DEFAULT_TIMEOUT`."""
+    raw = (os.environ if environ is None else environ).get(TIMEOUT_ENV, "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return min(max(value, 0.1), 600.0) if value == value else DEFAULT_TIMEOUT
+
+
+def default_store() -> SecretStore:
+    """The process-wide store: one unlock (master password) and one timeout verdict serve the whole run."""
+    global _default_store
+    with _default_lock:
+        if _default_store is None:
+            _default_store = SecretStore(timeout=keyring_timeout())
+        return _default_store
+
+
+def reset_default_store() -> None:
+    """Forget the process-wide store (tests; or after the user fixed the keyring and asked to retry)."""
+    global _default_store
+    with _default_lock:
+        _default_store = None
 
 
 def _forget_key(backend: Any) -> None:
