@@ -55,3 +55,12 @@ def succeeded(record: JobRecord, image_id: str | None = None) -> JobRecord:
         new_image_id=image_id or f"99999999-8888-7777-6666-{record.row_id:012d}",
         terminal_at=NOW - timedelta(seconds=2),
     )
+
+
+def rendered_text(widget: Any) -> str:
+    """What ``widget`` shows on screen right now, as plain text (one line per row)."""
+    from textual.geometry import Region
+
+    width, height = widget.outer_size
+    strips = widget.render_lines(Region(0, 0, width, height))
+    return "\n".join("".join(segment.text for segment in strip).rstrip() for strip in strips)
