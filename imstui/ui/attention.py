@@ -103,14 +103,14 @@ class TerminalAttention:
     def __init__(self, write: Callable[[str], None], bell: Callable[[], None], prefix: str = "imstui") -> None:
         self._write = write
         self._bell = bell
-        self._prefix = prefix
+        self.prefix = prefix
         self._saved = False
         self.title: str | None = None
         self.bells = 0
 
     def show_counts(self, counts: JobCounts) -> str:
         """Set the title for ``counts`` if it changed; returns the title text."""
-        title = title_text(counts, self._prefix)
+        title = title_text(counts, self.prefix)
         if title != self.title:
             if not self._saved:
                 self._write(SAVE_TITLE)

@@ -398,3 +398,29 @@ async def test_no_color_still_shows_status_words(monkeypatch: pytest.MonkeyPatch
         table_text = rendered_text(app.panel.table)
         for word in ("● RUNNING", "✖ FAILED", "✔ SUCCESS", "? UNKNOWN OUTCOME", "… INIT", "⌛ GONE"):
             assert word in table_text
+
+
+async def test_escape_without_a_filter_is_left_to_the_screen_and_an_open_detail_follows_updates() -> None:
+    record = make_record(1)
+    app = Host([record])
+    app.bind("escape", "escape_seen")
+    seen: list[int] = []
+    app.action_escape_seen = lambda: seen.append(1)  # type: ignore[attr-defined]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("escape")
+        await pilot.pause()
+        assert seen == [1]
+        await pilot.press("enter")
+        await pilot.pause()
+        detail = app.screen
+        assert isinstance(detail, JobDetailScreen)
+        app.panel.update_record(failed(record, code="IMG.0060", reason="too many jobs"))
+        await pilot.pause()
+        assert "too many jobs" in rendered_text(detail.query_one("#job-detail-body"))
+
+
+async def test_title_prefix_follows_the_profile() -> None:
+    app = Host([make_record(1), failed(make_record(2))])
+    async with app.run_test(size=(120, 30)):
+        app.panel.set_title_prefix("imstui prod\x1b]0;x\x07")
+        assert app.panel.terminal_title == "imstui prod: 1 running, 1 FAILED"

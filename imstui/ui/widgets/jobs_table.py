@@ -281,6 +281,7 @@ class JobsPanel(Vertical):
             self._remove_row(key)
         if key == self._cursor_key():
             self._refresh_strip()
+        self._refresh_open_detail(record)
         ended = is_finished(record.state, record.status, record.gone) and not (
             before is not None and is_finished(before.state, before.status, before.gone)
         )
@@ -346,6 +347,13 @@ class JobsPanel(Vertical):
         self.notify(result.message, severity=result.severity, markup=False)
         return result
 
+    def set_title_prefix(self, prefix: str) -> None:
+        """Change the title's prefix (e.g. ``"imstui prod"`` after a profile switch) and rewrite the title."""
+        self._title_prefix = prefix
+        if self._attention is not None:
+            self._attention.prefix = prefix
+            self._attention.show_counts(self.counts)
+
     def restore_terminal_title(self) -> None:
         if self._attention is not None:
             self._attention.restore()
@@ -360,6 +368,12 @@ class JobsPanel(Vertical):
         return count_jobs((r.state, r.status, r.gone) for r in self._records.values())
 
     # ------------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Esc belongs to the panel only while a filter is shown; otherwise it goes on to the screen/app bindings.
+        if action == "clear_filter":
+            return bool(self._filter) or self.has_class("-filtering")
+        return True
 
     def action_start_filter(self) -> None:
         self.add_class("-filtering")
@@ -555,6 +569,13 @@ class JobsPanel(Vertical):
             table.move_cursor(row=table.get_row_index(keep), animate=False)
         self._refresh_strip()
         self._refresh_status_line()
+
+    def _refresh_open_detail(self, record: JobRecord) -> None:
+        from imstui.ui.screens.job_detail import JobDetailScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, JobDetailScreen) and screen.record.row_id == record.row_id:
+                screen.show(record)
 
     def _refresh_strip(self) -> None:
         strip = self.query_one("#jobs-strip", Static)
