@@ -1,0 +1,60 @@
+"""Start the console: refuse unusable terminals before Textual is imported, then run :class:`ImstuiApp`.
+
+The terminal check runs first so that ``imstui`` with stdout piped to a file or under ``TERM=dumb`` prints one line
+pointing at the headless commands and exits 2, instead of writing kilobytes of escape codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TextIO
+
+EXIT_USAGE = 2
+
+REFUSAL = (
+    "imstui: the console needs an interactive terminal ({reason}).\n"
+    "Use the headless commands instead, e.g. `imstui copy ...` and `imstui jobs ...` (see `imstui --help`).\n"
+)
+
+
+def terminal_problem(
+    stdin: TextIO | None = None, stdout: TextIO | None = None, env: dict[str, str] | None = None
+) -> str | None:
+    """Why the console cannot run here (a short reason), or None when the terminal is usable."""
+    stdin = sys.stdin if stdin is None else stdin
+    stdout = sys.stdout if stdout is None else stdout
+    env = dict(os.environ) if env is None else env
+    if stdout is None or not _isatty(stdout):
+        return "stdout is not a terminal"
+    if stdin is None or not _isatty(stdin):
+        return "stdin is not a terminal"
+    term = env.get("TERM", "")
+    if term in ("", "dumb", "unknown"):
+        return f"TERM={term or '(unset)'} cannot draw a full-screen interface"
+    return None
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def run_console(args: argparse.Namespace) -> int:
+    """Open the console for ``args`` (the parsed common options); returns the process exit code."""
+    problem = terminal_problem()
+    if problem is not None:
+        sys.stderr.write(REFUSAL.format(reason=problem))
+        return EXIT_USAGE
+
+    from imstui.ui.app import ImstuiApp
+    from imstui.ui.session import connector_for_args
+
+    app = ImstuiApp(connector_for_args(args), demo=bool(getattr(args, "demo", False)), watch_terminal=True)
+    result = app.run(mouse=True)
+    if app.return_code not in (None, 0):
+        return int(app.return_code or 1)
+    return int(result or 0)

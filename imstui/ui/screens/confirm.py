@@ -1,0 +1,83 @@
+"""A yes/no confirmation modal whose body is Content (untrusted values shown literally)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from imstui.ui.text import assemble, literal
+
+
+def copy_summary(
+    *,
+    region: str,
+    project: str,
+    source_id: str,
+    source_name: str,
+    target_name: str,
+    description: str = "",
+    cmk_id: str = "",
+    enterprise_project_id: str = "",
+) -> Content:
+    """The confirmation text naming region, project, source and target."""
+    rows: list[tuple[str, str]] = [
+        ("Region", region),
+        ("Project", project or "(discovered from the region)"),
+        ("Source image", f"{source_name} ({source_id})"),
+        ("New image name", target_name),
+    ]
+    if description:
+        rows.append(("Description", description))
+    rows.append(("Encryption", f"KMS key {cmk_id}" if cmk_id else "no new key (as IMS decides for the source)"))
+    rows.append(("Enterprise project", enterprise_project_id or "default"))
+    width = max(len(k) for k, _ in rows) + 2
+    return Content("\n").join([assemble((f"{k:<{width}}", "bold"), v) for k, v in rows])
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask before doing something that costs money or cannot be undone. Enter/y confirms, Esc/n cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="confirm-cancel"),
+        Binding("n", "cancel", "No", show=False),
+        Binding("y", "confirm", "Yes", id="confirm-yes"),
+    ]
+
+    def __init__(self, title: str, body: Content, *, confirm_label: str = "Submit copy") -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+        self.confirm_label = confirm_label
+        self._answered = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog", classes="dialog"):
+            yield Static(literal(self.title_text, "bold"), id="confirm-title")
+            yield Static(self.body, id="confirm-body")
+            with Horizontal(classes="actions"):
+                yield Button(f"{self.confirm_label} (y)", id="confirm-yes", variant="warning")
+                yield Button("Cancel (Esc)", id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-yes", Button).focus()
+
+    @on(Button.Pressed, "#confirm-yes")
+    def action_confirm(self) -> None:
+        self._answer(True)
+
+    @on(Button.Pressed, "#confirm-no")
+    def action_cancel(self) -> None:
+        self._answer(False)
+
+    def _answer(self, value: bool) -> None:
+        if self._answered:  # a second Enter/y while the modal is closing must not answer twice
+            return
+        self._answered = True
+        self.dismiss(value)

@@ -1,0 +1,282 @@
+"""The copy form: name, description, KMS key and enterprise project for the new image, validated on every change.
+
+Submit is disabled while any field is invalid and while a submit is in flight; a confirmation names region, project,
+source and target before the single POST. An "outcome unknown" answer is shown as such and never retried.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Static
+
+from imstui.api.errors import ImstuiError, OutcomeUnknownError
+from imstui.api.models import CopyRequest, Image
+from imstui.ui.messages import JobSubmitted
+from imstui.ui.screens.confirm import ConfirmScreen, copy_summary
+from imstui.ui.text import assemble, literal, plain
+from imstui.ui.widgets.fields import ValidatedField
+from imstui.ui.widgets.status_bar import StatusBar
+
+NAME_MAX = 128
+COPY_SUFFIX = "-copy"
+
+OUTCOME_UNKNOWN_TEXT = (
+    "OUTCOME UNKNOWN: the copy request may have reached IMS, but no answer came back. It was NOT retried. "
+    "Check the image list in the console (or the jobs panel) before submitting again, or a second copy is created."
+)
+
+
+def default_copy_name(source_name: str) -> str:
+    """``<name>-copy``, with the source name cut so the result fits in 128 characters."""
+    base = source_name.strip()[: NAME_MAX - len(COPY_SUFFIX)].rstrip()
+    return f"{base}{COPY_SUFFIX}" if base else "image-copy"
+
+
+class CopyFormScreen(Screen[None]):
+    """Fill in the new image's attributes and submit the in-region copy."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="copy-back"),
+        Binding("f2", "submit", "Submit", id="copy-submit", tooltip="Confirm and submit the copy"),
+    ]
+
+    in_flight: reactive[bool] = reactive(False)
+    submitted: reactive[bool] = reactive(False)
+
+    def __init__(self, image: Image, *, retry_of: object | None = None) -> None:
+        super().__init__()
+        self.image = image
+        self.retry_of = retry_of
+        self._confirming = False
+        self.result_record: Any = None
+
+    def _initial(self, key: str) -> str:
+        if self.retry_of is not None:
+            value = getattr(self.retry_of, key, None)
+            if key == "name" and not value:
+                return default_copy_name(self.image.name)
+            return plain(value) if value else ""
+        if key == "name":
+            return default_copy_name(self.image.name)
+        return ""
+
+    def compose(self) -> ComposeResult:
+        from imstui.core import validation as v
+
+        yield StatusBar()
+        with VerticalScroll(id="copy-body"):
+            heading = "Retry a failed copy of" if self.retry_of is not None else "Copy image"
+            yield Static(
+                assemble((f"{heading} ", "bold"), self.image.name or "(no name)", ("  ", ""), (self.image.id, "dim")),
+                id="copy-source",
+            )
+            yield ValidatedField(
+                "New image name (1-128 characters)",
+                check=v.check_name,
+                value=self._initial("name"),
+                field_id="name",
+            )
+            yield ValidatedField(
+                "Description (optional, one line, at most 1024 characters, no < >)",
+                check=v.check_description,
+                value=self._initial("description"),
+                optional=True,
+                field_id="description",
+            )
+            yield ValidatedField(
+                "KMS key id to encrypt the copy (optional, UUID)",
+                check=v.check_cmk_id,
+                value=self._initial("cmk_id"),
+                optional=True,
+                field_id="cmk_id",
+            )
+            yield ValidatedField(
+                'Enterprise project id (optional: "0" = default, or a UUID)',
+                check=v.check_enterprise_project_id,
+                value=self._initial("enterprise_project_id"),
+                optional=True,
+                field_id="enterprise_project_id",
+            )
+            yield Static("", id="copy-result", markup=False)
+        with Horizontal(id="copy-actions", classes="actions"):
+            yield Button("Submit copy… (F2)", id="submit-button", variant="warning")
+            yield Button("Back (Esc)", id="cancel-button")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app: Any = self.app
+        app.update_status()
+        self.query_one("#name", Input).focus()
+        self._refresh_submit()
+
+    def on_resize(self) -> None:
+        # Short terminals (80x24): one-line inputs so the whole form fits without scrolling.
+        compact = self.size.height < 34
+        for field in self.fields():
+            field.input.compact = compact
+
+    # ------------------------------------------------------------------ state
+
+    def fields(self) -> list[ValidatedField]:
+        return list(self.query(ValidatedField))
+
+    @property
+    def is_valid(self) -> bool:
+        return all(f.is_valid for f in self.fields())
+
+    @property
+    def can_submit(self) -> bool:
+        return self.is_valid and not self.in_flight and not self.submitted and not self._confirming
+
+    def _refresh_submit(self) -> None:
+        try:
+            button = self.query_one("#submit-button", Button)
+        except Exception:
+            return
+        button.disabled = not self.can_submit
+        self.refresh_bindings()
+
+    def watch_in_flight(self) -> None:
+        self._refresh_submit()
+
+    def watch_submitted(self) -> None:
+        self._refresh_submit()
+
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self._refresh_submit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "submit":
+            return True if self.can_submit else None
+        return True
+
+    def request(self) -> CopyRequest:
+        values = {f.field_id: f.value for f in self.fields()}
+        return CopyRequest(
+            name=values.get("name", ""),
+            description=values.get("description") or None,
+            cmk_id=values.get("cmk_id") or None,
+            enterprise_project_id=values.get("enterprise_project_id") or None,
+        )
+
+    # ------------------------------------------------------------------ submit
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#submit-button")
+    def action_submit(self) -> None:
+        if not self.can_submit:
+            if not self.is_valid:
+                self.app.bell()
+            return
+        app: Any = self.app
+        session = app.session
+        if session is None:
+            self._show_result(literal("Not connected: set up or select a profile first.", "$text-error"))
+            return
+        request = self.request()
+        body = copy_summary(
+            region=plain(session.region),
+            project=plain(session.project_id or getattr(session.api, "project_id", None) or ""),
+            source_id=self.image.id,
+            source_name=self.image.name,
+            target_name=request.name,
+            description=request.description or "",
+            cmk_id=request.cmk_id or "",
+            enterprise_project_id=request.enterprise_project_id or "",
+        )
+        self._confirming = True
+        self._refresh_submit()
+        self.app.push_screen(ConfirmScreen("Submit this in-region copy?", body), self._confirmed)
+
+    def _confirmed(self, answer: bool | None) -> None:
+        self._confirming = False
+        if answer and not self.in_flight and not self.submitted and self.is_valid:
+            self.in_flight = True
+            self._submit(self.request())
+        self._refresh_submit()
+
+    @work(exclusive=True, group="copy", exit_on_error=False)
+    async def _submit(self, request: CopyRequest) -> None:
+        from imstui.core.submit import submit_copy
+
+        app: Any = self.app
+        session = app.session
+        retry_of = getattr(self.retry_of, "row_id", None) if self.retry_of is not None else None
+        self._show_result(literal("Submitting…", "italic"))
+        try:
+            outcome = submit_copy(
+                session.api,
+                session.ledger,
+                profile=session.profile,
+                image=self.image,
+                request=request,
+                retry_of=retry_of,
+                poller=session.poller,
+            )
+            result = await outcome if inspect.isawaitable(outcome) else outcome
+        except OutcomeUnknownError as exc:
+            self.submitted = True
+            self._show_outcome_unknown(getattr(exc, "record", None), str(exc))
+            return
+        except ImstuiError as exc:
+            from imstui.ui.screens.lookup import error_content
+
+            self._show_result(Content("\n").join([literal("The copy was not accepted.", "bold"), error_content(exc)]))
+            record = getattr(exc, "record", None)
+            if record is not None:
+                app.post_message(JobSubmitted(record, None))
+            return
+        finally:
+            self.in_flight = False
+        record = getattr(result, "record", None)
+        job_id = getattr(result, "job_id", None)
+        self.result_record = record
+        if not job_id:
+            self.submitted = True
+            error = getattr(result, "outcome_error", None)
+            self._show_outcome_unknown(record, str(error) if error is not None else "")
+            return
+        self.submitted = True
+        app.post_message(JobSubmitted(record, job_id))
+        app.notify(f"Copy submitted: job {plain(job_id)}", title="Copy submitted", markup=False)
+        self._return_to_main()
+
+    def _show_outcome_unknown(self, record: Any, detail: str) -> None:
+        app: Any = self.app
+        lines = [literal(OUTCOME_UNKNOWN_TEXT, "bold $text-warning")]
+        if detail:
+            lines.append(assemble(("Detail: ", "bold"), plain(detail)))
+        self._show_result(Content("\n").join(lines))
+        if record is not None:
+            app.post_message(JobSubmitted(record, None))
+        app.notify(
+            "The copy's outcome is unknown: check before submitting again.",
+            title="Outcome unknown",
+            severity="warning",
+            timeout=10,
+            markup=False,
+        )
+
+    def _show_result(self, content: Content) -> None:
+        self.query_one("#copy-result", Static).update(content)
+
+    def _return_to_main(self) -> None:
+        app = self.app
+        from imstui.ui.screens.main import MainScreen
+
+        while len(app.screen_stack) > 1 and not isinstance(app.screen, MainScreen):
+            app.pop_screen()
+
+    @on(Button.Pressed, "#cancel-button")
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,429 @@
+"""Credential profiles: create, edit, delete, select and test; the keyring backend's verdict and remedies.
+
+The secret key is typed into a masked input whose copy/cut do nothing, and a saved SK is never shown again (leave
+the field empty to keep it, type a new one to replace it). Every keyring call runs off the event loop with the
+store's timeout; a password-based keyring is unlocked through imstui's own modal, never getpass. Plaintext storage
+needs an explicit opt-in, after which the status bar keeps saying so.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from imstui.api.credentials import Credentials, mask_ak
+from imstui.api.errors import ImstuiError
+from imstui.api.secret import Secret
+from imstui.ui.text import assemble, literal, plain
+from imstui.ui.widgets.fields import SecretInput
+from imstui.ui.widgets.status_bar import StatusBar
+
+STORE_CHOICES: list[tuple[str, str]] = [
+    ("OS keyring (recommended)", "keyring"),
+    ("This session only (memory)", "session"),
+    ("Environment variables", "env"),
+    ("PLAINTEXT file (insecure, opt-in)", "plaintext"),
+]
+
+SAVED_SK_PLACEHOLDER = "saved - never shown; type a new SK to replace it"
+
+
+def backend_content(info: Any) -> Content:
+    """The keyring backend verdict, with the remedies when it is not secure."""
+    if info is None:
+        return literal("Keyring: checking…", "italic")
+    secure = bool(getattr(info, "secure", False))
+    name = plain(getattr(info, "name", "unknown"))
+    lines = [
+        assemble(
+            ("Keyring backend: ", "bold"),
+            name,
+            ("  SECURE" if secure else "  NOT SECURE", "bold $text-success" if secure else "bold $text-error"),
+        ),
+        literal(getattr(info, "description", "") or "", "dim", multiline=True),
+    ]
+    if getattr(info, "needs_master_password", False) and not getattr(info, "unlocked", True):
+        lines.append(literal("Locked: imstui asks for its master password when it is needed.", "$text-warning"))
+    if not secure:
+        remedies = list(getattr(info, "remedies", ()) or ())
+        if remedies:
+            lines.append(literal("What you can do:", "bold"))
+            lines.extend(literal(f"• {r}", multiline=True) for r in remedies)
+    return Content("\n").join(lines)
+
+
+class CredentialsScreen(Screen[None]):
+    """Manage credential profiles (not available in demo mode, which uses no credentials)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="credentials-back"),
+        Binding("f2", "save", "Save", id="credentials-save"),
+        Binding("f3", "test", "Test", id="credentials-test"),
+        Binding("f4", "select", "Use profile", id="credentials-select"),
+        Binding("f6", "new", "New", id="credentials-new"),
+        Binding("f8", "delete", "Delete", id="credentials-delete"),
+    ]
+
+    def __init__(self, *, first_run: bool = False) -> None:
+        super().__init__()
+        self.first_run = first_run
+        self.editing: str | None = None
+        self.backend_info: Any = None
+        self.saved_hint: str | None = None
+        self._pending_delete: str | None = None
+
+    # ------------------------------------------------------------------ layout
+
+    @property
+    def store(self) -> Any:
+        app: Any = self.app
+        return app.connector.profile_store
+
+    @property
+    def secrets(self) -> Any:
+        app: Any = self.app
+        return app.connector.secret_store
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with VerticalScroll(id="credentials-body"):
+            with Vertical(id="credentials-left"):
+                if self.first_run:
+                    yield Static(
+                        literal("First run: create a profile to connect (or start with --demo).", "bold $accent")
+                    )
+                yield Label("Profiles (Enter edits)")
+                yield OptionList(id="profile-list")
+                yield Static(backend_content(None), id="backend-verdict")
+            with Vertical(id="credentials-right"):
+                yield Label("Profile name")
+                yield Input(id="profile-name", placeholder="e.g. prod-sg", max_length=64)
+                yield Label("Region")
+                yield Input(id="profile-region", placeholder="e.g. ap-southeast-1")
+                yield Label("Project id (empty: discover from the region)")
+                yield Input(id="profile-project", placeholder="32 hex characters")
+                yield Label("Access key (AK)")
+                yield Input(id="profile-ak", placeholder="AK")
+                yield Label("Secret key (SK)")
+                yield SecretInput(id="profile-sk", placeholder="SK (masked, cannot be copied)")
+                yield Label("Security token (temporary keys only)")
+                yield SecretInput(id="profile-token", placeholder="optional")
+                yield Label("Where to keep the keys")
+                yield Select(STORE_CHOICES, value="keyring", allow_blank=False, id="profile-store")
+                yield Checkbox("I accept storing these keys UNENCRYPTED on disk", id="plaintext-opt-in")
+                yield Static("", id="credentials-result", markup=False)
+        with Horizontal(classes="actions", id="credentials-actions"):
+            yield Button("Save (F2)", id="save-button", variant="primary")
+            yield Button("Test (F3)", id="test-button")
+            yield Button("Use (F4)", id="select-button", variant="success")
+            yield Button("New (F6)", id="new-button")
+            yield Button("Delete (F8)", id="delete-button", variant="error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.store is None:
+            for widget in self.query("Input, Select, Checkbox, Button, OptionList"):
+                widget.disabled = True
+            self.query_one("#backend-verdict", Static).update(
+                literal("Demo mode: the simulator needs no credentials and nothing is stored.", "italic")
+            )
+            return
+        self.reload_profiles()
+        self.load_backend_info()
+        self.query_one("#profile-name", Input).focus()
+
+    # ------------------------------------------------------------------ helpers
+
+    def show(self, content: Content | str, *, error: bool = False) -> None:
+        text = content if isinstance(content, Content) else literal(content, "$text-error" if error else "")
+        self.query_one("#credentials-result", Static).update(text)
+
+    def value(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value.strip()
+
+    def reload_profiles(self, select: str | None = None) -> None:
+        options = self.query_one("#profile-list", OptionList)
+        options.clear_options()
+        try:
+            profiles = self.store.list()
+            default = self.store.default_name()
+        except ImstuiError as exc:
+            self.show(plain(str(exc)), error=True)
+            return
+        for profile in profiles:
+            marker = " (default)" if profile.name == default else ""
+            hint = f"  AK {profile.ak_hint}" if profile.ak_hint else ""
+            label = assemble((profile.name, "bold"), f"  {profile.region}{marker}", (hint, "dim"))
+            options.add_option(Option(label, id=profile.name))
+        if not profiles:
+            options.add_option(Option(literal("(no profiles yet)", "italic dim"), id="", disabled=True))
+        if select:
+            try:
+                options.highlighted = options.get_option_index(select)
+            except Exception:  # noqa: S110 - nothing to highlight
+                pass
+
+    @work(group="keyring-info", exclusive=True, exit_on_error=False)
+    async def load_backend_info(self) -> None:
+        info = await self.secrets.abackend_info()
+        self.backend_info = info
+        if self.is_attached:
+            self.query_one("#backend-verdict", Static).update(backend_content(info))
+
+    # ------------------------------------------------------------------ editing
+
+    @on(OptionList.OptionSelected, "#profile-list")
+    def _edit_selected(self, event: OptionList.OptionSelected) -> None:
+        name = event.option.id
+        if name:
+            self.edit(name)
+
+    def edit(self, name: str) -> None:
+        try:
+            profile = self.store.get(name)
+        except ImstuiError as exc:
+            self.show(plain(str(exc)), error=True)
+            return
+        self.editing = name
+        self.saved_hint = profile.ak_hint
+        self.query_one("#profile-name", Input).value = profile.name
+        self.query_one("#profile-region", Input).value = profile.region
+        self.query_one("#profile-project", Input).value = profile.project_id or ""
+        self.query_one("#profile-ak", Input).value = ""
+        self.query_one("#profile-ak", Input).placeholder = (
+            f"saved: {profile.ak_hint} (type to replace)" if profile.ak_hint else "AK"
+        )
+        sk = self.query_one("#profile-sk", Input)
+        sk.value = ""
+        sk.placeholder = SAVED_SK_PLACEHOLDER if profile.ak_hint else "SK (masked, cannot be copied)"
+        self.query_one("#profile-token", Input).value = ""
+        self.query_one("#profile-store", Select).value = profile.credential_store
+        self.query_one("#plaintext-opt-in", Checkbox).value = profile.credential_store == "plaintext"
+        self.show(assemble("Editing profile ", (name, "bold"), ". Leave AK/SK empty to keep the saved keys."))
+
+    def action_new(self) -> None:
+        self.editing = None
+        self.saved_hint = None
+        for widget_id in ("profile-name", "profile-region", "profile-project", "profile-ak", "profile-sk"):
+            self.query_one(f"#{widget_id}", Input).value = ""
+        self.query_one("#profile-token", Input).value = ""
+        self.query_one("#profile-ak", Input).placeholder = "AK"
+        self.query_one("#profile-sk", Input).placeholder = "SK (masked, cannot be copied)"
+        self.query_one("#profile-store", Select).value = "keyring"
+        self.query_one("#plaintext-opt-in", Checkbox).value = False
+        self.query_one("#profile-name", Input).focus()
+        self.show("New profile.")
+
+    # ------------------------------------------------------------------ save
+
+    @on(Button.Pressed, "#save-button")
+    def action_save(self) -> None:
+        from imstui.core.profiles import Profile
+
+        name = self.value("profile-name")
+        store_kind = str(self.query_one("#profile-store", Select).value)
+        opt_in = self.query_one("#plaintext-opt-in", Checkbox).value
+        if store_kind == "plaintext" and not opt_in:
+            self.show("Plaintext storage needs the explicit opt-in checkbox (keys would be UNENCRYPTED).", error=True)
+            return
+        ak = self.value("profile-ak")
+        sk = self.query_one("#profile-sk", Input).value
+        token = self.query_one("#profile-token", Input).value
+        if bool(ak) != bool(sk):
+            self.show("Enter both the AK and the SK (or neither, to keep the saved keys).", error=True)
+            return
+        if not ak and self.editing is None and store_kind in ("keyring", "plaintext", "session"):
+            self.show("A new profile needs an AK and an SK.", error=True)
+            return
+        credentials = Credentials(ak=ak, sk=Secret(sk), security_token=Secret(token) if token else None) if ak else None
+        try:
+            profile = Profile(
+                name=name,
+                region=self.value("profile-region"),
+                project_id=self.value("profile-project") or None,
+                credential_store=store_kind,  # type: ignore[arg-type]
+                ak_hint=mask_ak(ak) if ak else self.saved_hint,
+            )
+        except ImstuiError as exc:
+            self.show(plain(str(exc)), error=True)
+            return
+        self._save(profile, credentials, opt_in)
+
+    @work(group="keyring", exclusive=True, exit_on_error=False)
+    async def _save(self, profile: Any, credentials: Credentials | None, opt_in: bool) -> None:
+        from imstui.core.secret_store import SESSION_SECRETS, PlaintextSecrets
+
+        self.show(literal("Saving…", "italic"))
+        try:
+            if credentials is not None:
+                if profile.credential_store == "keyring":
+                    await self.secrets.aset(profile.name, credentials)
+                elif profile.credential_store == "session":
+                    SESSION_SECRETS.set(profile.name, credentials)
+                elif profile.credential_store == "plaintext" and opt_in:
+                    PlaintextSecrets().set(profile.name, credentials)
+            self.store.save(profile)
+        except ImstuiError as exc:
+            if getattr(exc, "reason", None) in ("needs-master-password", "wrong-master-password"):
+                self._unlock_then(lambda: self._save(profile, credentials, opt_in), plain(str(exc)))
+                return
+            remedy = getattr(exc, "remedy", "")
+            self.show(Content("\n").join([literal(str(exc), "$text-error"), literal(remedy or "", "dim")]))
+            return
+        finally:
+            # The typed secrets are not kept in the widgets after a save attempt.
+            if self.is_attached:
+                self.query_one("#profile-sk", Input).value = ""
+                self.query_one("#profile-token", Input).value = ""
+        self.editing = profile.name
+        self.saved_hint = profile.ak_hint
+        self.query_one("#profile-ak", Input).value = ""
+        self.query_one("#profile-sk", Input).placeholder = SAVED_SK_PLACEHOLDER
+        self.reload_profiles(select=profile.name)
+        self.show(assemble(("✓ Saved profile ", "$text-success"), (profile.name, "bold")))
+        if self.first_run:
+            self.action_select()
+
+    def _unlock_then(self, retry: Any, error: str) -> None:
+        from imstui.ui.screens.unlock import UnlockScreen
+
+        info = self.backend_info
+        name = plain(getattr(info, "name", "encrypted file"))
+        new = bool(getattr(info, "new_master_password", False))
+
+        def answered(password: Secret | None) -> None:
+            if password is None:
+                self.show("The keyring stays locked; nothing was saved.", error=True)
+                return
+            self._unlock(password, retry)
+
+        self.app.push_screen(UnlockScreen(name, new=new, error=error), answered)
+
+    @work(group="keyring-unlock", exclusive=True, exit_on_error=False)
+    async def _unlock(self, password: Secret, retry: Any) -> None:
+        try:
+            await self.secrets.aunlock(password)
+        except ImstuiError as exc:
+            self._unlock_then(retry, plain(str(exc)))
+            return
+        retry()
+
+    # ------------------------------------------------------------------ select, test, delete
+
+    def _target(self) -> str | None:
+        name = self.value("profile-name") or self.editing
+        options = self.query_one("#profile-list", OptionList)
+        if not name and options.highlighted is not None:
+            name = options.get_option_at_index(options.highlighted).id
+        if not name:
+            self.show("Choose a profile first (select it in the list, or type its name).", error=True)
+        return name or None
+
+    @on(Button.Pressed, "#select-button")
+    def action_select(self) -> None:
+        name = self._target()
+        if not name:
+            return
+        try:
+            self.store.set_default(name)
+        except ImstuiError as exc:
+            self.show(plain(str(exc)), error=True)
+            return
+        app: Any = self.app
+        app.connect(name)
+        app.notify(f"Using profile {plain(name)}", markup=False)
+        self.dismiss()
+
+    @on(Button.Pressed, "#test-button")
+    def action_test(self) -> None:
+        name = self._target()
+        if name:
+            self._test(name)
+
+    @work(group="keyring", exclusive=True, exit_on_error=False)
+    async def _test(self, name: str) -> None:
+        app: Any = self.app
+        self.show(assemble(("Testing ", "italic"), name, ("…", "italic")))
+        try:
+            session = await app.connector.connect(name)
+        except ImstuiError as exc:
+            if getattr(exc, "reason", None) == "needs-master-password":
+                self._unlock_then(lambda: self._test(name), "")
+                return
+            self.show(Content("\n").join([literal("✗ " + plain(str(exc)), "$text-error")]))
+            return
+        except Exception as exc:  # NeedsCredentials and friends: one plain line
+            self.show(literal("✗ " + plain(str(getattr(exc, "message", exc))), "$text-error"))
+            return
+        try:
+            project = await session.api.ensure_project_id()
+            self.show(
+                assemble(
+                    ("✓ Profile ", "$text-success"),
+                    (name, "bold"),
+                    (" works: region ", ""),
+                    session.region,
+                    (", project ", ""),
+                    project,
+                )
+            )
+        except ImstuiError as exc:
+            self.show(literal("✗ " + plain(str(exc)), "$text-error"))
+        finally:
+            await session.aclose()
+
+    @on(Button.Pressed, "#delete-button")
+    def action_delete(self) -> None:
+        from imstui.ui.screens.confirm import ConfirmScreen
+
+        name = self._target()
+        if not name:
+            return
+        body = assemble("Delete profile ", (name, "bold"), " and its stored keys? Jobs in the ledger are kept.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(name)
+
+        self.app.push_screen(ConfirmScreen("Delete this profile?", body, confirm_label="Delete"), answered)
+
+    @work(group="keyring", exclusive=True, exit_on_error=False)
+    async def _delete(self, name: str) -> None:
+        from imstui.core.secret_store import SESSION_SECRETS, PlaintextSecrets
+
+        try:
+            profile = self.store.find(name)
+            if profile is not None and profile.credential_store == "keyring":
+                await self.secrets.adelete(name)
+            SESSION_SECRETS.delete(name)
+            if profile is not None and profile.credential_store == "plaintext":
+                PlaintextSecrets().delete(name)
+            self.store.remove(name)
+        except ImstuiError as exc:
+            self.show(literal(plain(str(exc)), "$text-error"))
+            return
+        self.action_new()
+        self.reload_profiles()
+        self.show(assemble("Deleted profile ", (name, "bold"), "."))
+
+    @on(Select.Changed, "#profile-store")
+    def _store_changed(self, event: Select.Changed) -> None:
+        if event.value == "plaintext":
+            self.show(
+                literal(
+                    "Plaintext keeps the keys UNENCRYPTED in a 0600 file. Tick the opt-in box to allow it; the "
+                    "status bar will warn for as long as this profile is used.",
+                    "$text-warning",
+                )
+            )
+
+    def action_back(self) -> None:
+        self.dismiss()

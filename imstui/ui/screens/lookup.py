@@ -1,0 +1,250 @@
+"""Image lookup: type or paste an id, see the image's attributes and whether it can be copied in-region."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from imstui.api.errors import ImageNotFoundError, ImstuiError
+from imstui.api.models import Image
+from imstui.ui.text import assemble, literal, plain
+from imstui.ui.widgets.fields import RuleValidator, violation_text
+from imstui.ui.widgets.status_bar import StatusBar
+
+GIB = 1024**3
+
+
+def format_size(size_bytes: int | None) -> str:
+    if size_bytes is None:
+        return "unknown"
+    if size_bytes >= GIB:
+        return f"{size_bytes / GIB:.1f} GiB ({size_bytes:,} bytes)"
+    return f"{size_bytes / 1024**2:.1f} MiB ({size_bytes:,} bytes)"
+
+
+def condition_text(condition: Any) -> str:
+    """Plain words for one blocking/warning condition of an eligibility Verdict (``title: detail``)."""
+    title = getattr(condition, "title", None)
+    detail = getattr(condition, "detail", None)
+    if isinstance(title, str) and title:
+        return plain(f"{title}: {detail}" if isinstance(detail, str) and detail else title)
+    for attr in ("message", "text", "reason", "description"):
+        value = getattr(condition, attr, None)
+        if isinstance(value, str) and value:
+            return plain(value)
+    return plain(str(condition))
+
+
+def image_rows(image: Image) -> list[tuple[str, str]]:
+    os_parts = [p for p in (image.os_type, image.os_version or image.platform, image.os_bit) if p]
+    if image.is_encrypted:
+        encryption = f"encrypted (KMS key {image.cmk_id})"
+    else:
+        encryption = "not encrypted"
+    return [
+        ("Name", image.name or "(no name)"),
+        ("Id", image.id),
+        ("Status", image.status or "unknown"),
+        ("Type", image.image_type or "unknown"),
+        ("OS", " ".join(os_parts) or "unknown"),
+        ("Size", format_size(image.size_bytes)),
+        ("Min disk", f"{image.min_disk_gb} GB" if image.min_disk_gb is not None else "unknown"),
+        ("Encryption", encryption),
+        ("Enterprise project", image.enterprise_project_id or "default (0)"),
+        ("Created", image.created_at or "unknown"),
+        ("Updated", image.updated_at or "unknown"),
+    ]
+
+
+def image_details(image: Image) -> Content:
+    rows = image_rows(image)
+    width = max(len(k) for k, _ in rows) + 2
+    return Content("\n").join([assemble((f"{key:<{width}}", "bold"), value) for key, value in rows])
+
+
+def verdict_content(verdict: Any) -> Content:
+    blocking = list(getattr(verdict, "blocking", ()) or ())
+    warnings = list(getattr(verdict, "warnings", ()) or ())
+    lines: list[Content] = []
+    if blocking:
+        lines.append(literal("✗ BLOCKED: this image cannot be copied in-region", "bold $text-error"))
+        lines.extend(assemble(("  ✗ ", "$text-error"), condition_text(c)) for c in blocking)
+    else:
+        lines.append(literal("✓ ELIGIBLE: this image can be copied", "bold $text-success"))
+    if warnings:
+        lines.append(literal("Warnings:", "bold $text-warning"))
+        lines.extend(assemble(("  ! ", "$text-warning"), condition_text(c)) for c in warnings)
+    return Content("\n").join(lines)
+
+
+def error_content(exc: ImstuiError) -> Content:
+    """An API error in plain words, with the catalogue's meaning and next step when the code is known."""
+    from imstui.api.catalogue import explain
+
+    lines = [assemble(("✗ ", "bold $text-error"), plain(str(exc), multiline=True))]
+    code = getattr(exc, "code", None)
+    info = explain(code) if isinstance(code, str) else None
+    if info is not None:
+        lines.append(assemble(("Meaning: ", "bold"), info.meaning))
+        lines.append(assemble(("Next step: ", "bold"), info.next_step))
+    return Content("\n").join(lines)
+
+
+class LookupScreen(Screen[None]):
+    """Look an image up by id and check its copy eligibility."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="lookup-back"),
+        Binding("f2", "copy", "Copy…", id="lookup-copy", tooltip="Open the copy form for this image"),
+        Binding("f5", "refresh", "Refresh", id="lookup-refresh", tooltip="Look the image up again"),
+    ]
+
+    def __init__(self, image_id: str | None = None) -> None:
+        super().__init__()
+        self.initial_id = image_id or ""
+        self.image: Image | None = None
+        self.verdict: Any = None
+
+    def compose(self) -> ComposeResult:
+        from imstui.core.validation import check_image_id
+
+        yield StatusBar()
+        with Horizontal(id="lookup-bar"):
+            yield Label("Image id", id="image-id-label")
+            yield Input(
+                value=self.initial_id,
+                placeholder="paste an image id (UUID) and press Enter",
+                id="image-id",
+                validators=[RuleValidator(check_image_id)],
+                validate_on=["changed", "submitted"],
+                max_length=64,
+            )
+            yield Button("Look up", id="lookup-button", variant="primary")
+        yield Static("", id="image-id-error", classes="field-error", markup=False)
+        with VerticalScroll(id="lookup-body"):
+            yield Static("", id="image-details", markup=False)
+            yield Static("", id="verdict", markup=False)
+        with Horizontal(id="lookup-actions", classes="actions"):
+            yield Button("Copy this image… (F2)", id="copy-button", variant="success", disabled=True)
+            yield Button("Back (Esc)", id="back-button")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app: Any = self.app
+        app.update_status()
+        self.query_one("#image-id", Input).focus()
+        if self.initial_id:
+            self.look_up(self.initial_id)
+
+    # ------------------------------------------------------------------ input
+
+    @on(Input.Changed, "#image-id")
+    def _id_changed(self, event: Input.Changed) -> None:
+        result = event.validation_result
+        error = self.query_one("#image-id-error", Static)
+        if result is None or result.is_valid or not event.value:
+            error.update("")
+        else:
+            error.update(literal("✗ " + "; ".join(result.failure_descriptions)))
+
+    @on(Input.Submitted, "#image-id")
+    @on(Button.Pressed, "#lookup-button")
+    def _submit(self) -> None:
+        self.look_up(self.query_one("#image-id", Input).value)
+
+    def look_up(self, image_id: str) -> None:
+        from imstui.core.validation import check_image_id, normalise_image_id
+
+        image_id = normalise_image_id(image_id)
+        field = self.query_one("#image-id", Input)
+        if field.value != image_id:
+            field.value = image_id
+        violation = check_image_id(image_id)
+        if violation is not None:
+            self.query_one("#image-id-error", Static).update(literal("✗ " + violation_text(violation)))
+            return
+        self._lookup(image_id)
+
+    @work(exclusive=True, group="lookup", exit_on_error=False)
+    async def _lookup(self, image_id: str) -> None:
+        from imstui.core.eligibility import assess
+
+        app: Any = self.app
+        session = app.session
+        self._show(None, None)
+        details = self.query_one("#image-details", Static)
+        if session is None:
+            details.update(literal("Not connected yet: set up or select a profile first (press c).", "italic"))
+            return
+        details.update(assemble(("Looking up ", "italic"), image_id, ("…", "italic")))
+        try:
+            image = await session.api.get_image(image_id)
+        except ImageNotFoundError:
+            details.update(
+                assemble(
+                    ("✗ No image with id ", "$text-error"),
+                    image_id,
+                    (f" in region {plain(session.region)} (project {plain(session.project_id or '?')}).", ""),
+                )
+            )
+            return
+        except ImstuiError as exc:
+            details.update(error_content(exc))
+            return
+        project_id = session.project_id or getattr(session.api, "project_id", None)
+        verdict = assess(image, project_id)
+        self._show(image, verdict)
+
+    def _show(self, image: Image | None, verdict: Any) -> None:
+        self.image = image
+        self.verdict = verdict
+        details = self.query_one("#image-details", Static)
+        verdict_widget = self.query_one("#verdict", Static)
+        copy_button = self.query_one("#copy-button", Button)
+        if image is None:
+            details.update("")
+            verdict_widget.update("")
+            copy_button.disabled = True
+            self.refresh_bindings()
+            return
+        details.update(image_details(image))
+        verdict_widget.update(verdict_content(verdict))
+        copy_button.disabled = not self.can_copy
+        self.refresh_bindings()
+        if self.can_copy:
+            copy_button.focus()
+
+    @property
+    def can_copy(self) -> bool:
+        return self.image is not None and self.verdict is not None and not list(getattr(self.verdict, "blocking", ()))
+
+    # ------------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "copy":
+            return True if self.can_copy else None
+        return True
+
+    @on(Button.Pressed, "#copy-button")
+    def action_copy(self) -> None:
+        if not self.can_copy or self.image is None:
+            self.app.bell()
+            return
+        app: Any = self.app
+        app.open_copy_form(self.image)
+
+    @on(Button.Pressed, "#back-button")
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_refresh(self) -> None:
+        value = self.query_one("#image-id", Input).value
+        if value:
+            self.look_up(value)

@@ -1,0 +1,1 @@
+"""Console widgets (the jobs panel widgets live in ``jobs_*.py``)."""

@@ -1,0 +1,117 @@
+"""Form fields: an Input validated by an ``imstui.core.validation`` rule, with the failing rule shown under it,
+and a masked Input for secrets whose copy/cut actions do nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Input, Label, Static
+
+from imstui.ui.text import literal
+
+Rule = Callable[[str], Any]
+"""``check_x(value) -> Violation(rule, message) | None`` from ``imstui.core.validation``."""
+
+
+def violation_text(violation: Any) -> str:
+    """``"<message> [<rule>]"`` for a Violation-like object (``rule`` and ``message`` attributes)."""
+    message = str(getattr(violation, "message", violation))
+    rule = getattr(violation, "rule", "")
+    return f"{message} [{rule}]" if rule else message
+
+
+class RuleValidator(Validator):
+    """A Textual Validator running one ``imstui.core.validation`` check (the same rules the headless CLI uses)."""
+
+    def __init__(self, check: Rule, *, optional: bool = False) -> None:
+        super().__init__()
+        self.check = check
+        self.optional = optional
+
+    def validate(self, value: str) -> ValidationResult:
+        if self.optional and value == "":
+            return self.success()
+        violation = self.check(value)
+        if violation is None:
+            return self.success()
+        return self.failure(violation_text(violation), value)
+
+
+class SecretInput(Input):
+    """``Input(password=True)`` whose copy and cut do nothing: a secret never reaches the clipboard (OSC 52)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["password"] = True
+        super().__init__(**kwargs)
+
+    def action_copy(self) -> None:
+        """Refused: secrets are never copied."""
+
+    def action_cut(self) -> None:
+        """Refused: secrets are never copied (and the field is left as it is)."""
+
+
+class ValidatedField(Vertical):
+    """Label, Input (validated on every change) and the failing rule under it."""
+
+    DEFAULT_CSS = """
+    ValidatedField { height: auto; margin: 0 0 0 0; }
+    ValidatedField > .field-label { color: $text-muted; }
+    ValidatedField > .field-error { color: $text-error; height: auto; min-height: 1; }
+    """
+
+    def __init__(
+        self,
+        label: str,
+        *,
+        check: Rule,
+        value: str = "",
+        optional: bool = False,
+        placeholder: str = "",
+        field_id: str,
+        max_length: int = 0,
+    ) -> None:
+        super().__init__(id=f"{field_id}-field")
+        self.label_text = label
+        self.field_id = field_id
+        self.input = Input(
+            value=value,
+            placeholder=placeholder,
+            id=field_id,
+            validators=[RuleValidator(check, optional=optional)],
+            validate_on=["changed", "submitted", "blur"],
+            valid_empty=optional,
+            max_length=max_length,
+        )
+        self.error = Static("", classes="field-error", id=f"{field_id}-error", markup=False)
+
+    def compose(self) -> ComposeResult:
+        yield Label(literal(self.label_text), classes="field-label")
+        yield self.input
+        yield self.error
+
+    def on_mount(self) -> None:
+        self.refresh_error(self.input.validate(self.input.value))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input is self.input:
+            self.refresh_error(event.validation_result)
+
+    def refresh_error(self, result: ValidationResult | None) -> None:
+        if result is None or result.is_valid:
+            self.error.update("")
+        else:
+            self.error.update(literal("✗ " + "; ".join(result.failure_descriptions)))
+
+    @property
+    def is_valid(self) -> bool:
+        result = self.input.validate(self.input.value)
+        return result is None or result.is_valid
+
+    @property
+    def value(self) -> str:
+        return self.input.value
