@@ -276,7 +276,7 @@ class ImsClient:
         try:
             response = await self._get(url, params=self._image_params(wanted, use_eps), auth=auth, retry=True)
         except ApiError as error:
-            if not (use_eps and error.status == 400):
+            if not (use_eps and error.status == 400 and error.code.upper() not in IMAGE_NOT_FOUND_CODES):
                 raise self._image_error(error, wanted) from None
             try:
                 response = await self._get(url, params=self._image_params(wanted, False), auth=auth, retry=True)
