@@ -1,8 +1,10 @@
 """Where the connection settings come from, and how a client is opened from them.
 
-Precedence, highest first: command-line options, then environment variables. Credentials come only from the
-environment (``HUAWEICLOUD_SDK_AK`` / ``_SK`` / ``_SECURITY_TOKEN``): the secret key is never accepted on the
-command line, where other users could read it from the process list. ``resolve_settings`` is the single place
+Precedence, highest first: command-line options, then environment variables, then the stored profile
+(:mod:`imstui.core.credential_source`). Credentials come from the environment (``HUAWEICLOUD_SDK_AK`` / ``_SK`` /
+``_SECURITY_TOKEN``, used for the run and never stored) or else from the profile's store (keyring, session,
+plaintext opt-in): the secret key is never accepted on the command line, where other users could read it from the
+process list. ``resolve_settings`` is the single place
 that decides, so that another source (stored profiles) can be added as the lowest-precedence layer.
 
 ``--demo`` swaps everything for the built-in simulator (``imstui.sim.demo.demo_backend()``, imported lazily).
@@ -122,32 +124,49 @@ def resolve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None
     """Settings from the command line and the environment (command line wins). Raises ``ConfigurationError``
     naming the option or variable to set when something required is missing or unusable."""
     env = os.environ if environ is None else environ
-    profile = getattr(args, "profile", None) or env.get(ENV_PROFILE, "").strip()
-    if profile:
-        raise ConfigurationError(
-            "stored profiles are not supported by this build yet: use the HUAWEICLOUD_SDK_* environment variables"
-        )
+    # Lowest layer: the stored profile (--profile, $IMSTUI_PROFILE, else the default one). Environment keys win
+    # over it without touching the keyring; a keyring failure raises SecretStoreUnavailable (message + remedy).
+    from imstui.core.credential_source import describe_missing, load_profile_settings
+
+    stored = load_profile_settings(getattr(args, "profile", None) or None, environ=env)
+    from_profile = f"profile {stored.profile}"
     sources: dict[str, str] = {}
     region, source = _pick(args, "region", "--region", env, ENV_REGION)
+    if not region and stored.region:
+        region, source = stored.region, from_profile
     if not region:
         raise ConfigurationError(f"no region: pass --region or set {ENV_REGION} (e.g. ap-southeast-1)")
     region = check_region(region)
     sources["region"] = source
+    # The profile's project id and endpoints belong to its region: not reused when the region is overridden.
+    same_region = stored.region == region
 
     project_raw, source = _pick(args, "project_id", "--project-id", env, ENV_PROJECT_ID)
+    if not project_raw and same_region and stored.project_id:
+        project_raw, source = stored.project_id, from_profile
     project_id = check_project_id(project_raw)
     sources["project_id"] = source if project_id else "discovered from the region"
 
     ims_raw, source = _pick(args, "endpoint", "--endpoint", env, ENV_IMS_ENDPOINT)
+    if not ims_raw and same_region and stored.endpoint:
+        ims_raw, source = stored.endpoint, from_profile
     ims = check_endpoint(ims_raw) if ims_raw else ims_endpoint(region)
     sources["ims_endpoint"] = source or "default for the region"
 
     iam_raw, source = _pick(args, "iam_endpoint", "--iam-endpoint", env, ENV_IAM_ENDPOINT)
+    if not iam_raw and same_region and stored.iam_endpoint:
+        iam_raw, source = stored.iam_endpoint, from_profile
     iam = check_endpoint(iam_raw) if iam_raw else iam_endpoint(region)
     sources["iam_endpoint"] = source or "default for the region"
 
-    credentials = credentials_from_env(env)
-    sources["credentials"] = f"env {ENV_AK}/{ENV_SK}" + (f"/{ENV_TOKEN}" if credentials.is_temporary else "")
+    if stored.credentials is not None and stored.source != "env":
+        credentials = stored.credentials
+        sources["credentials"] = f"{stored.source} ({from_profile})"
+    elif stored.profile is not None and stored.source is None:
+        raise ConfigurationError(describe_missing(stored))
+    else:
+        credentials = credentials_from_env(env)
+        sources["credentials"] = f"env {ENV_AK}/{ENV_SK}" + (f"/{ENV_TOKEN}" if credentials.is_temporary else "")
     return ConnectionSettings(
         region=region,
         credentials=credentials,

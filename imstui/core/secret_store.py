@@ -87,10 +87,11 @@ class SecretStoreUnavailable(ImstuiError):
         self.reason: Reason = reason
 
     def __str__(self) -> str:
-        return self.message
+        return self.full_text
 
     @property
     def full_text(self) -> str:
+        """The sentence and its remedy (what ``str()`` gives, so generic ``ImstuiError`` handlers show both)."""
         return f"{self.message} {self.remedy}"
 
 

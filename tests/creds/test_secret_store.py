@@ -91,7 +91,10 @@ def test_fail_backend_gives_one_sentence_and_the_remedy_list() -> None:
     with pytest.raises(SecretStoreUnavailable) as caught:
         store.get("prod")
     assert caught.value.reason == "no-backend"
-    assert str(caught.value) == "No secure credential storage is available on this machine (keyring found no usable backend)."
+    assert (
+        caught.value.message
+        == "No secure credential storage is available on this machine (keyring found no usable backend)."
+    )
     assert isinstance(caught.value, ImstuiError)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
@@ -290,7 +293,7 @@ def test_cryptfile_locked_until_unlock_then_wrong_password_is_a_plain_sentence(t
     with pytest.raises(SecretStoreUnavailable) as wrong:
         again.unlock("wrong password")
     assert wrong.value.reason == "wrong-master-password"
-    assert str(wrong.value) == "The master password for the encrypted keyring file is wrong."
+    assert wrong.value.message == "The master password for the encrypted keyring file is wrong."
     assert not again.backend_info().unlocked  # the wrong password is not kept
     with pytest.raises(SecretStoreUnavailable):
         again.get("prod")
