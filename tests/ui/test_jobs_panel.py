@@ -424,3 +424,49 @@ async def test_title_prefix_follows_the_profile() -> None:
     async with app.run_test(size=(120, 30)):
         app.panel.set_title_prefix("imstui prod\x1b]0;x\x07")
         assert app.panel.terminal_title == "imstui prod: 1 running, 1 FAILED"
+
+
+class EarlyHost(Host):
+    """Feeds the panel before it is mounted, as an app may when the ledger is read during compose."""
+
+    def compose(self) -> ComposeResult:
+        panel = JobsPanel(clock=self.clock)
+        panel.load(self.records)
+        panel.update_record(failed(self.records[0]))
+        yield panel
+
+
+async def test_records_given_before_mount_are_shown_and_poller_status_is_readable() -> None:
+    from imstui.core.poller import PollerStatus
+
+    app = EarlyHost([make_record(1), make_record(2)])
+    async with app.run_test(size=(120, 30)) as pilot:
+        panel = app.panel
+        assert panel.table.row_count == 2
+        assert cell(panel, app.records[0], "status") == "✖ FAILED"
+        status_line = panel.query_one("#jobs-status")
+        panel.set_poller_status(PollerStatus(True, False, 1, NOW + timedelta(seconds=8), None))
+        await pilot.pause()
+        assert "1 running, 1 FAILED" in rendered_text(status_line)
+        assert "polling 1 job, next in 8s" in rendered_text(status_line)
+        panel.set_poller_status(PollerStatus(True, False, 1, None, NOW + timedelta(seconds=30)))
+        await pilot.pause()
+        assert "backing off 30s" in rendered_text(status_line)
+        panel.set_poller_status(PollerStatus(True, True, 1, None, None))
+        await pilot.pause()
+        assert "polling PAUSED (p resumes)" in rendered_text(status_line)
+
+
+async def test_poller_events_are_dispatched() -> None:
+    from imstui.api.errors import ImstuiError
+    from imstui.core.poller import JobChanged, PollFailed
+
+    record = make_record(1)
+    app = Host([record])
+    async with app.run_test(size=(120, 30)) as pilot:
+        panel = app.panel
+        panel.handle_poller_event(JobChanged(succeeded(record), record))
+        panel.handle_poller_event(PollFailed(record.job_id or "", ImstuiError("[b]gateway said no[/b]")))
+        await pilot.pause()
+        assert cell(panel, record, "status") == "✔ SUCCESS"
+        assert "last poll error: [b]gateway said no[/b]" in rendered_text(panel.query_one("#jobs-status"))

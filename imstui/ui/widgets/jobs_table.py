@@ -188,6 +188,7 @@ class JobsPanel(Vertical):
         self._attention: TerminalAttention | None = None
         self._initial = list(records)
         self._last_poll_failure: tuple[str | None, str] | None = None
+        self._ready = False  # columns exist: before that, load/update_record only remember the records
 
     # ------------------------------------------------------------------ composition
 
@@ -202,6 +203,7 @@ class JobsPanel(Vertical):
         table = self.table
         for key, label in COLUMNS:
             table.add_column(label, key=key)
+        self._ready = True
         if self._attention_enabled:
             self._attention = TerminalAttention(self._write_terminal, self.app.bell, self._title_prefix)
         if self._initial:
@@ -246,6 +248,9 @@ class JobsPanel(Vertical):
     def load(self, records: Iterable[JobRecord]) -> None:
         """Show exactly ``records`` (initial fill or a profile switch), oldest first; the cursor stays on the same
         job when it is still there."""
+        if not self._ready:
+            self._initial = list(records)
+            return
         selected = self.selected_record
         ordered = sorted(records, key=lambda r: (r.submitted_at, str(r.row_id)))
         self._records = {row_key_for(r): r for r in ordered}
@@ -259,6 +264,9 @@ class JobsPanel(Vertical):
         Only cells whose text changed are written. When the job has just finished and the user is elsewhere (see
         :func:`imstui.ui.attention.user_is_elsewhere`), the bell rings; the terminal title follows the counts.
         """
+        if not self._ready:
+            self._initial = [r for r in self._initial if r.row_id != record.row_id] + [record]
+            return
         key = row_key_for(record)
         before = self._records.get(key, previous)
         if self._last_poll_failure is not None and self._last_poll_failure[0] == record.job_id:
@@ -293,7 +301,8 @@ class JobsPanel(Vertical):
         """Show the poller's state (``imstui.core.poller.PollerStatus``: running, paused, outstanding,
         next_poll_at, backoff_until) in the panel's status line."""
         self._poller_status = status
-        self._refresh_status_line()
+        if self._ready:
+            self._refresh_status_line()
 
     def handle_poller_event(self, event: Any) -> None:
         """Dispatch a poller event by its shape: ``JobChanged(record, previous)`` -> :meth:`update_record`,
@@ -305,7 +314,8 @@ class JobsPanel(Vertical):
             self.set_poller_status(event)
         elif kind == "PollFailed":
             self._last_poll_failure = (getattr(event, "job_id", None), str(getattr(event, "error", "")))
-            self._refresh_status_line()
+            if self._ready:
+                self._refresh_status_line()
 
     def refresh_times(self) -> None:
         """Rewrite the age and "polled … ago" cells that changed (the 1 s timer calls this)."""
