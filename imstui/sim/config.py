@@ -80,6 +80,10 @@ class SimConfig:
     seed: int | None = None
 
     def __post_init__(self) -> None:
+        for name in ("sk", "temporary_sk", "security_token"):
+            value: object = getattr(self, name)
+            if not isinstance(value, Secret):  # plain strings are accepted and wrapped at once
+                object.__setattr__(self, name, Secret(str(value)))
         if not (self.speed > 0 and math.isfinite(self.speed)):
             raise ValueError("speed must be a positive number")
         if self.progress_scale not in (1.0, 100.0):
