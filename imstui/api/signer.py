@@ -15,6 +15,8 @@ from urllib.parse import quote, unquote, unquote_to_bytes
 import httpx
 
 from imstui.api.credentials import Credentials
+from imstui.api.errors import ConfigurationError
+from imstui.api.secret import Secret
 
 ALGORITHM = "SDK-HMAC-SHA256"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -120,6 +122,35 @@ def signature(sk: str, to_sign: str) -> str:
     return hmac.new(sk.encode("utf-8"), to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+_BAD_SK = "the secret key (SK) contains characters that cannot be encoded; enter it again"
+_BAD_TOKEN = "the security token contains characters that cannot be sent in a header; enter it again"  # noqa: S105
+
+
+def _encodable(secret: Secret) -> bool:
+    try:
+        secret.reveal().encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _sendable(secret: Secret) -> bool:
+    """Printable ASCII once stripped: what httpx and h11 accept in a header value."""
+    return bool(secret.reveal().strip()) and secret.reveal().strip().isascii() and secret.reveal().strip().isprintable()
+
+
+def _signature_with(secret: Secret, to_sign: str) -> str:
+    """:func:`signature` for a held SK.
+
+    The revealed key is never bound to a name, so a crash report that prints frame locals (Textual's crash screen)
+    cannot show it; an SK that cannot be UTF-8 encoded (lone surrogates, e.g. from a mis-decoded environment
+    variable) raises a message without the value and without the chained ``UnicodeEncodeError`` (which holds it).
+    """
+    if not _encodable(secret):
+        raise ConfigurationError(_BAD_SK)
+    return hmac.new(secret.reveal().encode("utf-8"), to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def authorization(ak: str, names: list[str], sig: str) -> str:
     return f"{ALGORITHM} Access={ak}, SignedHeaders={';'.join(names)}, Signature={sig}"
 
@@ -148,7 +179,7 @@ def sign(
         raise ValueError("X-Sdk-Date must be set before signing")
     names = signed_header_names(headers)
     canonical = canonical_request(method, path, query, headers, names, body)
-    sig = signature(credentials.sk.reveal(), string_to_sign(canonical, date.strip()))
+    sig = _signature_with(credentials.sk, string_to_sign(canonical, date.strip()))
     return authorization(credentials.ak, names, sig)
 
 
@@ -181,6 +212,13 @@ class SdkHmacAuth(httpx.Auth):
         yield request
 
     def sign_request(self, request: httpx.Request) -> None:
+        # Checked before anything is copied into the request, so that no frame holds the token in a header dict
+        # when these are raised. httpx/h11 errors would quote a bad header value (the token) in their message.
+        if not _encodable(self._credentials.sk):
+            raise ConfigurationError(_BAD_SK)
+        token = self._credentials.security_token
+        if token and not _sendable(token):
+            raise ConfigurationError(_BAD_TOKEN)
         raw_path, _, raw_query = request.url.raw_path.partition(b"?")
         pairs = parse_raw_query(raw_query)
         query = canonical_query(pairs)
@@ -188,9 +226,8 @@ class SdkHmacAuth(httpx.Auth):
         request.headers[HEADER_DATE] = format_sdk_date(self._clock())
         if self._project_id:
             request.headers[HEADER_PROJECT] = self._project_id
-        token = self._credentials.security_token
         if token:
-            request.headers[HEADER_TOKEN] = token.reveal()
+            request.headers[HEADER_TOKEN] = token.reveal().strip()  # sent stripped, as the SDK sends it
         to_sign = {
             name: value for name, value in request.headers.items() if name.lower() not in _UNSIGNED_TRANSPORT_HEADERS
         }
