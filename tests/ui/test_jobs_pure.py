@@ -231,7 +231,7 @@ def test_detail_fields_cover_every_ledger_field_with_local_and_utc_times() -> No
     assert rows["Last polled"].endswith("5s ago")
     assert rows["Error code"] == "IMG.0015"
     assert rows["Description"] == "multi\nline"
-    assert "Current task" in rows and "Imported (submitted elsewhere)" in rows
+    assert "Current task" in rows and "Imported" in rows
     assert len(rows) >= 24
 
 

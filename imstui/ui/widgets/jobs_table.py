@@ -77,13 +77,15 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
     ("progress", "Progress"),
     ("name", "New image name"),
-    ("job", "Job id"),
     ("age", "Age"),
     ("polled", "Polled"),
-    ("image", "New image id"),
     ("error", "Error"),
+    ("job", "Job id"),
+    ("image", "New image id"),
 )
-_TIME_COLUMNS = ("age", "polled")
+# Columns with a fixed width (longer text is cut with an ellipsis; the detail view shows it in full). The short,
+# most telling columns come first so an 80-column terminal shows status, progress, name, times and error code.
+COLUMN_WIDTHS: dict[str, int] = {"name": 28, "error": 12}
 FAILED_ROW_STYLE = "red"
 
 
@@ -202,7 +204,7 @@ class JobsPanel(Vertical):
     def on_mount(self) -> None:
         table = self.table
         for key, label in COLUMNS:
-            table.add_column(label, key=key)
+            table.add_column(label, key=key, width=COLUMN_WIDTHS.get(key))
         self._ready = True
         if self._attention_enabled:
             self._attention = TerminalAttention(self._write_terminal, self.app.bell, self._title_prefix)

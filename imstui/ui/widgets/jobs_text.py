@@ -156,7 +156,7 @@ _DETAIL_LABELS: dict[str, str] = {
     "gone": "Gone from server",
     "retry_of": "Retry of",
     "current_task": "Current task",
-    "imported": "Imported (submitted elsewhere)",
+    "imported": "Imported",
     "row_id": "Ledger row",
 }
 _DETAIL_HIDDEN = frozenset({"version"})  # the ledger's internal change counter
