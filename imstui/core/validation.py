@@ -9,6 +9,7 @@ characters, no line breaks, no ``<`` or ``>`` and no control characters.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from imstui.api.models import CopyRequest
@@ -19,6 +20,8 @@ DESCRIPTION_MAX = 1024
 _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _NAME_CHAR_RE = re.compile(r"[A-Za-z0-9\u4e00-\u9fa5._\- ]")
 # Characters a paste may carry around an id: whitespace, zero-width spaces, BOM, quotes.
+# Control, format (bidi overrides, zero-width), surrogate and line/paragraph separators: never in a description.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _PASTE_JUNK = " \t\r\n\v\f\u00a0\u200b\u200c\u200d\u2060\ufeff\"'`"
 
 
@@ -100,7 +103,7 @@ def check_description(value: str | None) -> Violation | None:
         return Violation("description.line_break", "The description must be a single line (no line breaks).")
     if "<" in value or ">" in value:
         return Violation("description.angle_brackets", "The description must not contain angle brackets (< or >).")
-    controls = [c for c in value if not c.isprintable() and c != " "]
+    controls = [c for c in value if unicodedata.category(c) in _INVISIBLE_CATEGORIES]
     if controls:
         return Violation(
             "description.control",
