@@ -190,6 +190,7 @@ class JobsPanel(Vertical):
         self._attention: TerminalAttention | None = None
         self._initial = list(records)
         self._last_poll_failure: tuple[str | None, str] | None = None
+        self._status_line: str | None = None
         self._ready = False  # columns exist: before that, load/update_record only remember the records
 
     # ------------------------------------------------------------------ composition
@@ -635,7 +636,10 @@ class JobsPanel(Vertical):
         failure = self._last_poll_failure
         if failure is not None and failure[1]:
             line += f"  ·  last poll error: {failure[1]}"
-        self.query_one("#jobs-status", Static).update(Content(_one_line(line)))
+        line = _one_line(line)
+        if line != self._status_line:
+            self._status_line = line
+            self.query_one("#jobs-status", Static).update(Content(line))
 
     def _poller_line(self) -> str:
         status = self._poller_status
