@@ -196,7 +196,7 @@ def build_report(args: argparse.Namespace, environ: Mapping[str, str] | None = N
     profiles = ProfileStore(environ=env)
 
     # 1. The profiles file.
-    state = "present" if profiles.path.exists() else "absent (no profiles yet)"
+    state = "present" if profiles.path.exists() else "absent: no profiles yet"
     report.add("config file", f"{profiles.path} ({state})")
     report.data["config_path"] = str(profiles.path)
     for path in (profiles.path, profiles.path.parent, plaintext_path(env)):

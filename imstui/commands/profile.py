@@ -30,11 +30,11 @@ from imstui.core.profiles import (
     validate_profile_name,
 )
 from imstui.core.secret_store import (
-    REMEDIES,
     PlaintextSecrets,
     SecretStore,
     SecretStoreUnavailable,
     default_store,
+    remedies_here,
 )
 
 EXIT_OK = 0
@@ -132,7 +132,7 @@ def _err(message: str) -> None:
 
 
 def _remedy_list() -> str:
-    return "\n".join(f"  {index}. {remedy}" for index, remedy in enumerate(REMEDIES, 1))
+    return "\n".join(f"  {index}. {remedy}" for index, remedy in enumerate(remedies_here(), 1))
 
 
 # -- list / default -------------------------------------------------------------------------------------------

@@ -59,8 +59,8 @@ Reason = Literal[
 SESSION_WRAPPER = "scripts/imstui-session"
 
 REMEDIES: tuple[str, ...] = (
-    "Run imstui inside a per-login Secret Service: `imstui-session imstui ...` (scripts/imstui-session; needs "
-    "gnome-keyring and dbus; asks for a keyring password once per login).",
+    "Run imstui inside its own Secret Service: `imstui-session imstui ...` (scripts/imstui-session; needs "
+    "gnome-keyring and dbus; asks for the keyring password at start; `imstui-session $SHELL` for once per login).",
     "Install keyrings.cryptfile (`pip install keyrings.cryptfile`): an encrypted file; imstui asks for its master "
     "password in its own prompt.",
     "Install keyring-pass (`pip install keyring-pass`) if you already use pass/gpg (`pass init <gpg-id>` first).",
@@ -71,6 +71,21 @@ REMEDIES: tuple[str, ...] = (
     "Last resort: `imstui profile add NAME ... --insecure-plaintext` stores the keys UNENCRYPTED in a 0600 file "
     "under the config directory; imstui then shows a permanent warning.",
 )
+
+
+def remedies_here() -> list[str]:
+    """:data:`REMEDIES`, adjusted to what is installed (cryptfile present: say how to select it)."""
+    remedies = list(REMEDIES)
+    try:
+        import keyrings.cryptfile.cryptfile  # noqa: F401 - probing only
+    except ImportError:
+        return remedies
+    remedies[1] = (
+        "keyrings.cryptfile is installed: select it with "
+        "PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring (an encrypted file; imstui asks for "
+        "its master password in its own prompt)."
+    )
+    return remedies
 
 
 class SecretStoreUnavailable(ImstuiError):
@@ -245,7 +260,7 @@ def classify(backend: object) -> BackendInfo:
         remedies: list[str] = []
     else:
         description = f"{name}: {what}; imstui will not store keys in it."
-        remedies = list(REMEDIES)
+        remedies = remedies_here()
     return BackendInfo(
         name=name,
         secure=secure,
@@ -284,7 +299,7 @@ def map_error(exc: BaseException, backend_name: str = "the keyring") -> SecretSt
     if isinstance(exc, kerr.NoKeyringError):
         return SecretStoreUnavailable(
             "No secure credential storage is available on this machine (keyring found no usable backend).",
-            "Options, best first: " + " | ".join(REMEDIES),
+            "Options, best first: " + " | ".join(remedies_here()),
             reason="no-backend",
         )
     if isinstance(exc, kerr.KeyringLocked):
@@ -472,7 +487,7 @@ class SecretStore:
                 name=_short_name(self._backend) if self._backend is not None else "unknown",
                 secure=False,
                 description=f"{exc.message} {exc.remedy}",
-                remedies=list(REMEDIES),
+                remedies=remedies_here(),
                 available=False,
                 module=_qualname(self._backend) if self._backend is not None else "",
             )
@@ -530,7 +545,7 @@ class SecretStore:
         if not info.secure and not allow_insecure:
             raise SecretStoreUnavailable(
                 f"Refusing to store keys: the active keyring backend is not secure ({info.description})",
-                "Options, best first: " + " | ".join(REMEDIES),
+                "Options, best first: " + " | ".join(remedies_here()),
                 reason="insecure",
             )
         payload = encode_payload(credentials)

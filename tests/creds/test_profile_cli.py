@@ -131,7 +131,8 @@ def test_doctor_with_no_keyring_tells_the_truth(capsys: Any) -> None:
     assert main(["doctor"]) == 1
     report = capsys.readouterr().out
     assert "fail.Keyring" in report and "NOT secure" in report
-    assert "1. Run imstui inside a per-login Secret Service" in report
+    assert "1. Run imstui inside its own Secret Service" in report
+    assert "2. keyrings.cryptfile is installed: select it with PYTHON_KEYRING_BACKEND=" in report
     assert "6. Last resort" in report
     assert "result: 1 problem(s)" in report
 
