@@ -95,6 +95,10 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 @dataclass(frozen=True)
 class Image:
     """The attributes of an image that decide whether (and how) it can be copied in-region."""
@@ -231,7 +235,7 @@ class Job:
             raise ValueError("the job document has no status")
         entities = _dict(data.get("entities"))
         sub_jobs = tuple(
-            SubJob.from_api(item) for item in entities.get("sub_jobs_result") or () if isinstance(item, dict)
+            SubJob.from_api(item) for item in _list(entities.get("sub_jobs_result")) if isinstance(item, dict)
         )
         failed_subs = [s for s in sub_jobs if s.error_code or s.fail_reason]
         error_code = (
