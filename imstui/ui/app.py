@@ -22,6 +22,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker
 
@@ -245,7 +246,10 @@ class ImstuiApp(App[int]):
             self.update_status(poller=describe_event(event, self.clock()))
         panel = self.jobs_panel()
         if panel is not None:
-            panel.handle_poller_event(event)
+            try:
+                panel.handle_poller_event(event)
+            except NoMatches:  # the panel is being torn down (the app is exiting)
+                pass
 
     def _refresh_poller_text(self) -> None:
         from imstui.ui.poller_text import describe_status
@@ -291,9 +295,10 @@ class ImstuiApp(App[int]):
         from imstui.ui.widgets.jobs_table import JobsPanel
 
         try:
-            return self.get_default_screen_instance().query_one(JobsPanel)
-        except Exception:
+            panel = self.get_default_screen_instance().query_one(JobsPanel)
+        except (NoMatches, IndexError):
             return None
+        return panel if panel.is_attached and panel.children else None
 
     def get_default_screen_instance(self) -> Screen[Any]:
         return self.screen_stack[0]

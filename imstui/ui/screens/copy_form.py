@@ -268,7 +268,9 @@ class CopyFormScreen(Screen[None]):
         )
 
     def _show_result(self, content: Content) -> None:
-        self.query_one("#copy-result", Static).update(content)
+        result = self.query_one("#copy-result", Static)
+        result.update(content)
+        self.call_after_refresh(result.scroll_visible, animate=False)
 
     def _return_to_main(self) -> None:
         app = self.app

@@ -1,0 +1,163 @@
+"""The copy form: inline validation, disabled submit, one POST per confirmation, confirmation text, outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.widgets import Button, Input
+
+from imstui.api.errors import ImsServiceError, OutcomeUnknownError
+from imstui.sim import seed
+from imstui.ui.screens.confirm import ConfirmScreen
+from imstui.ui.screens.copy_form import CopyFormScreen, default_copy_name
+from imstui.ui.screens.main import MainScreen
+from imstui.ui.widgets.jobs_table import JobsPanel
+
+from .fakes import GOOD_ID, PROJECT, REGION, FakeApi, demo_app, fake_app, image, wait_until
+from .screen_text import screen_text
+
+
+async def open_form(pilot, app, image_id: str = GOOD_ID) -> CopyFormScreen:  # type: ignore[no-untyped-def]
+    await wait_until(pilot, lambda: app.session is not None)
+    await pilot.press("l")
+    await pilot.pause()
+    await pilot.press(*image_id, "enter")
+    await wait_until(pilot, lambda: getattr(app.screen, "image", None) is not None)
+    await pilot.press("f2")
+    await wait_until(pilot, lambda: isinstance(app.screen, CopyFormScreen))
+    return app.screen
+
+
+def test_default_name_is_source_plus_copy_trimmed_to_128() -> None:
+    assert default_copy_name("web") == "web-copy"
+    long = "n" * 128
+    name = default_copy_name(long)
+    assert len(name) == 128 and name.endswith("-copy")
+
+
+async def test_fields_validate_on_every_change_and_submit_follows(tmp_path: Path) -> None:
+    app = fake_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(pilot, app)
+        name = form.query_one("#name", Input)
+        submit = form.query_one("#submit-button", Button)
+        assert name.value == "web-base-2026-copy" and not submit.disabled
+
+        name.value = "bad/name"
+        await pilot.pause()
+        assert name.has_class("-invalid") and submit.disabled
+        assert "[name.charset]" in screen_text(app)
+
+        name.value = "good-name"
+        await pilot.pause()
+        assert not name.has_class("-invalid") and not submit.disabled
+
+        for field_id, bad, rule in (
+            ("description", "a <b> c", "description.angle_brackets"),
+            ("cmk_id", "not-a-key", "cmk_id.uuid"),
+            ("enterprise_project_id", "xyz", "enterprise_project_id.format"),
+        ):
+            widget = form.query_one(f"#{field_id}", Input)
+            widget.value = bad
+            await pilot.pause()
+            assert widget.has_class("-invalid") and submit.disabled
+            assert f"[{rule}]" in screen_text(app)
+            widget.value = ""
+            await pilot.pause()
+            assert not submit.disabled
+
+        name.value = ""
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert app.connector.api.copies == []
+
+
+async def test_confirmation_names_region_project_source_and_target(tmp_path: Path) -> None:
+    app = fake_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#name", Input).value = "target-image"
+        await pilot.pause()
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        text = screen_text(app)
+        for expected in (REGION, PROJECT, "web-base-2026", GOOD_ID, "target-image"):
+            assert expected in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CopyFormScreen) and app.connector.api.copies == []
+
+
+async def test_repeated_enter_and_submit_send_one_post(tmp_path: Path) -> None:
+    api = FakeApi()
+    api.copy_gate = asyncio.Event()
+    app = fake_app(tmp_path, api)
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(pilot, app)
+        form.query_one("#name", Input).focus()
+        await pilot.press("enter", "enter", "enter", "enter")
+        await wait_until(pilot, lambda: form.in_flight)
+        assert form.query_one("#submit-button", Button).disabled
+        form.action_submit()
+        await pilot.press("f2", "enter", "y")
+        await pilot.pause()
+        api.copy_gate.set()
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert len(api.copies) == 1
+
+
+async def test_success_puts_the_job_in_the_jobs_panel_at_once(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await open_form(pilot, app, seed.ELIGIBLE_SMALL_ID)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        panel = app.screen.query_one(JobsPanel)
+        assert len(panel.records) == 1
+        assert panel.records[0].job_id
+
+
+async def test_outcome_unknown_is_shown_as_such_and_not_retried(tmp_path: Path) -> None:
+    api = FakeApi()
+    api.copy_error = OutcomeUnknownError("read timeout after the request was sent")
+    app = fake_app(tmp_path, api)
+    async with app.run_test(size=(120, 34)) as pilot:
+        form = await open_form(pilot, app)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: form.submitted)
+        text = screen_text(app)
+        assert "OUTCOME UNKNOWN" in text and "NOT retried" in text
+        assert form.query_one("#submit-button", Button).disabled
+        await pilot.press("f2")
+        await pilot.pause(0.2)
+        assert len(api.copies) == 1
+        main = app.screen_stack[0]
+        panel = main.query_one(JobsPanel)
+        await wait_until(pilot, lambda: len(panel.records) == 1)
+        assert panel.records[0].state == "outcome_unknown"
+
+
+async def test_rejected_copy_shows_code_meaning_and_next_step(tmp_path: Path) -> None:
+    api = FakeApi()
+    api.copy_error = ImsServiceError(400, "IMG.0003", "[/bad] name format wrong", "req-1")
+    app = fake_app(tmp_path, api)
+    async with app.run_test(size=(120, 34)) as pilot:
+        form = await open_form(pilot, app)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "Next step" in screen_text(app))
+        text = screen_text(app)
+        assert "[/bad] name format wrong" in text and "Next step" in text
+        assert isinstance(app.screen, CopyFormScreen) and not form.in_flight
+
+
+def test_image_helper_is_eligible() -> None:
+    assert image().status == "active"
