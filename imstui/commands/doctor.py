@@ -246,6 +246,8 @@ def build_report(args: argparse.Namespace, environ: Mapping[str, str] | None = N
         report.add("active profile", "--demo: the built-in simulator (its public demo keys)")
     else:
         report.add("active profile", name or "none")
+    if settings is None and not demo:
+        report.add("credentials", "unavailable (see the problems below)")
     if settings is not None and not demo:
         report.add("credentials", _source_label(settings))
         if settings.credentials is not None:

@@ -295,7 +295,7 @@ def map_error(exc: BaseException, backend_name: str = "the keyring") -> SecretSt
         return exc
     from keyring import errors as kerr
 
-    session = "Start imstui through the per-login wrapper `imstui-session` (scripts/imstui-session)"
+    session = "Start imstui through the wrapper `imstui-session` (scripts/imstui-session)"
     if isinstance(exc, kerr.NoKeyringError):
         return SecretStoreUnavailable(
             "No secure credential storage is available on this machine (keyring found no usable backend).",
@@ -305,7 +305,8 @@ def map_error(exc: BaseException, backend_name: str = "the keyring") -> SecretSt
     if isinstance(exc, kerr.KeyringLocked):
         return SecretStoreUnavailable(
             f"{backend_name} is locked: it was not unlocked in this login session, or the keyring password was wrong.",
-            f"{session}, which unlocks it once per login, or unlock it with your desktop's keyring tool.",
+            f"{session}, which unlocks it with the password you type at start, or unlock it with your desktop's "
+            "keyring tool.",
             reason="locked",
         )
     if isinstance(exc, kerr.InitError):

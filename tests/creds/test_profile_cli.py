@@ -190,3 +190,50 @@ def test_session_store_profile_keeps_no_keys(monkeypatch: pytest.MonkeyPatch, ca
     assert memory_keyring.items == {}
     assert main(["doctor", "--no-call"]) == 1
     assert "session-only" in capsys.readouterr().out
+
+
+def test_doctor_demo_checks_the_simulator(capsys: Any) -> None:
+    assert main(["doctor", "--demo"]) == 0
+    report = capsys.readouterr().out
+    assert "--demo" in report and "OK: keys accepted" in report
+
+
+def test_cryptfile_on_a_terminal_asks_imstuis_own_prompt(
+    monkeypatch: pytest.MonkeyPatch, capsys: Any, tmp_path: Path
+) -> None:
+    import getpass
+
+    import keyring
+    from keyrings.cryptfile.cryptfile import CryptFileKeyring
+
+    from imstui.commands import doctor
+
+    def cryptfile() -> Any:
+        kr = CryptFileKeyring()
+        kr.file_path = str(tmp_path / "cf.cfg")
+        kr.time_cost, kr.memory_cost = 1, 1024  # cheap Argon2 for the test
+        return kr
+
+    prompts: list[str] = []
+    answers = iter(["master-pw", "master-pw", "wrong", "wrong", "wrong"])
+
+    def fake_getpass(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr(getpass, "getpass", fake_getpass)
+    monkeypatch.setattr(doctor, "interactive", lambda: True)
+    keyring.set_keyring(cryptfile())
+    reset_default_store()
+    assert add_prod(monkeypatch) == 0  # SK from stdin, master password from the (simulated) terminal prompt
+    assert prompts == ["New master password for the encrypted keyring: ", "Repeat it: "]
+    assert SK not in (tmp_path / "cf.cfg").read_text()
+
+    keyring.set_keyring(cryptfile())  # a new run: locked again
+    reset_default_store()
+    capsys.readouterr()
+    assert main(["doctor", "--no-call"]) == 1
+    captured = capsys.readouterr()
+    assert "The master password for the encrypted keyring file is wrong." in captured.err
+    assert "credentials     unavailable" in captured.out
+    assert "stayed locked" in captured.out
