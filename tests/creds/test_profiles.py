@@ -90,7 +90,7 @@ def test_private_file_helpers_set_0600_and_0700_whatever_the_umask(tmp_path: Pat
         assert stat.S_IMODE(target.stat().st_mode) == 0o600
         assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o700
         assert stat.S_IMODE((tmp_path / "a" / "b").stat().st_mode) == 0o700
-        write_private_file(target, "{\"v\": 2}")  # replaced atomically, still 0600, no temp file left
+        write_private_file(target, '{"v": 2}')  # replaced atomically, still 0600, no temp file left
         assert target.read_text() == '{"v": 2}'
         assert [p.name for p in target.parent.iterdir()] == ["state.json"]
         log = tmp_path / "c" / "ledger.log"
