@@ -96,10 +96,16 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     if _keyring is None:  # pragma: no cover
         yield MemoryKeyring()
         return
+    from imstui.core.secret_store import SESSION_SECRETS, reset_default_store
+
     previous = _keyring_core._keyring_backend
     backend = MemoryKeyring()
     _keyring.set_keyring(backend)
+    reset_default_store()  # imstui's process-wide store: no unlock state or timeout verdict from another test
+    SESSION_SECRETS.clear()
     try:
         yield backend
     finally:
         _keyring_core._keyring_backend = previous
+        reset_default_store()
+        SESSION_SECRETS.clear()
