@@ -437,7 +437,7 @@ class ImstuiApp(App[int]):
             self._terminal_lost()
 
     def _terminal_lost(self) -> None:
-        self.exit(1, message=Content("imstui: the terminal went away; exiting."))
+        self.exit(return_code=1, message=Content("imstui: the terminal went away; exiting."))
 
     # ---------------------------------------------------------------- notifications
 

@@ -142,6 +142,7 @@ async def wait_until(pilot: Any, predicate: Callable[[], object], *, steps: int 
     """Let the app run until ``predicate()`` is true (fails the test if it never becomes true)."""
     for _ in range(steps):
         if predicate():
+            await pilot.pause()
             return
         await pilot.pause(delay)
     assert predicate(), "condition never became true"

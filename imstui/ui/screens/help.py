@@ -43,17 +43,21 @@ def key_label(key: str) -> str:
 
 
 def binding_rows(screen: Screen[Any]) -> list[tuple[str, str, bool]]:
-    """``(key, description, enabled)`` for every binding active on ``screen`` that has a description."""
-    rows: dict[str, tuple[str, str, bool]] = {}
+    """``(key, description, enabled)`` for every binding active on ``screen`` that has a description.
+
+    imstui's own bindings (those with an ``id``) come first, then the generic widget keys (cursor movement...).
+    """
+    rows: dict[str, tuple[int, str, str, bool]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
         description = binding.description or binding.tooltip
         if not description:
             continue
         label = key_label(binding.key_display or key)
-        rows.setdefault(f"{description}|{label}", (label, description, active.enabled))
-    order = sorted(rows.values(), key=lambda r: (not r[2], r[1].lower()))
-    return order
+        group = 0 if binding.id else 1
+        rows.setdefault(f"{description}|{label}", (group, label, description, active.enabled))
+    ordered = sorted(rows.values(), key=lambda r: (r[0], not r[3], r[2].lower()))
+    return [(label, description, enabled) for _, label, description, enabled in ordered]
 
 
 class HelpScreen(ModalScreen[None]):

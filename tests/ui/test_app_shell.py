@@ -1,0 +1,129 @@
+"""The console shell: terminal refusal before Textual loads, DEMO header, help with live bindings, palette, watchdog."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from textual.command import CommandPalette
+
+from imstui.ui.app import ImstuiCommands
+from imstui.ui.launch import terminal_problem
+from imstui.ui.screens.help import HelpScreen, key_label
+from imstui.ui.screens.lookup import LookupScreen
+
+from .fakes import demo_app, wait_until
+from .screen_text import screen_text
+
+
+def run_imstui(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "imstui", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_non_tty_stdout_is_refused_with_exit_2_and_no_escape_codes() -> None:
+    result = run_imstui("--demo")
+    assert result.returncode == 2
+    assert b"\x1b" not in result.stdout and b"\x1b" not in result.stderr
+    assert b"needs an interactive terminal" in result.stderr
+    assert b"imstui copy" in result.stderr
+
+
+def test_dumb_terminal_is_refused() -> None:
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    tty = Tty()
+    assert terminal_problem(tty, tty, {"TERM": "dumb"}) is not None  # type: ignore[arg-type]
+    assert terminal_problem(tty, tty, {}) is not None  # type: ignore[arg-type]
+    assert terminal_problem(tty, tty, {"TERM": "xterm-256color"}) is None  # type: ignore[arg-type]
+
+
+def test_refusal_happens_before_textual_is_imported() -> None:
+    code = (
+        "import sys, argparse\n"
+        "from imstui.ui.launch import run_console\n"
+        "rc = run_console(argparse.Namespace(demo=True))\n"
+        "print(rc, 'textual' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, stdin=subprocess.DEVNULL, timeout=60, check=False
+    )
+    assert result.stdout.split() == [b"2", b"False"]
+
+
+async def test_demo_header_and_help_lists_live_bindings(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        assert "DEMO" in screen_text(app)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = screen_text(app)
+        for expected in ("Lookup", "Credentials", "Quit", "Filter", "Retry"):
+            assert expected in text
+        await pilot.press("escape")
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen))
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = screen_text(app)
+        assert "Keys on the Lookup screen" in text and "Refresh" in text
+
+
+def test_key_labels_read_like_keys() -> None:
+    assert key_label("question_mark") == "?"
+    assert key_label("ctrl+p") == "Ctrl+p" or key_label("ctrl+p") == "Ctrl+P"
+    assert key_label("f2") == "F2"
+
+
+def test_no_binding_uses_keys_that_do_not_survive_ssh_or_tmux() -> None:
+    from imstui.ui.app import ImstuiApp
+    from imstui.ui.screens.confirm import ConfirmScreen
+    from imstui.ui.screens.copy_form import CopyFormScreen
+    from imstui.ui.screens.credentials import CredentialsScreen
+
+    bad = {"ctrl+m", "ctrl+h", "ctrl+i", "ctrl+["} | {f"ctrl+{d}" for d in "0123456789"}
+    for owner in (ImstuiApp, LookupScreen, CopyFormScreen, CredentialsScreen, ConfirmScreen, HelpScreen):
+        for binding in owner.BINDINGS:
+            keys = binding.key if hasattr(binding, "key") else binding[0]  # type: ignore[index]
+            assert not set(str(keys).split(",")) & bad, (owner, keys)
+
+
+async def test_command_palette_offers_the_main_actions(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        assert ImstuiCommands in app.COMMANDS
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"look up")
+        await pilot.pause(0.3)
+        assert "image: Look up an image" in screen_text(app)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen))
+
+
+async def test_watchdog_exits_when_the_terminal_goes_away(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+
+        class Gone:
+            def isatty(self) -> bool:
+                return False
+
+        monkeypatch.setattr(sys, "stdin", Gone())
+        app._check_terminal()
+        await pilot.pause()
+        assert app.return_code == 1
