@@ -60,6 +60,7 @@ def image_rows(image: Image) -> list[tuple[str, str]]:
         ("Enterprise project", image.enterprise_project_id or "default (0)"),
         ("Created", image.created_at or "unknown"),
         ("Updated", image.updated_at or "unknown"),
+        *([("Description", image.description)] if image.description else []),
     ]
 
 
