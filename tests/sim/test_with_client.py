@@ -1,0 +1,58 @@
+"""imstui's own ImsClient over the in-process demo transport: the contract the console and --demo rely on."""
+
+from __future__ import annotations
+
+import pytest
+
+from imstui.api.client import ImsClient
+from imstui.api.errors import ImageNotFoundError, ImsServiceError, JobNotFoundError
+from imstui.api.models import CopyRequest, JobStatus
+from imstui.sim import controlled_backend, seed
+from imstui.sim.demo import DemoBackend
+
+
+def _client(backend: DemoBackend) -> ImsClient:
+    return ImsClient(
+        credentials=backend.credentials,
+        region=backend.region,
+        ims_endpoint=backend.ims_endpoint,
+        iam_endpoint=backend.iam_endpoint,
+        transport=backend.transport,
+    )
+
+
+async def test_client_copies_polls_and_copes_with_failures_and_purge() -> None:
+    backend = controlled_backend(purge_after=60)
+    async with _client(backend) as client:
+        assert await client.ensure_project_id() == backend.project_id
+        job_id = await client.copy_image(seed.ELIGIBLE_LINUX_ID, CopyRequest("client-copy"))
+        assert (await client.get_job(job_id)).status is JobStatus.INIT
+        backend.manual_clock.advance(10)
+        running = await client.get_job(job_id)
+        assert running.status is JobStatus.RUNNING and running.progress == pytest.approx(0.4)
+        backend.manual_clock.advance(20)
+        done = await client.get_job(job_id)
+        assert done.status is JobStatus.SUCCESS
+        assert (await client.get_image(done.new_image_id or "")).name == "client-copy"
+
+        failing = await client.copy_image(seed.INTERNAL_FAIL_ID, CopyRequest("client-copy-2"))
+        backend.manual_clock.advance(30)
+        failed = await client.get_job(failing)
+        assert (failed.status, failed.error_code) == (JobStatus.FAIL, "IMG.0014")
+
+        backend.manual_clock.advance(120)
+        with pytest.raises(JobNotFoundError):
+            await client.get_job(job_id)
+        with pytest.raises(ImsServiceError) as refused:
+            await client.copy_image(seed.ISO_ID, CopyRequest("iso"))
+        assert refused.value.code == "IMG.0167"
+        with pytest.raises(ImageNotFoundError):
+            await client.get_image("00000000-0000-4000-8000-000000000000")
+
+
+async def test_client_receives_hostile_text_sanitised() -> None:
+    backend = controlled_backend()
+    async with _client(backend) as client:
+        image = await client.get_image(seed.HOSTILE_ESCAPES_ID)
+    assert "\x1b" not in image.name and "\u202e" not in image.name
+    assert "\x1b" in seed.HOSTILE_ESCAPES_NAME  # the sim sent it raw; the client removed it
