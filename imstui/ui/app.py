@@ -317,8 +317,6 @@ class ImstuiApp(App[int]):
                 values.setdefault("keyring", session.keyring.label)
                 values.setdefault("keyring_warning", not session.keyring.secure)
                 values.setdefault("plaintext", session.keyring.plaintext_opt_in)
-            elif session.demo:
-                values.setdefault("keyring", "not used (demo)")
         values.setdefault("demo", self.demo)
         self.status_values.update({k: ("" if v is None else v) for k, v in values.items()})
         for screen in self.screen_stack:

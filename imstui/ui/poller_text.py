@@ -30,7 +30,7 @@ def describe_status(status: Any, now: datetime) -> str:
         return f"backing off until {local_clock(backoff)}"
     outstanding = getattr(status, "outstanding", None)
     if outstanding == 0:
-        return "idle (no unfinished jobs)"
+        return "idle"
     next_at = _aware(getattr(status, "next_poll_at", None))
     prefix = f"{outstanding} unfinished, " if isinstance(outstanding, int) else ""
     if next_at is None:

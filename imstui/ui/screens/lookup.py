@@ -130,8 +130,8 @@ class LookupScreen(Screen[None]):
             yield Button("Look up", id="lookup-button", variant="primary")
         yield Static("", id="image-id-error", classes="field-error", markup=False)
         with VerticalScroll(id="lookup-body"):
-            yield Static("", id="image-details", markup=False)
             yield Static("", id="verdict", markup=False)
+            yield Static("", id="image-details", markup=False)
         with Horizontal(id="lookup-actions", classes="actions"):
             yield Button("Copy this image… (F2)", id="copy-button", variant="success", disabled=True)
             yield Button("Back (Esc)", id="back-button")

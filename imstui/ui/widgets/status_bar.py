@@ -41,19 +41,19 @@ class StatusBar(Widget):
         parts: list[Content] = [literal("imstui", "bold")]
         if self.demo:
             parts.append(literal(" DEMO ", "bold reverse"))
+        if self.plaintext:
+            parts.append(literal("SECRETS IN PLAINTEXT", "bold reverse $error"))
         if self.connection:
             parts.append(literal(self.connection, "italic"))
         if self.profile:
             parts.append(Content.assemble(literal("profile ", "dim"), literal(self.profile, "bold")))
         if self.region_id:
             parts.append(Content.assemble(literal("region ", "dim"), literal(self.region_id)))
-        if self.project:
-            parts.append(Content.assemble(literal("project ", "dim"), literal(self.project)))
+        if self.poller:
+            parts.append(Content.assemble(literal("poll ", "dim"), literal(self.poller)))
         if self.keyring:
             style = "bold $warning" if self.keyring_warning else ""
             parts.append(Content.assemble(literal("keyring ", "dim"), literal(self.keyring, style)))
-        if self.plaintext:
-            parts.append(literal("SECRETS IN PLAINTEXT", "bold reverse $error"))
-        if self.poller:
-            parts.append(Content.assemble(literal("poll ", "dim"), literal(self.poller)))
+        if self.project:
+            parts.append(Content.assemble(literal("project ", "dim"), literal(self.project)))
         return Content("  ").join(parts)
