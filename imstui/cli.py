@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "imstui.commands.image",
     "imstui.commands.copy",
     "imstui.commands.job",
+    "imstui.commands.jobs",
     "imstui.commands.sim",
     "imstui.commands.profile",
     "imstui.commands.doctor",

@@ -68,6 +68,7 @@ class PollSettings:
     error_streak_threshold: int = 3
     auth_backoff: float = 60.0  # 401/403: every poll would fail the same way
     ledger_check_interval: float = 1.0
+    not_found_grace: int = 3  # "not found" answers tolerated for a job never seen yet before it is declared gone
     stale_sweep_interval: float = 60.0
 
 
@@ -84,8 +85,14 @@ class JobChanged:
 
 @dataclass(frozen=True)
 class PollFailed:
+    """A status check failed; the job keeps its last known state. ``retry_in``: seconds until it is asked again
+    (None when it will not be); ``not_visible_yet``: "not found" for a job never seen yet (IMS can take a moment
+    to show a new job), which is retried a few times before the job is declared gone."""
+
     job_id: str
     error: ImstuiError
+    retry_in: float | None = None
+    not_visible_yet: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,7 @@ class _Slot:
     interval: float  # current backoff step
     generation: int = 0
     errors: int = 0
+    not_found: int = 0
     polls: int = 0
     in_flight: bool = False
     last_poll: float | None = None  # clock() time of our last answer
@@ -147,12 +155,27 @@ class _Outcome:
     job: Job | None = None
     error: ImstuiError | None = None
     gone: bool = False
+    not_visible_yet: bool = False
 
 
 @dataclass
 class _Watch:
     targets: set[str] | None
     seen: set[str] = field(default_factory=set)
+    give_up_after: int | None = None
+    give_up_on_fatal: bool = False
+
+    def covers(self, job_id: str) -> bool:
+        return self.targets is None or job_id in self.targets
+
+
+def is_fatal(error: ImstuiError) -> bool:
+    """An answer that will not change by asking again: bad credentials or permissions, a refused request."""
+    if isinstance(error, AuthenticationError):
+        return True
+    if isinstance(error, ApiError) and not isinstance(error, ThrottledError):
+        return 400 <= error.status < 500 and error.status not in (404, 408, 409, 425, 429)
+    return False
 
 
 def _accepts_retry_kwarg(function: Callable[..., Any]) -> bool:
@@ -215,6 +238,7 @@ class Poller:
         self._heap: list[tuple[float, int, str, int]] = []
         self._seq = 0
         self._cache: dict[int, JobRecord] = {}
+        self._row_ids: dict[str, int] = {}  # job id -> row id
         self._bucket = _TokenBucket(self.settings.rate_per_second, float(max(1, self.settings.burst)))
         self._backoff_until = 0.0
         self._error_streak = 0
@@ -233,6 +257,7 @@ class Poller:
         self._changed: asyncio.Event | None = None
         self._watches: list[_Watch] = []
         self._owner: _Watch | None = None  # the run_until_done that started run()
+        self._give_up: ImstuiError | None = None
         self._last_status: tuple[Any, ...] | None = None
         self.checks = 0  # number of status requests answered (any outcome), for benchmarks and the status bar
 
@@ -294,7 +319,7 @@ class Poller:
         record = self.ledger.get(job_id)
         if record is None or not self._wanted(record) or not record.is_outstanding:
             return False
-        self._cache[record.row_id] = record
+        self._remember(record)
         self._add_slot(record)
         self._poke()
         self._emit_status()
@@ -345,10 +370,24 @@ class Poller:
             self._running = False
             self._emit_status(force=True)
 
-    async def run_until_done(self, job_ids: Iterable[str] | None = None) -> list[JobRecord]:
+    async def run_until_done(
+        self,
+        job_ids: Iterable[str] | None = None,
+        *,
+        give_up_after: int | None = None,
+        give_up_on_fatal: bool = False,
+    ) -> list[JobRecord]:
         """Poll until every job in ``job_ids`` (default: every outstanding job, including ones that appear
-        meanwhile) is finished or gone; returns their final records. Runs the loop unless it already runs."""
-        watch = _Watch(targets=set(job_ids) if job_ids is not None else None)
+        meanwhile) is finished or gone; returns their final records. Runs the loop unless it already runs.
+
+        ``give_up_after=N``: raise the error once a watched job failed N status checks in a row;
+        ``give_up_on_fatal``: raise at once on an error that asking again will not fix (401/403, other 4xx).
+        Without them every error is ridden out with backoff (the console's behaviour)."""
+        watch = _Watch(
+            targets=set(job_ids) if job_ids is not None else None,
+            give_up_after=give_up_after,
+            give_up_on_fatal=give_up_on_fatal,
+        )
         self._watches.append(watch)
         try:
             for job_id in watch.targets or ():
@@ -360,10 +399,14 @@ class Poller:
                     await self._changed.wait()
             else:
                 self._owner = watch
+                self._give_up = None
                 try:
                     await self.run()
                 finally:
                     self._owner = None
+                failure = self._pop_give_up()
+                if failure is not None:
+                    raise failure
         finally:
             self._watches.remove(watch)
         ids = watch.targets if watch.targets is not None else watch.seen
@@ -384,7 +427,10 @@ class Poller:
                 self._sync_ledger()
             if self._owner is not None and self._watch_done(self._owner) and not self._tasks:
                 return
-            next_check = self._next_ledger_check - now
+            if self._give_up is not None:
+                return
+            # While polls are in flight their answers wake the loop, which then also looks at the ledger.
+            next_check = math.inf if self._tasks else self._next_ledger_check - now
             if self._paused:
                 await self._wait(next_check)
                 continue
@@ -410,7 +456,7 @@ class Poller:
             self._in_flight += 1
             task = asyncio.create_task(self._poll(slot))
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._task_done)
 
     async def _wait(self, timeout: float) -> None:
         wake = self._wake
@@ -418,6 +464,10 @@ class Poller:
         if wake.is_set() or self._stopping:
             wake.clear()
             await asyncio.sleep(0)
+            return
+        if math.isinf(timeout):
+            await wake.wait()
+            wake.clear()
             return
         timeout = max(0.0, timeout)
         sleeper = asyncio.ensure_future(self._sleep(timeout))
@@ -428,6 +478,10 @@ class Poller:
             sleeper.cancel()
             waker.cancel()
         wake.clear()
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._poke()
 
     def _poke(self) -> None:
         if self._wake is not None:
@@ -446,8 +500,14 @@ class Poller:
             slot.in_flight = False
             self._in_flight -= 1
             raise
-        except JobNotFoundError:
-            outcome = _Outcome(slot, self._clock(), self._now(), gone=True)
+        except JobNotFoundError as exc:
+            record = self._cache_by_job(slot.job_id)
+            if slot.not_found < self.settings.not_found_grace and (record is None or record.status is None):
+                # Never seen yet: IMS may not list a job the moment it accepted it.
+                slot.not_found += 1
+                outcome = _Outcome(slot, self._clock(), self._now(), error=exc, not_visible_yet=True)
+            else:
+                outcome = _Outcome(slot, self._clock(), self._now(), gone=True)
         except ImstuiError as exc:
             outcome = _Outcome(slot, self._clock(), self._now(), error=exc)
         except Exception as exc:  # a bug below us must not stop the poller: report it like any failure
@@ -508,17 +568,32 @@ class Poller:
         slot.last_poll = outcome.at_clock
         if current is not None:
             cached = self._cache.get(current.row_id, previous)
-            self._cache[current.row_id] = current
+            self._remember(current)
             if cached is None or _visible(cached) != _visible(current):
                 self._emit(JobChanged(current, cached))
-        if outcome.error is not None:
-            self._emit(PollFailed(slot.job_id, outcome.error))
         if current is None or not current.is_outstanding:
+            if outcome.error is not None:
+                self._emit(PollFailed(slot.job_id, outcome.error))
             self._drop(slot.job_id)
             return
         now = outcome.at_clock
         if outcome.error is not None:
             self._on_error(slot, outcome.error, now)
+            self._emit(
+                PollFailed(
+                    slot.job_id,
+                    outcome.error,
+                    retry_in=max(slot.due, self._backoff_until) - now,
+                    not_visible_yet=outcome.not_visible_yet,
+                )
+            )
+            owner = self._owner
+            if owner is not None and owner.covers(slot.job_id):
+                if (owner.give_up_on_fatal and is_fatal(outcome.error)) or (
+                    owner.give_up_after is not None and slot.errors >= owner.give_up_after
+                ):
+                    self._give_up = outcome.error
+                    self._poke()
             return
         # A good answer.
         self._error_streak = 0
@@ -592,7 +667,7 @@ class Poller:
                 self._seen_version = version
                 for record in records:
                     if self._wanted(record):
-                        self._cache[record.row_id] = record
+                        self._remember(record)
                         if record.is_outstanding and record.job_id not in self._slots:
                             self._add_slot(record, spread=True)
                 self._after_sync()
@@ -614,7 +689,7 @@ class Poller:
             cached = self._cache.get(record.row_id)
             if cached is not None and cached.version >= record.version:
                 continue  # our own write, already reported
-            self._cache[record.row_id] = record
+            self._remember(record)
             if cached is None or _visible(cached) != _visible(record):
                 self._emit(JobChanged(record, cached))
             job_id = record.job_id
@@ -683,6 +758,19 @@ class Poller:
         return None
 
     # ------------------------------------------------------------------ helpers
+
+    def _pop_give_up(self) -> ImstuiError | None:
+        failure, self._give_up = self._give_up, None
+        return failure
+
+    def _remember(self, record: JobRecord) -> None:
+        self._cache[record.row_id] = record
+        if record.job_id is not None:
+            self._row_ids[record.job_id] = record.row_id
+
+    def _cache_by_job(self, job_id: str) -> JobRecord | None:
+        row_id = self._row_ids.get(job_id)
+        return self._cache.get(row_id) if row_id is not None else None
 
     def _jittered(self, delay: float) -> float:
         jitter = self.settings.jitter

@@ -335,3 +335,41 @@ async def test_restart_resumes_outstanding_jobs_from_the_ledger(jobkit: Any, led
     second = _poller(api, ledger, clock)  # a new process would build a new poller on the same file
     [final] = await _run(second)
     assert final.status is JobStatus.SUCCESS
+
+
+async def test_a_new_job_not_visible_yet_is_retried_before_being_declared_gone(
+    jobkit: Any, ledger: Ledger, clock: Any
+) -> None:
+    api = jobkit.FakeApi(clock)
+    api.script("j1", JobNotFoundError("j1"), JobNotFoundError("j1"), jobkit.job("j1", "SUCCESS"))
+    api.script("never", JobNotFoundError("never"))
+    _submit(ledger, clock, "j1")
+    _submit(ledger, clock, "never")
+    failures: list[PollFailed] = []
+    poller = _poller(api, ledger, clock, PollSettings(jitter=0, rate_per_second=None, not_found_grace=3))
+    poller.subscribe(lambda e: failures.append(e) if isinstance(e, PollFailed) else None)
+    records = {r.job_id: r for r in await _run(poller)}
+    assert records["j1"].status is JobStatus.SUCCESS and not records["j1"].gone
+    assert records["never"].gone and len(api.calls_for("never")) == 4  # 3 tolerated, the 4th is final
+    assert all(f.not_visible_yet and f.retry_in is not None and f.retry_in > 0 for f in failures)
+
+
+async def test_run_until_done_can_give_up_on_a_fatal_or_persistent_error(
+    jobkit: Any, ledger: Ledger, clock: Any
+) -> None:
+    from imstui.api.errors import AuthenticationError
+
+    api = jobkit.FakeApi(clock)
+    denied = AuthenticationError(403, "APIGW.0302", "not authorized", "rid-1")
+    api.script("j1", denied)
+    _submit(ledger, clock, "j1")
+    with pytest.raises(AuthenticationError):
+        await asyncio.wait_for(_poller(api, ledger, clock).run_until_done(give_up_on_fatal=True), timeout=30)
+    assert len(api.calls) == 1
+    busy = HttpError(503, "503", "busy")
+    api.script("j1", busy)
+    with pytest.raises(HttpError):
+        await asyncio.wait_for(_poller(api, ledger, clock).run_until_done(["j1"], give_up_after=4), timeout=30)
+    assert len(api.calls) == 1 + 4
+    record = ledger.get("j1")
+    assert record is not None and record.is_outstanding and "busy" in (record.last_poll_error or "")

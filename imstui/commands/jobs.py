@@ -1,0 +1,413 @@
+"""``imstui jobs``: the local job ledger from the command line.
+
+    imstui jobs [--all | --failed | --running] [--json]     list (profile-scoped with --profile / --demo)
+    imstui jobs watch [--json]                               poll until every outstanding job has ended
+    imstui jobs forget JOB_ID [--yes]                        remove a row (JOB_ID, or #ROW for rows without one)
+    imstui jobs import JOB_ID                                track a job submitted elsewhere
+    imstui jobs export --format csv|json                     the whole ledger on stdout
+
+Listing reads the ledger only (no network, no credentials). ``watch`` prints one line per change and exits 0 when
+every job it followed succeeded, 1 when any failed or vanished. No Textual import on this path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import fields
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from typing import Any, TextIO
+
+from imstui.api.catalogue import explain
+from imstui.api.errors import ImstuiError
+from imstui.api.models import JobStatus
+from imstui.api.sanitize import sanitize
+from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, run_command
+from imstui.core.ledger import JobRecord, Ledger, LedgerError, ListFilter
+from imstui.core.poller import JobChanged, Poller, PollerEvent
+
+DEMO_PROFILE = "demo"
+ENV_PROFILE_FALLBACK = "env"  # jobs submitted with environment credentials and no stored profile
+RECENT = timedelta(days=7)
+
+# (glyph, ascii glyph, word): readable without colour, the glyph is a bonus.
+_LOOK: dict[str, tuple[str, str, str]] = {
+    "succeeded": ("✓", "+", "succeeded"),
+    "failed": ("✗", "x", "failed"),
+    "running": ("⟳", "~", "running"),
+    "starting": ("⟳", "~", "starting"),
+    "waiting": ("…", ".", "waiting"),
+    "submitting": ("…", ".", "submitting"),
+    "unknown": ("?", "?", "outcome unknown"),
+    "rejected": ("✗", "x", "rejected"),
+    "gone": ("⚠", "!", "gone"),
+}
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "jobs",
+        parents=[common],
+        help="list, watch, forget or export the copy jobs imstui knows about",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--all", dest="only", action="store_const", const="all", help="every row, however old")
+    which.add_argument(
+        "--failed", dest="only", action="store_const", const="failed", help="failed, rejected or unknown outcome"
+    )
+    which.add_argument(
+        "--running", dest="only", action="store_const", const="running", help="jobs still running or being sent"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    parser.set_defaults(handler=run_list, only=None)
+    sub = parser.add_subparsers(dest="jobs_command", metavar="ACTION")
+
+    watch = sub.add_parser("watch", parents=[common], help="poll until every outstanding job has ended")
+    watch.add_argument("--json", action="store_true", help="progress on stderr, one JSON document at the end")
+    watch.set_defaults(handler=run_watch)
+
+    forget = sub.add_parser("forget", parents=[common], help="remove a job from the local ledger (not from IMS)")
+    forget.add_argument("job_id", metavar="JOB_ID", help="a job id, or #ROW for a submission without a job id")
+    forget.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    forget.set_defaults(handler=run_forget)
+
+    imp = sub.add_parser("import", parents=[common], help="follow a job id submitted elsewhere")
+    imp.add_argument("job_id", metavar="JOB_ID")
+    imp.set_defaults(handler=run_import)
+
+    export = sub.add_parser("export", parents=[common], help="write the ledger as CSV or JSON on stdout")
+    export.add_argument("--format", choices=("csv", "json"), default="json", dest="export_format")
+    export.set_defaults(handler=run_export)
+
+
+# ---------------------------------------------------------------------------------------------------------- helpers
+
+
+def ledger_profile(args: argparse.Namespace) -> str:
+    """The ledger profile name for this invocation: ``demo`` with --demo, else the active stored profile
+    (--profile, $IMSTUI_PROFILE, the default one), else ``env`` (environment credentials, no profile)."""
+    if getattr(args, "demo", False):
+        return DEMO_PROFILE
+    explicit = getattr(args, "profile", None)
+    try:
+        from imstui.core.profiles import ProfileStore
+
+        name = ProfileStore().active_name(explicit)
+    except (ImportError, ImstuiError, ValueError, OSError):
+        name = explicit
+    return name or ENV_PROFILE_FALLBACK
+
+
+def _scope(args: argparse.Namespace) -> str | None:
+    """Listing scope: only a profile named explicitly (--profile / --demo); otherwise every profile."""
+    if getattr(args, "demo", False):
+        return DEMO_PROFILE
+    return getattr(args, "profile", None) or None
+
+
+def status_key(record: JobRecord) -> str:
+    if record.state == "submitting":
+        return "submitting"
+    if record.state == "outcome_unknown":
+        return "unknown"
+    if record.state == "rejected":
+        return "rejected"
+    if record.status is JobStatus.SUCCESS:
+        return "succeeded"
+    if record.status is JobStatus.FAIL:
+        return "failed"
+    if record.gone:
+        return "gone"
+    if record.status is JobStatus.RUNNING:
+        return "running"
+    if record.status is JobStatus.INIT:
+        return "starting"
+    return "waiting"
+
+
+def _can_encode(stream: TextIO, text: str) -> bool:
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def status_text(record: JobRecord, *, unicode: bool = True) -> str:
+    glyph, ascii_glyph, word = _LOOK[status_key(record)]
+    return f"{glyph if unicode else ascii_glyph} {word}"
+
+
+def format_age(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+    return f"{seconds // 86400}d"
+
+
+def _clip(text: str | None, width: int) -> str:
+    value = sanitize(text or "")
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+def record_to_dict(record: JobRecord) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, Enum):
+            value = value.value
+        data[f.name] = value
+    data["status_text"] = _LOOK[status_key(record)][2]
+    info = explain(record.error_code)
+    if info is not None:
+        data["error_meaning"] = info.meaning
+        data["error_next_step"] = info.next_step
+    return data
+
+
+def table_lines(records: Iterable[JobRecord], *, show_profile: bool, unicode: bool, now: datetime) -> list[str]:
+    header = ["STATUS", "PROGRESS", "AGE", "JOB", "NEW IMAGE NAME", "SOURCE", "CODE"]
+    if show_profile:
+        header.append("PROFILE")
+    rows = [header]
+    for r in records:
+        progress = f"{r.progress * 100:.0f}%" if r.progress is not None else "-"
+        if r.last_poll_error and r.is_outstanding:
+            progress += " (poll error)"
+        row = [
+            status_text(r, unicode=unicode),
+            progress,
+            format_age(now - r.submitted_at),
+            _clip(r.label, 34),
+            _clip(r.name, 32) or "-",
+            _clip(r.source_image_name or r.source_image_id, 28) or "-",
+            _clip(r.error_code, 16) or "-",
+        ]
+        if show_profile:
+            row.append(_clip(r.profile, 20))
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+
+
+def _open_ledger(out: Output) -> Ledger | None:
+    try:
+        return Ledger()
+    except LedgerError as exc:
+        out.error(ImstuiError(str(exc)))
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------------- list
+
+
+def run_list(args: argparse.Namespace) -> int:
+    out = Output(bool(getattr(args, "json", False)))
+    ledger = _open_ledger(out)
+    if ledger is None:
+        return EXIT_FAILURE
+    with ledger:
+        scope = _scope(args)
+        only: ListFilter = args.only or "all"
+        records = ledger.list(scope, only=only)
+    now = datetime.now(timezone.utc)
+    if args.only is None:  # default view: the last week, plus anything unfinished or needing attention
+        records = [r for r in records if now - r.submitted_at <= RECENT or r.is_outstanding or r.needs_attention]
+    out.document({"ok": True, "profile": scope, "filter": only, "jobs": [record_to_dict(r) for r in records]})
+    if not records:
+        out.line("no jobs" + (f" for profile {scope}" if scope else "") + (f" ({only})" if args.only else ""))
+        return EXIT_OK
+    for text in table_lines(records, show_profile=scope is None, unicode=_can_encode(out.stdout, "✓⟳✗…⚠"), now=now):
+        out.line(text)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------------------- watch
+
+
+def change_line(record: JobRecord, *, unicode: bool) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
+    parts = [stamp, _clip(record.label, 34), status_text(record, unicode=unicode)]
+    if record.progress is not None and not record.is_terminal:
+        parts.append(f"{record.progress * 100:.0f}%")
+    if record.name:
+        parts.append(f"name={_clip(record.name, 64)}")
+    if record.status is JobStatus.SUCCESS and record.new_image_id:
+        parts.append(f"new_image={_clip(record.new_image_id, 64)}")
+    if record.error_code or (record.status is JobStatus.FAIL and record.fail_reason):
+        parts.append(f"error={_clip(record.error_code or '-', 20)}: {_clip(record.fail_reason, 200)}")
+    elif record.gone:
+        parts.append("(the server no longer knows this job; last known state shown)")
+    elif record.last_poll_error:
+        parts.append(f"(status check failed: {_clip(record.last_poll_error, 160)}; last known state kept)")
+    return "  ".join(parts)
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    out = Output(bool(getattr(args, "json", False)))
+    unicode = _can_encode(out.stderr if out.json_mode else out.stdout, "✓⟳✗…⚠")
+
+    async def main() -> int:
+        from imstui.core.context import open_client
+
+        ledger = _open_ledger(out)
+        if ledger is None:
+            return EXIT_FAILURE
+        with ledger:
+            async with open_client(args) as client:
+                profile = ledger_profile(args)
+                poller = Poller(client, ledger, profile=profile)
+                start = [r for r in ledger.outstanding(profile) if r.region == client.region]
+                if not start:
+                    out.line(f"no outstanding jobs for profile {profile}")
+                    out.document({"ok": True, "profile": profile, "jobs": []})
+                    return EXIT_OK
+                out.progress(f"watching {len(start)} job(s) of profile {profile} (Ctrl+C stops watching, not the jobs)")
+                for record in start:
+                    out.progress(change_line(record, unicode=unicode))
+
+                def on_event(event: PollerEvent) -> None:
+                    # A failed poll shows up as a JobChanged carrying the error text (last good status kept).
+                    if isinstance(event, JobChanged):
+                        out.progress(change_line(event.record, unicode=unicode))
+
+                poller.subscribe(on_event)
+                records = await poller.run_until_done()
+        failed = [r for r in records if not r.succeeded]
+        out.document({"ok": not failed, "profile": profile, "jobs": [record_to_dict(r) for r in records]})
+        ok = len(records) - len(failed)
+        out.line(f"{ok} succeeded, {len(failed)} did not" + (":" if failed else ""))
+        for record in failed:
+            info = explain(record.error_code)
+            hint = f" — {info.meaning} {info.next_step}" if info is not None else ""
+            out.line(f"  {change_line(record, unicode=unicode)}{hint}")
+        return EXIT_FAILURE if failed else EXIT_OK
+
+    return run_command(out, main)
+
+
+# ---------------------------------------------------------------------------------------------------------- forget
+
+
+def _find(ledger: Ledger, ref: str) -> JobRecord | None:
+    ref = ref.strip()
+    record = ledger.get(ref)
+    if record is None and ref.lstrip("#").isdigit() and len(ref.lstrip("#")) < 12:
+        record = ledger.get_row(int(ref.lstrip("#")))
+    return record
+
+
+def run_forget(args: argparse.Namespace) -> int:
+    out = Output(False)
+    ledger = _open_ledger(out)
+    if ledger is None:
+        return EXIT_FAILURE
+    with ledger:
+        record = _find(ledger, args.job_id)
+        if record is None:
+            print(f"error: no job {sanitize(args.job_id)} in the ledger", file=sys.stderr)
+            return EXIT_FAILURE
+        if not args.yes:
+            if not (sys.stdin.isatty() and sys.stdout.isatty()):
+                print("error: not a terminal: pass --yes to forget without confirmation", file=sys.stderr)
+                return EXIT_USAGE
+            prompt = (
+                f"Forget {record.label} ({_LOOK[status_key(record)][2]}, {_clip(record.name, 40) or 'no name'})? "
+                "This only removes it from imstui's list; the job and image in IMS are not touched. [y/N] "
+            )
+            try:
+                answer = input(prompt)
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("nothing forgotten")
+                return EXIT_OK
+        removed = ledger.forget(record.job_id) if record.job_id else ledger.forget_row(record.row_id)
+    print(f"forgot {record.label}" if removed else f"{record.label} was already gone")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------------------- import
+
+
+def run_import(args: argparse.Namespace) -> int:
+    out = Output(False)
+    job_id = sanitize(args.job_id or "").strip()
+    from imstui.core.validation import check_job_id
+
+    violation = check_job_id(job_id)
+    if violation is not None:
+        return out.violations({"job_id": violation})
+
+    async def main() -> int:
+        from imstui.core.context import open_client
+
+        ledger = _open_ledger(out)
+        if ledger is None:
+            return EXIT_FAILURE
+        with ledger:
+            async with open_client(args) as client:
+                project_id = await client.ensure_project_id()
+                record = ledger.import_job(job_id, ledger_profile(args), client.region, project_id)
+        out.line(f"following {record.label} (profile {record.profile}); see it with: imstui jobs watch")
+        return EXIT_OK
+
+    return run_command(out, main)
+
+
+# ---------------------------------------------------------------------------------------------------------- export
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = sanitize(str(value), multiline=True).replace("\n", " ")
+    if text.startswith(_FORMULA_START):  # a spreadsheet must not run server-supplied text as a formula
+        text = "'" + text
+    return text
+
+
+def export_csv(records: Iterable[JobRecord], stream: TextIO) -> None:
+    names = [f.name for f in fields(JobRecord)]
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow([*names, "status_text"])
+    for record in records:
+        data = record_to_dict(record)
+        writer.writerow([_csv_cell(data[name]) for name in names] + [_csv_cell(data["status_text"])])
+
+
+def run_export(args: argparse.Namespace) -> int:
+    out = Output(False)
+    ledger = _open_ledger(out)
+    if ledger is None:
+        return EXIT_FAILURE
+    with ledger:
+        records = ledger.list(_scope(args))
+    if args.export_format == "csv":
+        buffer = io.StringIO()
+        export_csv(records, buffer)
+        sys.stdout.write(buffer.getvalue())
+    else:
+        json.dump([record_to_dict(r) for r in records], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+__all__ = ["ledger_profile", "register", "status_text"]
