@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from imstui.api.catalogue import explain
-from imstui.api.errors import ImstuiError, JobNotFoundError
+from imstui.api.errors import ConfigurationError, ImstuiError, JobNotFoundError
 from imstui.api.models import CopyRequest, Job, JobStatus
 from imstui.api.protocol import ImsApi
-from imstui.api.retry import is_retryable
+from imstui.commands.jobs import ledger_profile
 from imstui.commands.output import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -29,6 +29,9 @@ from imstui.commands.output import (
 )
 from imstui.core.context import current_overrides, open_client
 from imstui.core.eligibility import assess
+from imstui.core.ledger import Ledger, LedgerError
+from imstui.core.poller import JobChanged, Poller, PollerEvent, PollFailed, PollSettings, VirtualTime, is_fatal
+from imstui.core.submit import submit_copy
 from imstui.core.validation import Violation, check_image_id, normalise_image_id, validate_copy
 
 FIRST_POLL_DELAY = 2.0
@@ -61,47 +64,90 @@ def _sleep() -> Callable[[float], Awaitable[None]]:
     return current_overrides().sleep or asyncio.sleep
 
 
-async def wait_for_job(client: ImsApi, job_id: str, out: Output) -> Job:
-    """Poll ``job_id`` until it is SUCCESS or FAIL, printing a line whenever the status or progress changes.
+def _wait_settings() -> PollSettings:
+    return PollSettings(
+        first_delay=FIRST_POLL_DELAY,
+        initial_interval=POLL_INTERVAL,
+        backoff_factor=1.5,
+        max_interval=MAX_POLL_INTERVAL,
+        jitter=0.0,  # one job: nothing to spread
+        error_initial=POLL_INTERVAL,
+        error_max=60.0,
+        not_found_grace=MAX_NOT_FOUND_BEFORE_SEEN,
+        ledger_check_interval=3600.0,  # follows its own job only
+        stale_sweep_interval=3600.0,
+    )
+
+
+class _LastJob:
+    """The ``ImsApi`` seen by the poller: the real client, remembering the last job document (for printing)."""
+
+    def __init__(self, client: ImsApi) -> None:
+        self._client = client
+        self.last: Job | None = None
+
+    @property
+    def region(self) -> str:
+        return self._client.region
+
+    @property
+    def project_id(self) -> str | None:
+        return self._client.project_id
+
+    async def get_job(self, job_id: str, *, retry: bool = True) -> Job:
+        job = await self._client.get_job(job_id, retry=retry)
+        self.last = job
+        return job
+
+
+async def wait_for_job(client: ImsApi, job_id: str, out: Output, *, ledger: Ledger, profile: str) -> Job:
+    """Follow ``job_id`` with the ledger's poller until it is SUCCESS or FAIL, printing a line whenever the
+    status or progress changes (the ledger row is updated on every answer).
 
     First poll after ~2 s, then every 5 s growing to 10 s. Transient errors (connection, timeout, 5xx, 429) are
-    tolerated up to a few in a row, honouring Retry-After; a job not visible yet right after submission is
-    tolerated a few times; anything else is raised.
+    ridden out up to a few in a row, honouring Retry-After; a job not visible yet right after submission is
+    tolerated a few times; errors asking again cannot fix (401/403, other 4xx) are raised at once.
     """
-    sleep = _sleep()
-    delay = FIRST_POLL_DELAY
-    errors = 0
-    not_found = 0
-    seen = False
+    override = current_overrides().sleep
+    record = ledger.get(job_id)
+    if override is not None:  # tests: a recorded sleep, so follow the schedule in virtual time
+        virtual = VirtualTime(override, start=record.submitted_at if record else None)
+        timing: dict[str, Any] = {"clock": virtual.clock, "sleep": virtual.sleep, "now": virtual.now}
+    else:
+        timing = {}
+    api = _LastJob(client)
+    poller = Poller(api, ledger, profile=profile, settings=_wait_settings(), **timing)  # type: ignore[arg-type]
     last_line = ""
-    while True:
-        await sleep(delay)
-        delay = min(MAX_POLL_INTERVAL, max(POLL_INTERVAL, delay + 2.5))
-        try:
-            job = await client.get_job(job_id, retry=False)
-        except JobNotFoundError:
-            not_found += 1
-            if seen or not_found > MAX_NOT_FOUND_BEFORE_SEEN:
-                raise
-            out.progress(f"job {job_id} is not visible yet; checking again")
-            continue
-        except ImstuiError as error:
-            errors += 1
-            if not is_retryable(error) or errors > MAX_CONSECUTIVE_ERRORS:
-                raise
-            retry_after = getattr(error, "retry_after", None)
-            if isinstance(retry_after, (int, float)):
-                delay = min(60.0, max(delay, float(retry_after)))
-            out.progress(f"status check failed ({error}); trying again in {delay:.0f} s")
-            continue
-        seen = True
-        errors = 0
-        line = format_progress(job)
-        if line != last_line:
-            out.progress(f"job {job_id}: {line}")
-            last_line = line
-        if job.is_terminal:
-            return job
+
+    def on_event(event: PollerEvent) -> None:
+        nonlocal last_line
+        if isinstance(event, PollFailed):
+            if event.not_visible_yet:
+                out.progress(f"job {job_id} is not visible yet; checking again")
+            elif event.retry_in is not None and not is_fatal(event.error):
+                out.progress(f"status check failed ({event.error}); trying again in {event.retry_in:.0f} s")
+        elif isinstance(event, JobChanged) and api.last is not None and api.last.job_id in ("", job_id):
+            line = format_progress(api.last)
+            if line != last_line:
+                out.progress(f"job {job_id}: {line}")
+                last_line = line
+
+    poller.subscribe(on_event)
+    poller.track(job_id)
+    [final] = await poller.run_until_done([job_id], give_up_after=MAX_CONSECUTIVE_ERRORS + 1, give_up_on_fatal=True)
+    if final.gone and not final.is_terminal:
+        raise JobNotFoundError(job_id)
+    if api.last is None or not api.last.is_terminal:  # finished as seen by another process sharing the ledger
+        return Job(
+            job_id=job_id,
+            status=final.status or JobStatus.UNKNOWN,
+            raw_status=(final.status or JobStatus.UNKNOWN).value,
+            progress=final.progress,
+            new_image_id=final.new_image_id,
+            error_code=final.error_code,
+            fail_reason=final.fail_reason,
+        )
+    return api.last
 
 
 def _violations(image_id: str, request: CopyRequest) -> dict[str, Violation]:
@@ -127,10 +173,16 @@ def run(args: argparse.Namespace) -> int:
         return out.violations(violations)
 
     submitted: list[str] = []  # ["sending"] while the POST is in flight, then ["sending", job_id]
+    profile = ledger_profile(args)
 
     async def main() -> int:
-        async with open_client(args) as client:
-            return await _copy(client, image_id, request, bool(args.wait), out, submitted)
+        try:
+            ledger = Ledger()
+        except LedgerError as exc:
+            raise ConfigurationError(f"{exc}; nothing was submitted") from exc
+        with ledger:
+            async with open_client(args) as client:
+                return await _copy(client, image_id, request, bool(args.wait), out, submitted, ledger, profile)
 
     try:
         return run_command(out, main)
@@ -152,7 +204,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _copy(
-    client: ImsApi, image_id: str, request: CopyRequest, wait: bool, out: Output, submitted: list[str]
+    client: ImsApi,
+    image_id: str,
+    request: CopyRequest,
+    wait: bool,
+    out: Output,
+    submitted: list[str],
+    ledger: Ledger,
+    profile: str,
 ) -> int:
     image = await client.get_image(image_id)
     verdict = assess(image, client.project_id)
@@ -192,7 +251,13 @@ async def _copy(
         out.warn(f"{condition.title}: {condition.detail}")
 
     submitted.append("sending")
-    job_id = await client.copy_image(image.id, request)
+    # The ledger row (source image, requested name) is written before the POST and gets the job id after it:
+    # a crash or a lost answer leaves a visible "outcome unknown" row (imstui jobs --failed).
+    result = await submit_copy(client, ledger, profile=profile, image=image, request=request)
+    if result.job_id is None:
+        assert result.outcome_error is not None
+        raise result.outcome_error
+    job_id = result.job_id
     submitted.append(job_id)
     out.progress(f"copy submitted: job {job_id} (follow it with: imstui job {job_id})")
     if not wait:
@@ -200,7 +265,7 @@ async def _copy(
         return EXIT_OK
 
     try:
-        job = await wait_for_job(client, job_id, out)
+        job = await wait_for_job(client, job_id, out, ledger=ledger, profile=profile)
     except ImstuiError as error:
         print(f"the copy was submitted as job {job_id}, but following it stopped:", file=out.stderr)
         return out.error(error, extra={**base, "job_id": job_id})

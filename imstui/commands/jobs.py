@@ -29,7 +29,7 @@ from imstui.api.models import JobStatus
 from imstui.api.sanitize import sanitize
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, run_command
 from imstui.core.ledger import JobRecord, Ledger, LedgerError, ListFilter
-from imstui.core.poller import JobChanged, Poller, PollerEvent
+from imstui.core.poller import JobChanged, Poller, PollerEvent, VirtualTime
 
 DEMO_PROFILE = "demo"
 ENV_PROFILE_FALLBACK = "env"  # jobs submitted with environment credentials and no stored profile
@@ -204,6 +204,17 @@ def table_lines(records: Iterable[JobRecord], *, show_profile: bool, unicode: bo
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
 
 
+def _timing() -> dict[str, Any]:
+    """Real time, or virtual time when a test replaced the commands' sleep (``client_overrides(sleep=...)``)."""
+    from imstui.core.context import current_overrides
+
+    override = current_overrides().sleep
+    if override is None:
+        return {}
+    virtual = VirtualTime(override)
+    return {"clock": virtual.clock, "sleep": virtual.sleep, "now": virtual.now}
+
+
 def _open_ledger(out: Output) -> Ledger | None:
     try:
         return Ledger()
@@ -270,7 +281,7 @@ def run_watch(args: argparse.Namespace) -> int:
         with ledger:
             async with open_client(args) as client:
                 profile = ledger_profile(args)
-                poller = Poller(client, ledger, profile=profile)
+                poller = Poller(client, ledger, profile=profile, **_timing())
                 start = [r for r in ledger.outstanding(profile) if r.region == client.region]
                 if not start:
                     out.line(f"no outstanding jobs for profile {profile}")
@@ -286,7 +297,8 @@ def run_watch(args: argparse.Namespace) -> int:
                         out.progress(change_line(event.record, unicode=unicode))
 
                 poller.subscribe(on_event)
-                records = await poller.run_until_done()
+                # Transient trouble (5xx, 429, timeouts) is ridden out; a refusal (401/403) ends the watch.
+                records = await poller.run_until_done(give_up_on_fatal=True)
         failed = [r for r in records if not r.succeeded]
         out.document({"ok": not failed, "profile": profile, "jobs": [record_to_dict(r) for r in records]})
         ok = len(records) - len(failed)

@@ -108,6 +108,26 @@ PollerEvent = JobChanged | PollFailed | PollerStatus
 Subscriber = Callable[[PollerEvent], None]
 
 
+class VirtualTime:
+    """Clock, wall clock and sleep for a poller driven by a sleep that does not really wait (tests' recorded
+    sleeps): time moves exactly by what the poller asked to sleep, so its schedule is followed without waiting."""
+
+    def __init__(self, sleep: Callable[[float], Awaitable[None]], *, start: datetime | None = None) -> None:
+        self._inner = sleep
+        self.elapsed = 0.0
+        self.start = start or utcnow()
+
+    def clock(self) -> float:
+        return self.elapsed
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=self.elapsed)
+
+    async def sleep(self, delay: float) -> None:
+        await self._inner(delay)
+        self.elapsed += max(0.0, delay)
+
+
 # ---------------------------------------------------------------------------------------------------------- internals
 
 

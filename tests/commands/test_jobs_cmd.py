@@ -1,0 +1,178 @@
+"""`imstui jobs ...` and the ledger side of `imstui copy`, through imstui.cli.main with a scripted IMS."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+from ims_fake_server import IMAGE_ID, JOB_ID, NEW_IMAGE_ID, PROJECT_ID, REGION, FakeIms, ims_error, job_doc
+
+from imstui.api.models import Job, JobStatus
+from imstui.cli import main
+from imstui.commands.jobs import status_text
+from imstui.core.ledger import Ledger
+
+OTHER_JOB = "ff8080814dbd65d7014dbe0d84db0013"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _seed(job_id: str, *, name: str = "copy", profile: str = "env") -> None:
+    with Ledger() as led:
+        row = led.record_intent(
+            profile=profile,
+            region=REGION,
+            project_id=PROJECT_ID,
+            source_image_id=IMAGE_ID,
+            source_image_name="web01-golden",
+            name=name,
+        )
+        led.attach_job_id(row, job_id)
+
+
+def test_copy_records_the_job_in_the_ledger(fake: FakeIms, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = run(capsys, "copy", IMAGE_ID, "--name", "web-copy")
+    assert code == 0
+    code, out, _ = run(capsys, "jobs", "--json")
+    assert code == 0
+    [row] = json.loads(out)["jobs"]
+    assert row["job_id"] == JOB_ID and row["state"] == "submitted" and row["name"] == "web-copy"
+    assert row["source_image_id"] == IMAGE_ID and row["source_image_name"] == "web01-golden"
+    assert row["profile"] == "env" and row["region"] == REGION and row["project_id"] == PROJECT_ID
+
+
+def test_copy_wait_leaves_the_final_state_in_the_ledger(fake: FakeIms, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.jobs[JOB_ID] = [job_doc("RUNNING", entities={"process_percent": 0.5}), job_doc("SUCCESS")]
+    code, _, _ = run(capsys, "copy", IMAGE_ID, "--name", "web-copy", "--wait")
+    assert code == 0
+    code, out, _ = run(capsys, "jobs")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["STATUS", "PROGRESS", "AGE"]
+    assert "succeeded" in lines[1] and "100%" in lines[1] and JOB_ID in lines[1] and "web-copy" in lines[1]
+    with Ledger() as led:
+        record = led.get(JOB_ID)
+    assert record is not None and record.new_image_id == NEW_IMAGE_ID and record.poll_count == 2
+
+
+def test_copy_with_a_lost_answer_leaves_an_outcome_unknown_row(
+    fake: FakeIms, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.queue("POST", "/copy", httpx.ReadTimeout("timed out"))
+    code, _, err = run(capsys, "copy", IMAGE_ID, "--name", "web-copy")
+    assert code == 1 and "outcome unknown" in err
+    assert len(fake.seen("POST")) == 1  # never retried
+    code, out, _ = run(capsys, "jobs", "--failed")
+    assert code == 0 and "? outcome unknown" in out and "web-copy" in out
+
+
+def test_copy_rejected_is_listed_with_its_code(fake: FakeIms, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.queue("POST", "/copy", ims_error(400, "IMG.0015", "quota exceeded", "rid-q"))
+    assert run(capsys, "copy", IMAGE_ID, "--name", "web-copy")[0] == 1
+    code, out, _ = run(capsys, "jobs", "--json", "--failed")
+    [row] = json.loads(out)["jobs"]
+    assert code == 0 and row["state"] == "rejected" and row["error_code"] == "IMG.0015" and row["error_meaning"]
+
+
+def test_watch_follows_every_outstanding_job_and_exits_1_when_one_failed(
+    fake: FakeIms, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _seed(JOB_ID, name="good")
+    _seed(OTHER_JOB, name="bad")
+    fake.jobs[JOB_ID] = [job_doc("RUNNING", entities={"process_percent": 0.3}), job_doc("SUCCESS")]
+    fake.jobs[OTHER_JOB] = [
+        job_doc("RUNNING", job_id=OTHER_JOB),
+        job_doc("FAIL", job_id=OTHER_JOB, error_code="IMG.0015", fail_reason="quota exceeded", entities={}),
+    ]
+    fake.queue("GET", f"/job/{OTHER_JOB}", httpx.Response(503, text="busy"))  # ridden out
+    code, out, _ = run(capsys, "jobs", "watch")
+    assert code == 1
+    assert any(JOB_ID in line and "succeeded" in line for line in out.splitlines())
+    failed_lines = [line for line in out.splitlines() if OTHER_JOB in line and "failed" in line]
+    assert failed_lines and "IMG.0015" in failed_lines[-1] and "quota exceeded" in failed_lines[-1]
+    assert "1 succeeded, 1 did not" in out
+    with Ledger() as led:
+        assert led.outstanding() == []
+
+
+def test_watch_exits_0_when_all_succeeded_and_when_nothing_is_outstanding(
+    fake: FakeIms, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "jobs", "watch")[0] == 0
+    _seed(JOB_ID)
+    code, out, _ = run(capsys, "jobs", "watch", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["ok"] is True and [j["status"] for j in doc["jobs"]] == ["SUCCESS"]
+
+
+def test_watch_stops_on_a_refusal_instead_of_spinning(fake: FakeIms, capsys: pytest.CaptureFixture[str]) -> None:
+    from ims_fake_server import gateway_error
+
+    _seed(JOB_ID)
+    fake.queue("GET", "/job/", gateway_error(403, "APIGW.0302", "not authorized", "rid-403"))
+    code, _, err = run(capsys, "jobs", "watch")
+    assert code == 1 and "APIGW.0302" in err
+
+
+def test_forget_needs_a_terminal_or_yes(fake: FakeIms, capsys: pytest.CaptureFixture[str]) -> None:
+    _seed(JOB_ID)
+    code, _, err = run(capsys, "jobs", "forget", JOB_ID)  # pytest's stdin is not a terminal
+    assert code == 2 and "--yes" in err
+    with Ledger() as led:
+        assert led.get(JOB_ID) is not None
+    code, out, _ = run(capsys, "jobs", "forget", JOB_ID, "--yes")
+    assert code == 0 and "forgot" in out
+    assert run(capsys, "jobs", "forget", JOB_ID, "--yes")[0] == 1  # no such job any more
+
+
+def test_forget_a_row_without_job_id(capsys: pytest.CaptureFixture[str]) -> None:
+    with Ledger() as led:
+        row = led.record_intent(
+            profile="env", region=REGION, project_id=None, source_image_id=IMAGE_ID, source_image_name=None, name="x"
+        )
+        led.mark_outcome_unknown(row, "timeout")
+    code, _, _ = run(capsys, "jobs", "forget", f"#{row}", "--yes")
+    assert code == 0
+    with Ledger() as led:
+        assert led.list() == []
+
+
+def test_profile_scope(capsys: pytest.CaptureFixture[str]) -> None:
+    _seed(JOB_ID, profile="alpha")
+    _seed(OTHER_JOB, profile="beta")
+    code, out, _ = run(capsys, "jobs", "--json", "--profile", "beta")
+    assert code == 0 and [j["job_id"] for j in json.loads(out)["jobs"]] == [OTHER_JOB]
+    code, out, _ = run(capsys, "jobs")
+    assert "PROFILE" in out.splitlines()[0] and "alpha" in out and "beta" in out
+
+
+def test_export_csv_neutralises_formulas_and_json_round_trips(capsys: pytest.CaptureFixture[str]) -> None:
+    with Ledger() as led:
+        row = led.record_intent(
+            profile="env", region=REGION, project_id=None, source_image_id=IMAGE_ID, source_image_name=None, name="x"
+        )
+        led.mark_rejected(row, "IMG.0001", '=HYPERLINK("http://evil.example","click")')
+    code, out, _ = run(capsys, "jobs", "export", "--format", "csv")
+    assert code == 0
+    [record] = list(csv.DictReader(io.StringIO(out)))
+    assert record["fail_reason"].startswith("'=HYPERLINK") and record["state"] == "rejected"
+    code, out, _ = run(capsys, "jobs", "export", "--format", "json")
+    [doc] = json.loads(out)
+    assert doc["fail_reason"].startswith("=HYPERLINK") and doc["row_id"] == row
+
+
+def test_status_is_readable_without_colour_or_unicode() -> None:
+    _seed(JOB_ID)
+    with Ledger() as led:
+        record = led.update_from_job(JOB_ID, Job.from_api(job_doc("FAIL")), datetime.now(timezone.utc))
+    assert record is not None and record.status is JobStatus.FAIL
+    assert status_text(record) == "✗ failed" and status_text(record, unicode=False) == "x failed"
