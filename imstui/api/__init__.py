@@ -2,34 +2,90 @@
 
 from __future__ import annotations
 
-from imstui.api.catalogue import CodeInfo, explain
-from imstui.api.client import ImsClient
-from imstui.api.credentials import Credentials, mask_ak
-from imstui.api.endpoints import KNOWN_REGIONS, check_endpoint, iam_endpoint, ims_endpoint
-from imstui.api.error_parsing import error_from_response
-from imstui.api.errors import (
-    ApiError,
-    AuthenticationError,
-    ConfigurationError,
-    ConnectError,
-    GatewayError,
-    HttpError,
-    ImageNotFoundError,
-    ImsServiceError,
-    ImstuiError,
-    JobNotFoundError,
-    LocalValidationError,
-    OutcomeUnknownError,
-    ProjectDiscoveryError,
-    ProtocolError,
-    RequestTimeoutError,
-    ThrottledError,
-    TransportError,
-)
-from imstui.api.models import CopyRequest, Image, Job, JobStatus, Project, SubJob
-from imstui.api.protocol import ImsApi
-from imstui.api.retry import RetryPolicy
-from imstui.api.secret import Secret
+# Names are loaded on first use (PEP 562): importing ``imstui.api.models`` (or anything under ``imstui.api``) must
+# not pull in httpx through ``imstui.api.client``; the console's first screen and the headless commands that do not
+# talk to IMS start faster that way.
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from imstui.api.catalogue import CodeInfo, explain
+    from imstui.api.client import ImsClient
+    from imstui.api.credentials import Credentials, mask_ak
+    from imstui.api.endpoints import KNOWN_REGIONS, check_endpoint, iam_endpoint, ims_endpoint
+    from imstui.api.error_parsing import error_from_response
+    from imstui.api.errors import (
+        ApiError,
+        AuthenticationError,
+        ConfigurationError,
+        ConnectError,
+        GatewayError,
+        HttpError,
+        ImageNotFoundError,
+        ImsServiceError,
+        ImstuiError,
+        JobNotFoundError,
+        LocalValidationError,
+        OutcomeUnknownError,
+        ProjectDiscoveryError,
+        ProtocolError,
+        RequestTimeoutError,
+        ThrottledError,
+        TransportError,
+    )
+    from imstui.api.models import CopyRequest, Image, Job, JobStatus, Project, SubJob
+    from imstui.api.protocol import ImsApi
+    from imstui.api.retry import RetryPolicy
+    from imstui.api.secret import Secret
+
+_LAZY: dict[str, str] = {
+    "ApiError": "imstui.api.errors",
+    "AuthenticationError": "imstui.api.errors",
+    "CodeInfo": "imstui.api.catalogue",
+    "ConfigurationError": "imstui.api.errors",
+    "ConnectError": "imstui.api.errors",
+    "CopyRequest": "imstui.api.models",
+    "Credentials": "imstui.api.credentials",
+    "GatewayError": "imstui.api.errors",
+    "HttpError": "imstui.api.errors",
+    "Image": "imstui.api.models",
+    "ImageNotFoundError": "imstui.api.errors",
+    "ImsApi": "imstui.api.protocol",
+    "ImsClient": "imstui.api.client",
+    "ImsServiceError": "imstui.api.errors",
+    "ImstuiError": "imstui.api.errors",
+    "Job": "imstui.api.models",
+    "JobNotFoundError": "imstui.api.errors",
+    "JobStatus": "imstui.api.models",
+    "KNOWN_REGIONS": "imstui.api.endpoints",
+    "LocalValidationError": "imstui.api.errors",
+    "OutcomeUnknownError": "imstui.api.errors",
+    "Project": "imstui.api.models",
+    "ProjectDiscoveryError": "imstui.api.errors",
+    "ProtocolError": "imstui.api.errors",
+    "RequestTimeoutError": "imstui.api.errors",
+    "RetryPolicy": "imstui.api.retry",
+    "Secret": "imstui.api.secret",
+    "SubJob": "imstui.api.models",
+    "ThrottledError": "imstui.api.errors",
+    "TransportError": "imstui.api.errors",
+    "check_endpoint": "imstui.api.endpoints",
+    "error_from_response": "imstui.api.error_parsing",
+    "explain": "imstui.api.catalogue",
+    "iam_endpoint": "imstui.api.endpoints",
+    "ims_endpoint": "imstui.api.endpoints",
+    "mask_ak": "imstui.api.credentials",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'imstui.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "KNOWN_REGIONS",

@@ -19,16 +19,18 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from imstui.api.client import ImsClient, check_project_id
 from imstui.api.credentials import Credentials
 from imstui.api.endpoints import check_endpoint, check_region, iam_endpoint, ims_endpoint
 from imstui.api.errors import ConfigurationError
 from imstui.api.retry import RetryPolicy
 from imstui.api.secret import Secret
+
+if TYPE_CHECKING:  # httpx and the client load only when a client is opened (console startup, fast commands)
+    import httpx
+
+    from imstui.api.client import ImsClient
 
 ENV_AK = "HUAWEICLOUD_SDK_AK"
 ENV_SK = "HUAWEICLOUD_SDK_SK"
@@ -141,6 +143,8 @@ def resolve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None
     # The profile's project id and endpoints belong to its region: not reused when the region is overridden.
     same_region = stored.region == region
 
+    from imstui.api.client import check_project_id
+
     project_raw, source = _pick(args, "project_id", "--project-id", env, ENV_PROJECT_ID)
     if not project_raw and same_region and stored.project_id:
         project_raw, source = stored.project_id, from_profile
@@ -185,6 +189,8 @@ def open_client(
 ) -> ImsClient:
     """An :class:`ImsClient` for ``args`` (``--demo`` -> the simulator). ``transport`` (or an active
     :func:`client_overrides`) replaces the network, for tests."""
+    from imstui.api.client import ImsClient
+
     overrides = current_overrides()
     transport = transport or overrides.transport
     if getattr(args, "demo", False):

@@ -8,6 +8,7 @@ status-bar text and jobs-panel updates on the event loop.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 import threading
@@ -34,6 +35,7 @@ from imstui.ui.text import plain, terminal_title
 from imstui.ui.widgets.jobs_table import PauseToggled, PollNowRequested
 
 Clock = Callable[[], datetime]
+EXIT_ON_READY_ENV = "IMSTUI_EXIT_ON_READY"
 
 
 def utc_now() -> datetime:
@@ -123,11 +125,16 @@ class ImstuiApp(App[int]):
         if self.watch_terminal:
             self._start_terminal_watchdog()
         self.set_interval(1, self._refresh_poller_text, name="poller-countdown")
-        self.connect(self.initial_profile)
 
     def on_ready(self) -> None:
         if self._ready_hook is not None:
             self._ready_hook()
+        if os.environ.get(EXIT_ON_READY_ENV):
+            # benchmarks/startup_bench.py: the first screen is interactive; stop here.
+            self.exit(return_code=0)
+            return
+        # Connect only once the first screen is up: the client, keyring and simulator imports come after it.
+        self.connect(self.initial_profile)
 
     async def on_unmount(self) -> None:
         await self._close_session()
@@ -153,6 +160,7 @@ class ImstuiApp(App[int]):
         """Build the session for ``profile`` (None: the active one); first run opens the credentials screen."""
         self.update_status(connection="connecting…")
         try:
+            await asyncio.to_thread(_preload, self.connector.demo)
             session = await self.connector.connect(profile)
         except NeedsCredentials as exc:
             self.update_status(connection="no credentials")
@@ -447,6 +455,16 @@ class ImstuiApp(App[int]):
         worker = event.worker
         if worker.group == "poller" and worker.error is not None:
             self.update_status(poller=f"stopped: {plain(str(worker.error))}")
+
+
+def _preload(demo: bool) -> None:
+    """Import the connection stack off the event loop, so the screen stays responsive while it loads."""
+    import importlib
+
+    modules = ["imstui.api.client", "imstui.core.ledger", "imstui.core.poller", "imstui.core.submit"]
+    modules += ["imstui.sim.demo"] if demo else ["imstui.core.credential_source", "imstui.core.secret_store"]
+    for name in modules:
+        importlib.import_module(name)
 
 
 def _ledger_records(ledger: Any, profile: str) -> Iterable[Any]:

@@ -22,15 +22,15 @@ class StatusBar(Widget):
     }
     """
 
-    demo: reactive[bool] = reactive(False)
-    profile: reactive[str] = reactive("")
-    region_id: reactive[str] = reactive("")
-    project: reactive[str] = reactive("")
-    keyring: reactive[str] = reactive("")
-    keyring_warning: reactive[bool] = reactive(False)
-    plaintext: reactive[bool] = reactive(False)
-    poller: reactive[str] = reactive("")
-    connection: reactive[str] = reactive("connecting…")
+    demo: reactive[bool] = reactive(False, layout=True)
+    profile: reactive[str] = reactive("", layout=True)
+    region_id: reactive[str] = reactive("", layout=True)
+    project: reactive[str] = reactive("", layout=True)
+    keyring: reactive[str] = reactive("", layout=True)
+    keyring_warning: reactive[bool] = reactive(False, layout=True)
+    plaintext: reactive[bool] = reactive(False, layout=True)
+    poller: reactive[str] = reactive("", layout=True)
+    connection: reactive[str] = reactive("connecting…", layout=True)
 
     def on_mount(self) -> None:
         apply = getattr(self.app, "apply_status", None)
