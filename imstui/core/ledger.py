@@ -168,6 +168,8 @@ _COLUMNS = (
     "last_polled_at, last_poll_error, poll_count, terminal_at, gone, retry_of, imported, current_task, version"
 )
 
+_COLUMN_INDEX = {name.strip(): index for index, name in enumerate(_COLUMNS.split(","))}
+
 Records = list[JobRecord]
 PollResults = list[tuple[JobRecord | None, JobRecord | None]]
 
@@ -535,8 +537,11 @@ class Ledger:
                     f"UPDATE jobs SET {assignments} WHERE row_id = ?",  # noqa: S608 - keys are our own constants
                     (*values.values(), previous.row_id),
                 )
-                current = conn.execute(_BY_ROW, (previous.row_id,)).fetchone()
-                results.append((previous, _record(current)))
+                # The new row is the old one with these columns replaced: no need to read it back.
+                merged = list(row)
+                for key, value in values.items():
+                    merged[_COLUMN_INDEX[key]] = value
+                results.append((previous, _record(merged)))
         return results
 
     # ------------------------------------------------------------------ helpers

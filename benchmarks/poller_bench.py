@@ -1,0 +1,353 @@
+"""How fast and how light is the job poller? Figures against `imstui sim` on loopback, side by side with the
+official SDK's synchronous client polling the same jobs in a loop (what users write today).
+
+For each N in --sizes (default 100, 1000, 5000 outstanding jobs):
+
+(a) job-status checks per second with the rate budget lifted (poller: asyncio + httpx, --concurrency requests in
+    flight, intervals 0 so every job is re-asked as soon as it answered);
+(b) client CPU seconds per 1,000 checks (the server runs in its own process and is not counted);
+(c) peak RSS of the polling process (each measurement runs in a fresh child process, ru_maxrss);
+and for reference: the SDK loop (huaweicloudsdkims ImsClient.show_job_progress, one job after another) and the
+simulator's ceiling (signed raw httpx requests, benchmarks/sim_throughput.py's worker, no ledger, no parsing).
+
+(d) detection latency at DEFAULT poll settings: a fast simulator finishes jobs at known times (the job's
+    end_time); latency = when the ledger row turned terminal - end_time, compared with the poll interval in force
+    (the gap between the job's last two polls) + 1 s.
+
+Prints figures; asserts nothing. Keep the machine quiet while it runs (the server and client share the cores).
+
+    python benchmarks/poller_bench.py [--sizes 100,1000,5000] [--duration 6] [--latency 0.02] [--latency-jobs 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import httpx  # noqa: E402
+
+from imstui.api.client import ImsClient  # noqa: E402
+from imstui.api.credentials import Credentials  # noqa: E402
+from imstui.api.models import Job  # noqa: E402
+from imstui.api.secret import Secret  # noqa: E402
+from imstui.api.signer import SdkHmacAuth  # noqa: E402
+from imstui.core.ledger import Ledger  # noqa: E402
+from imstui.core.poller import Poller, PollSettings  # noqa: E402
+
+try:  # reuse the simulator helper's measurement (start_sim, create_jobs, worker) when it is there
+    import sim_throughput
+except ImportError:  # pragma: no cover
+    sim_throughput = None
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _creds(exports: dict[str, str]) -> Credentials:
+    return Credentials(exports["HUAWEICLOUD_SDK_AK"], Secret(exports["HUAWEICLOUD_SDK_SK"]))
+
+
+# ---------------------------------------------------------------------------------------------------------- children
+
+
+async def _child_poller(
+    exports: dict[str, str], job_ids: list[str], duration: float, concurrency: int
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        ledger = Ledger(Path(tmp) / "jobs.sqlite3")
+        for job_id in job_ids:
+            ledger.import_job(job_id, "bench", exports["HUAWEICLOUD_SDK_REGION"], exports["HUAWEICLOUD_SDK_PROJECT_ID"])
+        client = ImsClient(  # httpx's default pool (100 connections, 20 kept alive) covers the concurrency used here
+            credentials=_creds(exports),
+            region=exports["HUAWEICLOUD_SDK_REGION"],
+            project_id=exports["HUAWEICLOUD_SDK_PROJECT_ID"],
+            ims_endpoint=exports["IMSTUI_IMS_ENDPOINT"],
+            iam_endpoint=exports["IMSTUI_IMS_ENDPOINT"],
+        )
+        settings = PollSettings(
+            first_delay=0,
+            initial_interval=0,
+            max_interval=0,
+            min_interval=0,
+            jitter=0,
+            max_concurrency=concurrency,
+            rate_per_second=None,
+        )
+        poller = Poller(client, ledger, profile="bench", settings=settings)
+        task = asyncio.create_task(poller.run())
+        await asyncio.sleep(1.0)  # warm-up: connections, first round
+        checks0, cpu0, t0 = poller.checks, time.process_time(), time.perf_counter()
+        await asyncio.sleep(duration)
+        checks, cpu, elapsed = poller.checks - checks0, time.process_time() - cpu0, time.perf_counter() - t0
+        poller.stop()
+        await task
+        await client.aclose()
+        polled = ledger.list()
+        ledger.close()
+    return {
+        "checks": checks,
+        "per_second": checks / elapsed,
+        "cpu_per_1000": cpu / max(checks, 1) * 1000,
+        "peak_rss_mb": _peak_rss_mb(),
+        "rows_with_status": sum(1 for r in polled if r.status is not None),
+    }
+
+
+def _child_sdk(exports: dict[str, str], job_ids: list[str], duration: float) -> dict[str, Any]:
+    import warnings
+
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.http.http_config import HttpConfig
+    from huaweicloudsdkims.v2 import ImsClient as SdkImsClient
+    from huaweicloudsdkims.v2 import ShowJobProgressRequest
+
+    warnings.simplefilter("ignore")
+    config = HttpConfig.get_default_config()
+    config.ignore_ssl_verification = True
+    config.retry_times = 0
+    creds = BasicCredentials(
+        exports["HUAWEICLOUD_SDK_AK"], exports["HUAWEICLOUD_SDK_SK"], exports["HUAWEICLOUD_SDK_PROJECT_ID"]
+    )
+    client = (
+        SdkImsClient.new_builder()
+        .with_http_config(config)
+        .with_credentials(creds)
+        .with_endpoints([exports["IMSTUI_IMS_ENDPOINT"]])
+        .build()
+    )
+    for job_id in job_ids[:20]:  # warm-up
+        client.show_job_progress(ShowJobProgressRequest(job_id=job_id))
+    checks, index = 0, 0
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    deadline = t0 + duration
+    while time.perf_counter() < deadline:
+        client.show_job_progress(ShowJobProgressRequest(job_id=job_ids[index % len(job_ids)]))
+        checks += 1
+        index += 1
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return {
+        "checks": checks,
+        "per_second": checks / elapsed,
+        "cpu_per_1000": cpu / max(checks, 1) * 1000,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+async def _child_ceiling(
+    exports: dict[str, str], job_ids: list[str], duration: float, concurrency: int
+) -> dict[str, Any]:
+    assert sim_throughput is not None
+    auth = SdkHmacAuth(_creds(exports), exports["HUAWEICLOUD_SDK_PROJECT_ID"])
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=exports["IMSTUI_IMS_ENDPOINT"], auth=auth, limits=limits, timeout=30) as c:
+        latencies: list[float] = []
+        errors: list[int] = []
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        await asyncio.gather(
+            *(sim_throughput.worker(c, job_ids, t0 + duration, latencies, errors) for _ in range(concurrency))
+        )
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return {
+        "per_second": len(latencies) / elapsed,
+        "errors": len(errors),
+        "cpu_per_1000": cpu / max(len(latencies), 1) * 1000,
+    }
+
+
+def _child_main(spec_path: str) -> None:
+    spec = json.loads(Path(spec_path).read_text())
+    kind, exports, job_ids = spec["kind"], spec["exports"], spec["job_ids"]
+    if kind == "poller":
+        result = asyncio.run(_child_poller(exports, job_ids, spec["duration"], spec["concurrency"]))
+    elif kind == "sdk":
+        result = _child_sdk(exports, job_ids, spec["duration"])
+    else:
+        result = asyncio.run(_child_ceiling(exports, job_ids, spec["duration"], spec["concurrency"]))
+    print(json.dumps(result))
+
+
+def _run_child(kind: str, exports: dict[str, str], job_ids: list[str], **extra: Any) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump({"kind": kind, "exports": exports, "job_ids": job_ids, **extra}, handle)
+    try:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", handle.name], capture_output=True, text=True, timeout=300, check=True
+        )
+    finally:
+        os.unlink(handle.name)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------- main parts
+
+
+def _start_sim(extra: list[str]) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    command = [sys.executable, "-m", "imstui", "sim", "--port", "0", "--seed", "1", *extra]
+    # stderr dropped: uvicorn logs every request the clients abandon when a run stops (ClientDisconnect).
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    exports: dict[str, str] = {}
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("export "):
+            name, _, value = line[len("export ") :].strip().partition("=")
+            exports[name] = value.strip("'")
+        if line.startswith("# Ctrl-C"):
+            break
+    return process, exports
+
+
+async def _create(exports: dict[str, str], n: int) -> list[str]:
+    assert sim_throughput is not None
+    auth = SdkHmacAuth(_creds(exports), exports["HUAWEICLOUD_SDK_PROJECT_ID"])
+    async with httpx.AsyncClient(base_url=exports["IMSTUI_IMS_ENDPOINT"], auth=auth, timeout=60) as client:
+        return list(await sim_throughput.create_jobs(client, n, 16))
+
+
+def throughput(sizes: list[int], duration: float, scenarios: list[tuple[str, str, int]]) -> None:
+    for title, faults, concurrency in scenarios:
+        print(f"== throughput, {title} (rate budget lifted, poller {concurrency} in flight, {duration:.0f} s runs) ==")
+        print(
+            f"{'jobs':>6} {'poller/s':>9} {'sdk/s':>7} {'ceiling/s':>10} {'x sdk':>6} {'% ceil':>7} "
+            f"{'cpu/1k poller':>14} {'cpu/1k sdk':>11} {'rss poller':>11} {'rss sdk':>8}"
+        )
+        for n in sizes:
+            extra = ["--speed", "0.02", "--max-jobs", str(n + 10), "--quota", str(n + 100)]
+            process, exports = _start_sim([*extra, "--faults", faults] if faults else extra)
+            try:
+                job_ids = asyncio.run(_create(exports, n))
+                ceiling = _run_child("ceiling", exports, job_ids, duration=duration, concurrency=16)
+                poller = _run_child("poller", exports, job_ids, duration=duration, concurrency=concurrency)
+                sdk = _run_child("sdk", exports, job_ids, duration=duration)
+            finally:
+                process.terminate()
+                process.wait(timeout=20)
+            x_sdk = poller["per_second"] / sdk["per_second"]
+            of_ceiling = 100 * poller["per_second"] / ceiling["per_second"]
+            print(
+                f"{n:>6} {poller['per_second']:>9.0f} {sdk['per_second']:>7.0f} {ceiling['per_second']:>10.0f} "
+                f"{x_sdk:>6.2f} {of_ceiling:>6.0f}% "
+                f"{poller['cpu_per_1000']:>12.2f} s {sdk['cpu_per_1000']:>9.2f} s "
+                f"{poller['peak_rss_mb']:>8.0f} MB {sdk['peak_rss_mb']:>5.0f} MB",
+                flush=True,
+            )
+
+
+class _Timed:
+    """The client, recording when each job was asked (perf_counter)."""
+
+    def __init__(self, client: ImsClient) -> None:
+        self.client = client
+        self.asked: dict[str, list[float]] = {}
+
+    @property
+    def region(self) -> str:
+        return self.client.region
+
+    @property
+    def project_id(self) -> str | None:
+        return self.client.project_id
+
+    async def get_job(self, job_id: str, *, retry: bool = True) -> Job:
+        self.asked.setdefault(job_id, []).append(time.time())
+        return await self.client.get_job(job_id, retry=retry)
+
+
+def latency(jobs: int, speed: float) -> None:
+    print(f"== detection latency at default poll settings ({jobs} jobs, simulator speed {speed}) ==")
+    process, exports = _start_sim(["--speed", str(speed), "--max-jobs", str(jobs + 10), "--quota", str(jobs + 100)])
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            asyncio.run(_latency_run(exports, jobs, Path(tmp)))
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+async def _latency_run(exports: dict[str, str], jobs: int, tmp: Path) -> None:
+    ledger = Ledger(tmp / "jobs.sqlite3")
+    client = ImsClient(
+        credentials=_creds(exports),
+        region=exports["HUAWEICLOUD_SDK_REGION"],
+        project_id=exports["HUAWEICLOUD_SDK_PROJECT_ID"],
+        ims_endpoint=exports["IMSTUI_IMS_ENDPOINT"],
+        iam_endpoint=exports["IMSTUI_IMS_ENDPOINT"],
+    )
+    job_ids = await _create(exports, jobs)
+    for job_id in job_ids:
+        ledger.import_job(job_id, "bench", client.region, client.project_id)
+    timed = _Timed(client)
+    poller = Poller(timed, ledger, profile="bench")  # DEFAULT settings
+    t0 = time.perf_counter()
+    records = await poller.run_until_done()
+    took = time.perf_counter() - t0
+    lat: list[float] = []
+    over: list[tuple[str, float, float]] = []
+    for record in records:
+        job = await client.get_job(str(record.job_id))  # the simulator's end_time for this job
+        assert job.end_time is not None and record.terminal_at is not None
+        end = datetime.strptime(job.end_time, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        delay = (record.terminal_at - end).total_seconds()
+        asked = timed.asked[str(record.job_id)]
+        interval = asked[-1] - asked[-2] if len(asked) > 1 else 0.0
+        lat.append(delay)
+        if delay > interval + 1.0:
+            over.append((str(record.job_id), delay, interval))
+    await client.aclose()
+    ledger.close()
+    lat.sort()
+    print(
+        f"{len(records)} jobs followed to the end in {took:.0f} s, {poller.checks} checks; latency "
+        f"median {statistics.median(lat):.2f} s, p95 {lat[int(len(lat) * 0.95) - 1]:.2f} s, max {lat[-1]:.2f} s"
+    )
+    print(f"jobs detected later than (their poll interval + 1 s): {len(over)} of {len(records)}")
+    for job_id, delay, interval in over[:5]:
+        print(f"  {job_id}: {delay:.2f} s with interval {interval:.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--duration", type=float, default=6.0)
+    parser.add_argument("--concurrency", type=int, default=8, help="poller requests in flight on plain loopback")
+    parser.add_argument("--latency", type=float, default=0.02, help="simulated service latency for the 2nd table")
+    parser.add_argument("--latency-concurrency", type=int, default=16)
+    parser.add_argument("--latency-jobs", type=int, default=60)
+    parser.add_argument("--latency-speed", type=float, default=2.0)
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child_main(args.child)
+        return
+    started = time.perf_counter()
+    if not args.skip_throughput:
+        scenarios = [("plain loopback", "", args.concurrency)]
+        if args.latency > 0:
+            title = f"{args.latency * 1000:.0f} ms simulated service latency"
+            scenarios.append((title, f"latency={args.latency}", args.latency_concurrency))
+        throughput([int(s) for s in args.sizes.split(",") if s], args.duration, scenarios)
+    if not args.skip_latency:
+        latency(args.latency_jobs, args.latency_speed)
+    print(f"(benchmark ran {time.perf_counter() - started:.0f} s on {os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    main()
