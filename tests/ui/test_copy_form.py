@@ -161,3 +161,16 @@ async def test_rejected_copy_shows_code_meaning_and_next_step(tmp_path: Path) ->
 
 def test_image_helper_is_eligible() -> None:
     assert image().status == "active"
+
+
+async def test_prefilled_name_keeps_its_text_when_typing_appends_at_the_end(tmp_path: Path) -> None:
+    app = fake_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(pilot, app)
+        name = form.query_one("#name", Input)
+        assert name.has_focus and name.value == "web-base-2026-copy"
+        await pilot.press(*"-2")
+        assert name.value == "web-base-2026-copy-2"
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace", "backspace", "backspace")
+        await pilot.press(*"-dr")
+        assert name.value == "web-base-2026-dr"

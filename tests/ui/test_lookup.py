@@ -73,3 +73,22 @@ async def test_unknown_image_says_not_found(tmp_path: Path) -> None:
         await pilot.press(*"00000000-0000-4000-8000-000000000000", "enter")
         await wait_until(pilot, lambda: "No image with id" in screen_text(app))
         assert screen.query_one("#copy-button", Button).disabled
+
+
+def test_os_line_names_the_bitness_once_and_default_enterprise_project_is_explained() -> None:
+    from imstui.ui.screens.lookup import image_rows
+
+    from .fakes import image
+
+    rows = dict(image_rows(image(__os_bit="64")))
+    assert rows["OS"] == "Linux Ubuntu 22.04 server 64bit"
+    assert rows["Enterprise project"] == "0 (default)"
+    rows = dict(
+        image_rows(
+            image(
+                __os_version="CentOS 7.9", __os_bit="32", enterprise_project_id="b1f0c3d4-0000-4000-8000-000000000001"
+            )
+        )
+    )
+    assert rows["OS"] == "Linux CentOS 7.9 (32-bit)"
+    assert rows["Enterprise project"] == "b1f0c3d4-0000-4000-8000-000000000001"

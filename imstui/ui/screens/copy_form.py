@@ -29,6 +29,18 @@ from imstui.ui.widgets.status_bar import StatusBar
 NAME_MAX = 128
 COPY_SUFFIX = "-copy"
 
+# (field id, label, the imstui.core.validation check): the order of the form. Only the name is required.
+FORM_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("name", "New image name (1-128 characters)", "check_name"),
+    ("description", "Description (optional, one line, at most 1024 characters, no < >)", "check_description"),
+    ("cmk_id", "KMS key id to encrypt the copy (optional, UUID)", "check_cmk_id"),
+    (
+        "enterprise_project_id",
+        'Enterprise project id (optional: "0" = default, or a UUID)',
+        "check_enterprise_project_id",
+    ),
+)
+
 OUTCOME_UNKNOWN_TEXT = (
     "OUTCOME UNKNOWN: the copy request may have reached IMS, but no answer came back. It was NOT retried. "
     "Check the image list in the console (or the jobs panel) before submitting again, or a second copy is created."
@@ -79,33 +91,17 @@ class CopyFormScreen(Screen[None]):
                 assemble((f"{heading} ", "bold"), self.image.name or "(no name)", ("  ", ""), (self.image.id, "dim")),
                 id="copy-source",
             )
-            yield ValidatedField(
-                "New image name (1-128 characters)",
-                check=v.check_name,
-                value=self._initial("name"),
-                field_id="name",
-            )
-            yield ValidatedField(
-                "Description (optional, one line, at most 1024 characters, no < >)",
-                check=v.check_description,
-                value=self._initial("description"),
-                optional=True,
-                field_id="description",
-            )
-            yield ValidatedField(
-                "KMS key id to encrypt the copy (optional, UUID)",
-                check=v.check_cmk_id,
-                value=self._initial("cmk_id"),
-                optional=True,
-                field_id="cmk_id",
-            )
-            yield ValidatedField(
-                'Enterprise project id (optional: "0" = default, or a UUID)',
-                check=v.check_enterprise_project_id,
-                value=self._initial("enterprise_project_id"),
-                optional=True,
-                field_id="enterprise_project_id",
-            )
+            for field_id, label, check_name in FORM_FIELDS:
+                yield ValidatedField(
+                    label,
+                    check=getattr(v, check_name),
+                    value=self._initial(field_id),
+                    optional=field_id != "name",
+                    field_id=field_id,
+                    # The pre-filled name ("<source>-copy") is meant to be edited: the cursor goes to its end
+                    # instead of selecting it all (typing would replace it).
+                    select_on_focus=False,
+                )
             yield Static("", id="copy-result", markup=False)
         with Horizontal(id="copy-actions", classes="actions"):
             yield Button("Submit copy… (F2)", id="submit-button", variant="warning")

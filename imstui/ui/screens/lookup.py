@@ -42,8 +42,27 @@ def condition_text(condition: Any) -> str:
     return plain(str(condition))
 
 
+def os_text(image: Image) -> str:
+    """``Linux Ubuntu 22.04 server 64bit``: type and version, plus the bitness only when the version lacks it."""
+    parts = [p.strip() for p in (image.os_type, image.os_version or image.platform) if p and p.strip()]
+    if len(parts) == 2 and parts[1].lower().startswith(parts[0].lower()):
+        parts = parts[1:]  # "Windows" + "Windows Server 2019 ..." reads once
+    text = " ".join(parts)
+    bits = (image.os_bit or "").strip()
+    lowered = text.lower().replace(" ", "").replace("-", "")
+    if bits and f"{bits}bit" not in lowered:
+        text = f"{text} ({bits}-bit)" if text else f"{bits}-bit"
+    return text or "unknown"
+
+
+def enterprise_project_text(value: str | None) -> str:
+    """``0`` is the default enterprise project: say so."""
+    if not value or value == "0":
+        return "0 (default)"
+    return value
+
+
 def image_rows(image: Image) -> list[tuple[str, str]]:
-    os_parts = [p for p in (image.os_type, image.os_version or image.platform, image.os_bit) if p]
     if image.is_encrypted:
         encryption = f"encrypted (KMS key {image.cmk_id})"
     else:
@@ -53,11 +72,11 @@ def image_rows(image: Image) -> list[tuple[str, str]]:
         ("Id", image.id),
         ("Status", image.status or "unknown"),
         ("Type", image.image_type or "unknown"),
-        ("OS", " ".join(os_parts) or "unknown"),
+        ("OS", os_text(image)),
         ("Size", format_size(image.size_bytes)),
         ("Min disk", f"{image.min_disk_gb} GB" if image.min_disk_gb is not None else "unknown"),
         ("Encryption", encryption),
-        ("Enterprise project", image.enterprise_project_id or "default (0)"),
+        ("Enterprise project", enterprise_project_text(image.enterprise_project_id)),
         ("Created", image.created_at or "unknown"),
         ("Updated", image.updated_at or "unknown"),
         *([("Description", image.description)] if image.description else []),

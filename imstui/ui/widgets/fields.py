@@ -74,6 +74,7 @@ class ValidatedField(Vertical):
         placeholder: str = "",
         field_id: str,
         max_length: int = 0,
+        select_on_focus: bool = True,
     ) -> None:
         super().__init__(id=f"{field_id}-field")
         self.label_text = label
@@ -86,6 +87,7 @@ class ValidatedField(Vertical):
             validate_on=["changed", "submitted", "blur"],
             valid_empty=optional,
             max_length=max_length,
+            select_on_focus=select_on_focus,
         )
         self.error = Static("", classes="field-error", id=f"{field_id}-error", markup=False)
 
