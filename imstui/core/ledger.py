@@ -27,7 +27,8 @@ from typing import Any, Literal, TypeVar
 
 from imstui.api.models import Job, JobStatus
 from imstui.api.sanitize import sanitize, sanitize_opt
-from imstui.core.paths import default_ledger_path, ensure_private_dir, ensure_private_file, tighten_file
+from imstui.core.fsutil import ensure_private_dir, ensure_private_file, tighten_file
+from imstui.core.paths import default_ledger_path
 
 _T = TypeVar("_T")
 
