@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from imstui.api import signer
+from imstui.api.errors import ConfigurationError
 from imstui.api.secret import Secret
 
 MAX_SKEW_SECONDS = 15 * 60
@@ -137,7 +138,11 @@ def verify(
     signed = {name: headers[name] for name in names}
     pairs = signer.parse_raw_query(raw_query)
     canonical = signer.canonical_request(method, raw_path, pairs, signed, names, body)
-    expected = signer.signature(key.sk.reveal(), signer.string_to_sign(canonical, sdk_date))
+    try:
+        # The revealed SK is never bound to a name here or below (a crash report showing locals cannot print it).
+        expected = signer._signature_with(key.sk, signer.string_to_sign(canonical, sdk_date))
+    except ConfigurationError:
+        raise AuthFailure("the simulator's secret key for this access key cannot be used (not UTF-8)") from None
     if not hmac.compare_digest(expected, parsed.signature):
         shown = canonical.replace("\n", "|")
         if key.security_token is not None:

@@ -200,3 +200,36 @@ def test_any_request_signed_by_the_client_verifies(pairs: list[tuple[str, str]],
         now=_now().timestamp(),
     )
     assert key.ak == config.ak
+
+
+def test_a_crash_while_verifying_shows_no_secret_key_in_traceback_locals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash report that prints frame locals (Rich, Textual) must not reveal the simulator's SK."""
+    config = SimConfig(sk="sim-sk-that-must-stay-hidden-0123456789")  # type: ignore[arg-type]
+    auth = SdkHmacAuth(config.credentials(), config.project_id)
+    request = httpx.Request("GET", "http://127.0.0.1:8080/v2/cloudimages?limit=1")
+    auth.sign_request(request)
+
+    class CrashingHmac:  # a C-level failure inside the HMAC call: no Python frame of its own
+        new = staticmethod(divmod)
+        compare_digest = staticmethod(signer.hmac.compare_digest)
+
+    monkeypatch.setattr(signer, "hmac", CrashingHmac)
+    raw_path, _, raw_query = request.url.raw_path.partition(b"?")
+    with pytest.raises(TypeError) as caught:
+        verify(
+            method="GET",
+            raw_path=raw_path.decode("ascii"),
+            raw_query=raw_query,
+            headers=header_map(request.headers.raw),
+            body=b"",
+            keys=config.keys(),
+            now=_now().timestamp(),
+        )
+    tb = caught.tb
+    frames = 0
+    while tb is not None:
+        for name, value in tb.tb_frame.f_locals.items():
+            assert "sim-sk-that-must-stay-hidden" not in repr(value), name
+        frames += 1
+        tb = tb.tb_next
+    assert frames >= 2  # verify() and the signing helper were both inspected
