@@ -1,59 +1,132 @@
-"""The top status bar: profile, region, project, keyring verdict, poller state and the DEMO marker."""
+"""The top status bar: profile, region, project, keyring verdict, poller state and the DEMO marker.
+
+Always exactly one line. When the terminal is too narrow for everything, the lower-priority parts give way first:
+the project id is shortened (first 8 characters + "…"), then the keyring verdict, the project and the "imstui"
+label and field names go, then the poller text is cut. DEMO, the plaintext warning, the profile, the region and
+the poller state stay as long as anything fits.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from imstui.ui.text import literal
+from imstui.ui.text import literal, plain
+
+SHORT_PROJECT = 8
+
+
+def short_id(value: str, keep: int = SHORT_PROJECT) -> str:
+    """``0123abcd…`` for a long id (ids stay whole when they are short already)."""
+    return value if len(value) <= keep + 1 else value[:keep] + "…"
+
+
+@dataclass(frozen=True)
+class StatusValues:
+    demo: bool = False
+    profile: str = ""
+    region_id: str = ""
+    project: str = ""
+    keyring: str = ""
+    keyring_warning: bool = False
+    plaintext: bool = False
+    poller: str = ""
+    connection: str = ""
+
+
+# How much to give up, level by level: (short project, keyring shown, project shown, labels shown).
+_LEVELS: tuple[tuple[bool, bool, bool, bool], ...] = (
+    (False, True, True, True),
+    (True, True, True, True),
+    (True, False, True, True),
+    (True, False, False, True),
+    (True, False, False, False),
+)
+
+
+def _field(label: str, value: str, style: str, labels: bool) -> Content:
+    shown = literal(value, style)
+    return Content.assemble(literal(f"{label} ", "dim"), shown) if labels else shown
+
+
+def status_parts(values: StatusValues, level: int) -> list[Content]:
+    short, keyring, project, labels = _LEVELS[level]
+    parts: list[Content] = [literal("imstui", "bold")] if labels else []
+    if values.demo:
+        parts.append(literal(" DEMO ", "bold reverse"))
+    if values.plaintext:
+        parts.append(literal("SECRETS IN PLAINTEXT" if labels else "PLAINTEXT", "bold reverse $error"))
+    if values.connection:
+        parts.append(literal(values.connection, "italic"))
+    if values.profile:
+        parts.append(_field("profile", values.profile, "bold", labels))
+    if values.region_id:
+        parts.append(_field("region", values.region_id, "", labels))
+    if values.poller:
+        parts.append(_field("poll", values.poller, "", labels))
+    if values.keyring and (keyring or values.keyring_warning):
+        text = values.keyring if keyring else "INSECURE"
+        style = "bold $warning" if values.keyring_warning else ""
+        parts.append(_field("keyring", text, style, labels))
+    if values.project and project:
+        parts.append(_field("project", short_id(plain(values.project)) if short else values.project, "", labels))
+    return parts
+
+
+def status_line(values: StatusValues, width: int) -> Content:
+    """The bar's text for ``width`` cells: the fullest level that fits, else the last one cut with an ellipsis."""
+    separator = Content("  ")
+    line = Content("")
+    for level in range(len(_LEVELS)):
+        line = separator.join(status_parts(values, level))
+        if line.cell_length <= width:
+            return line
+    return line.truncate(max(1, width), ellipsis=True)
 
 
 class StatusBar(Widget):
-    """One line (two when narrow) of connection state. Every value is untrusted text shown literally."""
+    """One line of connection state. Every value is untrusted text shown literally."""
 
     DEFAULT_CSS = """
     StatusBar {
-        height: auto;
-        max-height: 2;
+        height: 1;
         background: $panel;
         color: $foreground;
         padding: 0 1;
     }
     """
 
-    demo: reactive[bool] = reactive(False, layout=True)
-    profile: reactive[str] = reactive("", layout=True)
-    region_id: reactive[str] = reactive("", layout=True)
-    project: reactive[str] = reactive("", layout=True)
-    keyring: reactive[str] = reactive("", layout=True)
-    keyring_warning: reactive[bool] = reactive(False, layout=True)
-    plaintext: reactive[bool] = reactive(False, layout=True)
-    poller: reactive[str] = reactive("", layout=True)
-    connection: reactive[str] = reactive("connecting…", layout=True)
+    demo: reactive[bool] = reactive(False)
+    profile: reactive[str] = reactive("")
+    region_id: reactive[str] = reactive("")
+    project: reactive[str] = reactive("")
+    keyring: reactive[str] = reactive("")
+    keyring_warning: reactive[bool] = reactive(False)
+    plaintext: reactive[bool] = reactive(False)
+    poller: reactive[str] = reactive("")
+    connection: reactive[str] = reactive("connecting…")
 
     def on_mount(self) -> None:
         apply = getattr(self.app, "apply_status", None)
         if callable(apply):
             apply(self)
 
+    @property
+    def values(self) -> StatusValues:
+        return StatusValues(
+            demo=self.demo,
+            profile=self.profile,
+            region_id=self.region_id,
+            project=self.project,
+            keyring=self.keyring,
+            keyring_warning=self.keyring_warning,
+            plaintext=self.plaintext,
+            poller=self.poller,
+            connection=self.connection,
+        )
+
     def render(self) -> Content:
-        parts: list[Content] = [literal("imstui", "bold")]
-        if self.demo:
-            parts.append(literal(" DEMO ", "bold reverse"))
-        if self.plaintext:
-            parts.append(literal("SECRETS IN PLAINTEXT", "bold reverse $error"))
-        if self.connection:
-            parts.append(literal(self.connection, "italic"))
-        if self.profile:
-            parts.append(Content.assemble(literal("profile ", "dim"), literal(self.profile, "bold")))
-        if self.region_id:
-            parts.append(Content.assemble(literal("region ", "dim"), literal(self.region_id)))
-        if self.poller:
-            parts.append(Content.assemble(literal("poll ", "dim"), literal(self.poller)))
-        if self.keyring:
-            style = "bold $warning" if self.keyring_warning else ""
-            parts.append(Content.assemble(literal("keyring ", "dim"), literal(self.keyring, style)))
-        if self.project:
-            parts.append(Content.assemble(literal("project ", "dim"), literal(self.project)))
-        return Content("  ").join(parts)
+        return status_line(self.values, self.content_size.width or self.size.width)
