@@ -264,8 +264,9 @@ class ImsClient:
     async def get_image(self, image_id: str) -> Image:
         """``GET /v2/cloudimages?id=...&enterprise_project_id=all_granted_eps``.
 
-        Whether ``all_granted_eps`` is needed or accepted is [UNCERTAIN]: if the server answers 400, the lookup is
-        tried once more without it, and if that works the parameter is dropped for the rest of the session.
+        Whether ``all_granted_eps`` is needed or accepted is [UNCERTAIN]: if the server answers 400 or 403, the
+        lookup is tried once more without it, and if that works the parameter is dropped for the rest of the
+        session; an empty answer with the filter is checked once more without it before "image not found".
         """
         wanted = (image_id or "").strip()
         _segment("image_id", wanted)
@@ -276,13 +277,29 @@ class ImsClient:
         try:
             response = await self._get(url, params=self._image_params(wanted, use_eps), auth=auth, retry=True)
         except ApiError as error:
-            if not (use_eps and error.status == 400 and error.code.upper() not in IMAGE_NOT_FOUND_CODES):
+            refused = error.status in (400, 403) and error.code.upper() not in IMAGE_NOT_FOUND_CODES
+            if not (use_eps and refused):
                 raise self._image_error(error, wanted) from None
             try:
                 response = await self._get(url, params=self._image_params(wanted, False), auth=auth, retry=True)
             except ApiError as second:
                 raise self._image_error(second, wanted) from None
             self._use_eps_filter = False
+            use_eps = False
+        image = self._find_image(response, wanted)
+        if image is None and use_eps:
+            # Some accounts may see an image only without the enterprise-project filter (Terraform's copy resource
+            # looks images up without it): one more look before saying "not found".
+            try:
+                response = await self._get(url, params=self._image_params(wanted, False), auth=auth, retry=True)
+            except ApiError as error:
+                raise self._image_error(error, wanted) from None
+            image = self._find_image(response, wanted)
+        if image is None:
+            raise ImageNotFoundError(sanitize(wanted))
+        return image
+
+    def _find_image(self, response: httpx.Response, wanted: str) -> Image | None:
         data = self._json_object(response, "the image list")
         images = data.get("images")
         if not isinstance(images, list):
@@ -290,7 +307,7 @@ class ImsClient:
         for item in images:
             if isinstance(item, dict) and str(item.get("id") or "").strip().lower() == wanted.lower():
                 return Image.from_api(item)
-        raise ImageNotFoundError(sanitize(wanted))
+        return None
 
     @staticmethod
     def _image_params(image_id: str, use_eps: bool) -> dict[str, str]:
@@ -333,6 +350,8 @@ class ImsClient:
             raise error
         data = self._json_object(response, "the copy answer", accepted=True)
         job_id = data.get("job_id")
+        if isinstance(job_id, int) and not isinstance(job_id, bool) and job_id >= 0:
+            job_id = str(job_id)  # documented as a string; a number is still the job the copy started
         if not isinstance(job_id, str) or not clean(job_id, 128):
             raise ProtocolError(
                 f"IMS answered the copy request (HTTP {response.status_code}) without a job id: {_snippet(response)}. "

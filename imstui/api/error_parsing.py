@@ -123,7 +123,7 @@ def describe_body(response: httpx.Response) -> str:
 def decode_json(response: httpx.Response) -> Any:
     """The decoded JSON body, or ``None`` when it is not JSON (never raises)."""
     try:
-        return json.loads(response.content.decode("utf-8"))
+        return json.loads(response.content.decode("utf-8-sig"))  # a leading BOM is tolerated
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
 

@@ -39,7 +39,7 @@ class JobStatus(str, Enum):
 
 def _str(data: Mapping[str, Any], key: str, *, multiline: bool = False) -> str | None:
     value = sanitize_opt(data.get(key), multiline=multiline)
-    return value if value not in (None, "") else None
+    return value if value is not None and value.strip() else None
 
 
 def _bool(value: Any) -> bool | None:

@@ -96,10 +96,12 @@ async def test_ims_not_found_code_is_image_not_found() -> None:
 async def test_lookup_ignores_images_with_another_id() -> None:
     fake = FakeIms()
     other = image_doc(id="11111111-2222-3333-4444-555555555555")
-    fake.queue("GET", "/v2/cloudimages", httpx.Response(200, json={"images": [other]}))
+    for _ in range(2):  # with the enterprise-project filter, then without it
+        fake.queue("GET", "/v2/cloudimages", httpx.Response(200, json={"images": [other]}))
     async with make_client(fake) as client:
         with pytest.raises(ImageNotFoundError):
             await client.get_image(IMAGE_ID)
+    assert len(fake.requests) == 2
 
 
 async def test_400_on_the_eps_filter_is_retried_without_it_and_remembered() -> None:
@@ -280,13 +282,13 @@ async def test_copy_validation_error_from_ims_keeps_code_and_request_id() -> Non
     [
         httpx.Response(200, json={}),
         httpx.Response(200, json={"job_id": ""}),
-        httpx.Response(200, json={"job_id": 42}),
+        httpx.Response(200, json={"job_id": True}),
         httpx.Response(200, json=["job"]),
         httpx.Response(200, text="<html>welcome to the proxy</html>", headers={"Content-Type": "text/html"}),
         httpx.Response(200, text='{"job_id": "abc'),
         httpx.Response(200, content=b""),
     ],
-    ids=["no-job-id", "empty-job-id", "numeric-job-id", "array", "html", "truncated", "empty"],
+    ids=["no-job-id", "empty-job-id", "boolean-job-id", "array", "html", "truncated", "empty"],
 )
 async def test_copy_answer_without_a_usable_job_id_is_a_protocol_error(response: httpx.Response) -> None:
     fake = FakeIms()
