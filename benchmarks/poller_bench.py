@@ -43,11 +43,11 @@ import httpx  # noqa: E402
 
 from imstui.api.client import ImsClient  # noqa: E402
 from imstui.api.credentials import Credentials  # noqa: E402
-from imstui.api.models import Job  # noqa: E402
 from imstui.api.secret import Secret  # noqa: E402
 from imstui.api.signer import SdkHmacAuth  # noqa: E402
 from imstui.core.ledger import Ledger  # noqa: E402
 from imstui.core.poller import Poller, PollSettings  # noqa: E402
+from imstui.sim.harness import RecordingApi, SimProcess, start_sim_process  # noqa: E402
 
 try:  # reuse the simulator helper's measurement (start_sim, create_jobs, worker) when it is there
     import sim_throughput
@@ -198,19 +198,8 @@ def _run_child(kind: str, exports: dict[str, str], job_ids: list[str], **extra: 
 # ---------------------------------------------------------------------------------------------------------- main parts
 
 
-def _start_sim(extra: list[str]) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    command = [sys.executable, "-m", "imstui", "sim", "--port", "0", "--seed", "1", *extra]
-    # stderr dropped: uvicorn logs every request the clients abandon when a run stops (ClientDisconnect).
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    exports: dict[str, str] = {}
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("export "):
-            name, _, value = line[len("export ") :].strip().partition("=")
-            exports[name] = value.strip("'")
-        if line.startswith("# Ctrl-C"):
-            break
-    return process, exports
+def _start_sim(extra: list[str]) -> SimProcess:
+    return start_sim_process("--seed", "1", *extra, cwd=ROOT)
 
 
 async def _create(exports: dict[str, str], n: int) -> list[str]:
@@ -229,15 +218,12 @@ def throughput(sizes: list[int], duration: float, scenarios: list[tuple[str, str
         )
         for n in sizes:
             extra = ["--speed", "0.02", "--max-jobs", str(n + 10), "--quota", str(n + 100)]
-            process, exports = _start_sim([*extra, "--faults", faults] if faults else extra)
-            try:
+            with _start_sim([*extra, "--faults", faults] if faults else extra) as sim:
+                exports = sim.exports
                 job_ids = asyncio.run(_create(exports, n))
                 ceiling = _run_child("ceiling", exports, job_ids, duration=duration, concurrency=16)
                 poller = _run_child("poller", exports, job_ids, duration=duration, concurrency=concurrency)
                 sdk = _run_child("sdk", exports, job_ids, duration=duration)
-            finally:
-                process.terminate()
-                process.wait(timeout=20)
             x_sdk = poller["per_second"] / sdk["per_second"]
             of_ceiling = 100 * poller["per_second"] / ceiling["per_second"]
             print(
@@ -249,35 +235,13 @@ def throughput(sizes: list[int], duration: float, scenarios: list[tuple[str, str
             )
 
 
-class _Timed:
-    """The client, recording when each job was asked (perf_counter)."""
-
-    def __init__(self, client: ImsClient) -> None:
-        self.client = client
-        self.asked: dict[str, list[float]] = {}
-
-    @property
-    def region(self) -> str:
-        return self.client.region
-
-    @property
-    def project_id(self) -> str | None:
-        return self.client.project_id
-
-    async def get_job(self, job_id: str, *, retry: bool = True) -> Job:
-        self.asked.setdefault(job_id, []).append(time.time())
-        return await self.client.get_job(job_id, retry=retry)
-
-
 def latency(jobs: int, speed: float) -> None:
     print(f"== detection latency at default poll settings ({jobs} jobs, simulator speed {speed}) ==")
-    process, exports = _start_sim(["--speed", str(speed), "--max-jobs", str(jobs + 10), "--quota", str(jobs + 100)])
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            asyncio.run(_latency_run(exports, jobs, Path(tmp)))
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with (
+        _start_sim(["--speed", str(speed), "--max-jobs", str(jobs + 10), "--quota", str(jobs + 100)]) as sim,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        asyncio.run(_latency_run(sim.exports, jobs, Path(tmp)))
 
 
 async def _latency_run(exports: dict[str, str], jobs: int, tmp: Path) -> None:
@@ -292,7 +256,7 @@ async def _latency_run(exports: dict[str, str], jobs: int, tmp: Path) -> None:
     job_ids = await _create(exports, jobs)
     for job_id in job_ids:
         ledger.import_job(job_id, "bench", client.region, client.project_id)
-    timed = _Timed(client)
+    timed = RecordingApi(client, clock=time.time)
     poller = Poller(timed, ledger, profile="bench")  # DEFAULT settings
     t0 = time.perf_counter()
     records = await poller.run_until_done()
@@ -304,7 +268,7 @@ async def _latency_run(exports: dict[str, str], jobs: int, tmp: Path) -> None:
         assert job.end_time is not None and record.terminal_at is not None
         end = datetime.strptime(job.end_time, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
         delay = (record.terminal_at - end).total_seconds()
-        asked = timed.asked[str(record.job_id)]
+        asked = timed.asked(str(record.job_id))
         interval = asked[-1] - asked[-2] if len(asked) > 1 else 0.0
         lat.append(delay)
         if delay > interval + 1.0:

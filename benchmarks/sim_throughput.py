@@ -18,7 +18,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,38 +27,16 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from imstui.api.credentials import Credentials  # noqa: E402
 from imstui.api.signer import SdkHmacAuth  # noqa: E402
 from imstui.sim import seed  # noqa: E402
+from imstui.sim.harness import SimProcess, start_sim_process  # noqa: E402
 
 
-def start_sim(jobs: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    command = [
-        sys.executable,
-        "-m",
-        "imstui",
-        "sim",
-        "--port",
-        "0",
-        "--seed",
-        "1",
-        "--speed",
-        "0.02",  # copies take ~15-40 min: statuses stay INIT/RUNNING during the run
-        "--max-jobs",
-        str(jobs + 10),
-        "--quota",
-        str(jobs + 100),
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    exports: dict[str, str] = {}
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("export "):
-            name, _, value = line[len("export ") :].strip().partition("=")
-            exports[name] = value
-        if line.startswith("# Ctrl-C"):
-            break
-    return process, exports
+def start_sim(jobs: int) -> SimProcess:
+    """`imstui sim` on a free loopback port; copies take ~15-40 min (speed 0.02), so statuses stay INIT/RUNNING."""
+    return start_sim_process(
+        "--seed", "1", "--speed", "0.02", "--max-jobs", str(jobs + 10), "--quota", str(jobs + 100), cwd=ROOT
+    )
 
 
 def cpu_seconds(pid: int) -> float:
@@ -103,27 +80,23 @@ async def worker(
 
 
 async def run(args: argparse.Namespace) -> None:
-    process, exports = start_sim(args.jobs)
-    try:
-        credentials = Credentials(exports["HUAWEICLOUD_SDK_AK"], exports["HUAWEICLOUD_SDK_SK"])
-        auth = SdkHmacAuth(credentials, exports["HUAWEICLOUD_SDK_PROJECT_ID"])
+    with start_sim(args.jobs) as sim:
+        auth = SdkHmacAuth(sim.credentials(), sim.project_id)
         limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
-        async with httpx.AsyncClient(
-            base_url=exports["IMSTUI_IMS_ENDPOINT"], auth=auth, limits=limits, timeout=30
-        ) as client:
+        async with httpx.AsyncClient(base_url=sim.endpoint, auth=auth, limits=limits, timeout=30) as client:
             t0 = time.perf_counter()
             job_ids = await create_jobs(client, args.jobs, args.concurrency)
             created_in = time.perf_counter() - t0
             latencies: list[float] = []
             errors: list[int] = []
             deadline = time.perf_counter() + args.duration
-            cpu_before = cpu_seconds(process.pid)
+            cpu_before = cpu_seconds(sim.pid)
             started = time.perf_counter()
             await asyncio.gather(
                 *(worker(client, job_ids, deadline, latencies, errors) for _ in range(args.concurrency))
             )
             elapsed = time.perf_counter() - started
-            server_cpu = cpu_seconds(process.pid) - cpu_before
+            server_cpu = cpu_seconds(sim.pid) - cpu_before
         ordered = sorted(latencies)
         p99 = ordered[int(len(ordered) * 0.99) - 1] if ordered else float("nan")
         print(f"jobs created: {args.jobs} in {created_in:.1f} s ({args.jobs / created_in:.0f} copies/s)")
@@ -140,9 +113,6 @@ async def run(args: argparse.Namespace) -> None:
             )
         if latencies:
             print(f"latency: median {statistics.median(latencies) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def main() -> None:

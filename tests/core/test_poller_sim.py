@@ -17,7 +17,7 @@ import pytest
 
 from imstui.api.client import ImsClient
 from imstui.api.errors import ImstuiError, ThrottledError
-from imstui.api.models import CopyRequest, Job, JobStatus
+from imstui.api.models import CopyRequest, JobStatus
 from imstui.core.ledger import Ledger
 from imstui.core.poller import Poller, PollFailed, PollSettings
 from imstui.core.submit import submit_copy
@@ -25,6 +25,7 @@ from imstui.sim import seed
 from imstui.sim.config import SimConfig
 from imstui.sim.demo import DemoBackend, controlled_backend
 from imstui.sim.faults import FaultConfig
+from imstui.sim.harness import RecordingApi
 from imstui.sim.server import run_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,33 +52,6 @@ class SimTime:
         now = self.manual.now()
         if target > now:
             self.manual.advance(target - now)
-
-
-class Recording:
-    """The client, with every status check recorded as (sim time, job id, error or None)."""
-
-    def __init__(self, client: ImsClient, time: SimTime) -> None:
-        self.client = client
-        self.time = time
-        self.calls: list[tuple[float, str, BaseException | None]] = []
-
-    @property
-    def region(self) -> str:
-        return self.client.region
-
-    @property
-    def project_id(self) -> str | None:
-        return self.client.project_id
-
-    async def get_job(self, job_id: str, *, retry: bool = True) -> Job:
-        at = self.time.clock()
-        try:
-            job = await self.client.get_job(job_id, retry=retry)
-        except BaseException as exc:
-            self.calls.append((at, job_id, exc))
-            raise
-        self.calls.append((at, job_id, None))
-        return job
 
 
 def _client(backend: DemoBackend) -> ImsClient:
@@ -114,7 +88,7 @@ async def test_converges_through_every_fault_and_respects_retry_after(tmp_path: 
     with Ledger(tmp_path / "jobs.sqlite3") as ledger:
         async with _client(backend) as client:
             job_ids = await _submit_many(client, ledger, 12)
-            api = Recording(client, time)
+            api = RecordingApi(client, clock=time.clock)
             settings = PollSettings(max_concurrency=4, rate_per_second=20)
             poller = Poller(
                 api, ledger, profile="sim", settings=settings, clock=time.clock, sleep=time.sleep, now=time.now

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from imstui.api.credentials import Credentials
 from imstui.api.signer import SdkHmacAuth
 from imstui.sim import seed
+from imstui.sim.harness import parse_exports, start_sim_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,35 +29,17 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 
 def test_sim_serves_and_prints_exports_a_client_can_use() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "imstui", "sim", "--port", "0", "--seed", "1"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        exports: dict[str, str] = {}
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("export "):
-                name, _, value = line[len("export ") :].strip().partition("=")
-                exports[name] = value
-            if line.startswith("# Ctrl-C"):
-                break
+    with start_sim_process("--seed", "1", cwd=ROOT, stderr=subprocess.PIPE) as sim:
+        exports = sim.exports
         assert exports["HUAWEICLOUD_SDK_AK"] == "IMSTUIDEMOAK00000001"
         assert exports["IMSTUI_IMS_ENDPOINT"].startswith("http://127.0.0.1:")
         assert exports["HUAWEICLOUD_SDK_IAM_ENDPOINT"] == exports["IMSTUI_IMS_ENDPOINT"]
         assert not exports["IMSTUI_IMS_ENDPOINT"].endswith(":0")
-        credentials = Credentials(exports["HUAWEICLOUD_SDK_AK"], exports["HUAWEICLOUD_SDK_SK"])
-        auth = SdkHmacAuth(credentials, exports["HUAWEICLOUD_SDK_PROJECT_ID"])
-        with httpx.Client(base_url=exports["IMSTUI_IMS_ENDPOINT"], auth=auth, timeout=10) as client:
+        auth = SdkHmacAuth(sim.credentials(), sim.project_id)
+        with httpx.Client(base_url=sim.endpoint, auth=auth, timeout=10) as client:
             response = client.get("/v2/cloudimages", params={"id": seed.ELIGIBLE_LINUX_ID})
         assert response.status_code == 200
         assert response.json()["images"][0]["id"] == seed.ELIGIBLE_LINUX_ID
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_sim_refuses_a_remote_bind_without_allow_remote() -> None:
@@ -85,25 +67,13 @@ def test_sim_path_does_not_import_textual() -> None:
 
 def test_env_overrides_change_the_printed_credentials_without_leaking_the_secret() -> None:
     env = {**os.environ, "IMSTUI_SIM_AK": "CUSTOMSIMAK000000001", "IMSTUI_SIM_SK": "my-own-sim-secret"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "imstui", "sim", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    try:
-        assert process.stdout is not None
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            if line.startswith("# Ctrl-C"):
-                break
-        text = "".join(lines)
-        assert "export HUAWEICLOUD_SDK_AK=CUSTOMSIMAK000000001" in text
-        assert "my-own-sim-secret" not in text
-        assert 'export HUAWEICLOUD_SDK_SK="$IMSTUI_SIM_SK"' in text
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with start_sim_process(env=env, cwd=ROOT) as sim:
+        text = "".join(sim.lines)
+    assert "export HUAWEICLOUD_SDK_AK=CUSTOMSIMAK000000001" in text
+    assert "my-own-sim-secret" not in text
+    assert 'export HUAWEICLOUD_SDK_SK="$IMSTUI_SIM_SK"' in text
+
+
+def test_printed_exports_round_trip_through_a_shell_parser() -> None:
+    lines = ["# comment", "export A=plain", "export B='with space'", 'export C="$IMSTUI_SIM_SK"', "not an export"]
+    assert parse_exports(lines) == {"A": "plain", "B": "with space", "C": "$IMSTUI_SIM_SK"}
