@@ -17,7 +17,8 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 from enum import Enum
@@ -26,8 +27,10 @@ from typing import Any, TextIO
 from imstui.api.catalogue import explain
 from imstui.api.errors import ImstuiError
 from imstui.api.models import JobStatus
+from imstui.api.protocol import ImsApi
 from imstui.api.sanitize import sanitize
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, run_command
+from imstui.commands.subparser import add_documented_parser
 from imstui.core.ledger import JobRecord, Ledger, LedgerError, ListFilter
 from imstui.core.poller import JobChanged, Poller, PollerEvent, VirtualTime
 
@@ -50,12 +53,8 @@ _LOOK: dict[str, tuple[str, str, str]] = {
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
-        "jobs",
-        parents=[common],
-        help="list, watch, forget or export the copy jobs imstui knows about",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = add_documented_parser(
+        subparsers, common, "jobs", help="list, watch, forget or export the copy jobs imstui knows about", doc=__doc__
     )
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--all", dest="only", action="store_const", const="all", help="every row, however old")
@@ -215,6 +214,21 @@ def _timing() -> dict[str, Any]:
     return {"clock": virtual.clock, "sleep": virtual.sleep, "now": virtual.now}
 
 
+@asynccontextmanager
+async def _ledger_and_client(args: argparse.Namespace) -> AsyncIterator[tuple[Ledger, ImsApi]]:
+    """The ledger and a client for the commands that talk to IMS (``watch``, ``import``); a ledger that cannot be
+    opened is an ``ImstuiError`` (reported by ``run_command``, exit 1)."""
+    from imstui.core.context import open_client
+
+    try:
+        ledger = Ledger()
+    except LedgerError as exc:
+        raise ImstuiError(str(exc)) from None
+    with ledger:
+        async with open_client(args) as client:
+            yield ledger, client
+
+
 def _open_ledger(out: Output) -> Ledger | None:
     try:
         return Ledger()
@@ -273,32 +287,26 @@ def run_watch(args: argparse.Namespace) -> int:
     unicode = _can_encode(out.stderr if out.json_mode else out.stdout, "✓⟳✗…⚠")
 
     async def main() -> int:
-        from imstui.core.context import open_client
+        async with _ledger_and_client(args) as (ledger, client):
+            profile = ledger_profile(args)
+            poller = Poller(client, ledger, profile=profile, **_timing())
+            start = [r for r in ledger.outstanding(profile) if r.region == client.region]
+            if not start:
+                out.line(f"no outstanding jobs for profile {profile}")
+                out.document({"ok": True, "profile": profile, "jobs": []})
+                return EXIT_OK
+            out.progress(f"watching {len(start)} job(s) of profile {profile} (Ctrl+C stops watching, not the jobs)")
+            for record in start:
+                out.progress(change_line(record, unicode=unicode))
 
-        ledger = _open_ledger(out)
-        if ledger is None:
-            return EXIT_FAILURE
-        with ledger:
-            async with open_client(args) as client:
-                profile = ledger_profile(args)
-                poller = Poller(client, ledger, profile=profile, **_timing())
-                start = [r for r in ledger.outstanding(profile) if r.region == client.region]
-                if not start:
-                    out.line(f"no outstanding jobs for profile {profile}")
-                    out.document({"ok": True, "profile": profile, "jobs": []})
-                    return EXIT_OK
-                out.progress(f"watching {len(start)} job(s) of profile {profile} (Ctrl+C stops watching, not the jobs)")
-                for record in start:
-                    out.progress(change_line(record, unicode=unicode))
+            def on_event(event: PollerEvent) -> None:
+                # A failed poll shows up as a JobChanged carrying the error text (last good status kept).
+                if isinstance(event, JobChanged):
+                    out.progress(change_line(event.record, unicode=unicode))
 
-                def on_event(event: PollerEvent) -> None:
-                    # A failed poll shows up as a JobChanged carrying the error text (last good status kept).
-                    if isinstance(event, JobChanged):
-                        out.progress(change_line(event.record, unicode=unicode))
-
-                poller.subscribe(on_event)
-                # Transient trouble (5xx, 429, timeouts) is ridden out; a refusal (401/403) ends the watch.
-                records = await poller.run_until_done(give_up_on_fatal=True)
+            poller.subscribe(on_event)
+            # Transient trouble (5xx, 429, timeouts) is ridden out; a refusal (401/403) ends the watch.
+            records = await poller.run_until_done(give_up_on_fatal=True)
         failed = [r for r in records if not r.succeeded]
         out.document({"ok": not failed, "profile": profile, "jobs": [record_to_dict(r) for r in records]})
         ok = len(records) - len(failed)
@@ -366,15 +374,9 @@ def run_import(args: argparse.Namespace) -> int:
         return out.violations({"job_id": violation})
 
     async def main() -> int:
-        from imstui.core.context import open_client
-
-        ledger = _open_ledger(out)
-        if ledger is None:
-            return EXIT_FAILURE
-        with ledger:
-            async with open_client(args) as client:
-                project_id = await client.ensure_project_id()
-                record = ledger.import_job(job_id, ledger_profile(args), client.region, project_id)
+        async with _ledger_and_client(args) as (ledger, client):
+            project_id = await client.ensure_project_id()
+            record = ledger.import_job(job_id, ledger_profile(args), client.region, project_id)
         out.line(f"following {record.label} (profile {record.profile}); see it with: imstui jobs watch")
         return EXIT_OK
 

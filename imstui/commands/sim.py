@@ -14,17 +14,19 @@ import shlex
 import sys
 from typing import Any
 
+from imstui.commands.subparser import add_documented_parser
+
 EXIT_OK = 0
 EXIT_USAGE = 2
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
+    parser = add_documented_parser(
+        subparsers,
+        common,
         "sim",
-        parents=[common],
         help="serve a local IMS simulator (demo credentials) for trying imstui or the SDK",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        doc=__doc__,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: pick a free port and print it)")

@@ -229,10 +229,9 @@ class Ledger:
         self.path = Path(path) if path is not None else default_ledger_path()
         self._lock = threading.RLock()
         self._closed = False
-        if self.path.parent != Path(""):
-            if path is None or not self.path.parent.exists():
-                ensure_private_dir(self.path.parent)
         try:
+            if self.path.parent != Path("") and (path is None or not self.path.parent.exists()):
+                ensure_private_dir(self.path.parent)
             ensure_private_file(self.path)
             self._conn = sqlite3.connect(
                 str(self.path), timeout=timeout_ms / 1000, isolation_level=None, check_same_thread=False

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import httpx
 import pytest
@@ -176,3 +177,68 @@ def test_status_is_readable_without_colour_or_unicode() -> None:
         record = led.update_from_job(JOB_ID, Job.from_api(job_doc("FAIL")), datetime.now(timezone.utc))
     assert record is not None and record.status is JobStatus.FAIL
     assert status_text(record) == "✗ failed" and status_text(record, unicode=False) == "x failed"
+
+
+def test_list_filters_and_the_default_recent_view(capsys: pytest.CaptureFixture[str]) -> None:
+    now = datetime.now(timezone.utc)
+    with Ledger() as led:
+
+        def row(name: str, **kw: object) -> int:
+            return led.record_intent(
+                profile="env",
+                region=REGION,
+                project_id=PROJECT_ID,
+                source_image_id=IMAGE_ID,
+                source_image_name=None,
+                name=name,
+                **kw,  # type: ignore[arg-type]
+            )
+
+        led.attach_job_id(row("running"), JOB_ID)
+        led.update_from_job(JOB_ID, Job.from_api(job_doc("RUNNING", entities={"process_percent": 0.3})), now)
+        led.attach_job_id(row("failed"), OTHER_JOB)
+        led.update_from_job(OTHER_JOB, Job.from_api(job_doc("FAIL", job_id=OTHER_JOB)), now)
+        old_ok = "0" * 31 + "1"
+        led.attach_job_id(row("old-ok", submitted_at=now - timedelta(days=30)), old_ok)
+        led.update_from_job(old_ok, Job.from_api(job_doc("SUCCESS", job_id=old_ok)), now - timedelta(days=30))
+        row("in-flight")
+
+    def names(*flags: str) -> list[str]:
+        code, out, _ = run(capsys, "jobs", "--json", *flags)
+        assert code == 0
+        return sorted(j["name"] for j in json.loads(out)["jobs"])
+
+    assert names() == ["failed", "in-flight", "running"]  # the last week, plus anything unfinished
+    assert names("--all") == ["failed", "in-flight", "old-ok", "running"]
+    assert names("--running") == ["in-flight", "running"]
+    assert names("--failed") == ["failed"]
+
+
+@pytest.mark.parametrize(("answer", "forgotten"), [("y", True), ("n", False), ("", False)])
+def test_forget_asks_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], answer: str, forgotten: bool
+) -> None:
+    _seed(JOB_ID, name="web-copy")
+    prompts: list[str] = []
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or answer)
+    code, out, _ = run(capsys, "jobs", "forget", JOB_ID)
+    assert code == 0
+    [prompt] = prompts
+    assert JOB_ID in prompt and "web-copy" in prompt and "not touched" in prompt
+    with Ledger() as led:
+        assert (led.get(JOB_ID) is None) is forgotten
+    assert out.startswith("forgot" if forgotten else "nothing forgotten")
+
+
+def test_watch_with_an_unusable_ledger_is_one_message_and_exit_1(
+    fake: FakeIms, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("IMSTUI_STATE_DIR", str(blocker))
+    for argv in (["jobs", "watch"], ["jobs", "import", JOB_ID]):
+        code, _, err = run(capsys, *argv)
+        assert code == 1, argv
+        assert "job ledger" in err and "Traceback" not in err
