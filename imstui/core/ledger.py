@@ -40,7 +40,7 @@ SUBMITTED: JobState = "submitted"
 OUTCOME_UNKNOWN: JobState = "outcome_unknown"
 REJECTED: JobState = "rejected"
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 GONE_MESSAGE = "the server no longer knows this job (purged after it finished, or never existed); last known state kept"
 
@@ -219,7 +219,12 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     INSERT INTO meta(key, value) VALUES ('version', 0);
     """,
+    # 1 -> 2: the stale-submission sweep (every minute) and the list filters select on `state`.
+    """
+    CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
+    """,
 )
+assert len(_MIGRATIONS) == SCHEMA_VERSION
 
 
 class Ledger:

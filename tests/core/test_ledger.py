@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from imstui.api.models import Job, JobStatus
-from imstui.core.ledger import Ledger, LedgerError
+from imstui.core.ledger import SCHEMA_VERSION, Ledger, LedgerError
 from imstui.core.paths import default_ledger_path
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -197,7 +197,7 @@ def test_reopen_keeps_rows_and_refuses_a_newer_schema(tmp_path: Path) -> None:
     path = tmp_path / "jobs.sqlite3"
     with Ledger(path) as led:
         led.attach_job_id(_intent(led), "job-1")
-        assert led.schema_version == 1
+        assert led.schema_version == SCHEMA_VERSION
     with Ledger(path) as led:
         assert led.get("job-1") is not None
     conn = sqlite3.connect(path)
@@ -282,3 +282,52 @@ def test_stale_submission_of_a_dead_process_becomes_outcome_unknown(tmp_path: Pa
         assert after is not None and after.state == "outcome_unknown" and after.source_image_id == "src-9"
         mine = led.get_row(own)
         assert mine is not None and mine.state == "submitting"
+
+
+# The schema imstui 0.1 shipped (schema version 1), frozen here as it was written to users' disks.
+_SCHEMA_V1 = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version(version) VALUES (1);
+CREATE TABLE jobs (
+    row_id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT UNIQUE, profile TEXT NOT NULL, region TEXT NOT NULL,
+    project_id TEXT, source_image_id TEXT, source_image_name TEXT, name TEXT, description TEXT, cmk_id TEXT,
+    enterprise_project_id TEXT, submitted_at TEXT NOT NULL, state TEXT NOT NULL, status TEXT, progress REAL,
+    new_image_id TEXT, error_code TEXT, fail_reason TEXT, last_polled_at TEXT, last_poll_error TEXT,
+    poll_count INTEGER NOT NULL DEFAULT 0, terminal_at TEXT, gone INTEGER NOT NULL DEFAULT 0, retry_of INTEGER,
+    imported INTEGER NOT NULL DEFAULT 0, current_task TEXT, submitter_pid INTEGER, version INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX jobs_profile ON jobs(profile);
+CREATE INDEX jobs_version ON jobs(version);
+CREATE INDEX jobs_open ON jobs(terminal_at, gone);
+CREATE TABLE removed (row_id INTEGER PRIMARY KEY, version INTEGER NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO meta(key, value) VALUES ('version', 3);
+INSERT INTO jobs (job_id, profile, region, project_id, source_image_id, source_image_name, name, submitted_at,
+    state, status, progress, poll_count, version)
+VALUES ('job-old', 'default', 'ap-southeast-1', 'p1', 'src-1', 'base image', 'copy-old',
+    '2026-02-01T10:00:00.000000+00:00', 'submitted', 'RUNNING', 0.4, 7, 3);
+"""
+
+
+def test_a_ledger_from_an_older_schema_is_migrated_keeping_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(_SCHEMA_V1)
+    conn.close()
+    with Ledger(path) as led:
+        assert led.schema_version == SCHEMA_VERSION > 1
+        old = led.get("job-old")
+        assert old is not None and old.is_outstanding
+        assert (old.name, old.status, old.progress, old.poll_count) == ("copy-old", JobStatus.RUNNING, 0.4, 7)
+        assert [r.job_id for r in led.outstanding()] == ["job-old"]
+        version = led.data_version()
+        led.attach_job_id(_intent(led, name="copy-new"), "job-new")  # the migrated file takes new rows
+        assert led.data_version() > version
+    conn = sqlite3.connect(path)
+    try:
+        indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    finally:
+        conn.close()
+    assert "jobs_state" in indexes
+    with Ledger(path) as led:  # reopening a migrated file is a no-op
+        assert led.schema_version == SCHEMA_VERSION and len(led.list()) == 2
