@@ -92,3 +92,68 @@ def test_os_line_names_the_bitness_once_and_default_enterprise_project_is_explai
     )
     assert rows["OS"] == "Linux CentOS 7.9 (32-bit)"
     assert rows["Enterprise project"] == "b1f0c3d4-0000-4000-8000-000000000001"
+
+
+async def test_demo_pick_list_guides_a_newcomer_and_up_down_enter_looks_up(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        screen = await open_lookup(pilot, app)
+        text = screen_text(app)
+        assert "eligible Linux" in text and "full-ECS (blocked)" in text and "copy FAILS by itself" in text
+        assert seed.ELIGIBLE_LINUX_ID in text and "web-server-ubuntu22" in text
+        assert seed.FAILING_CMK_ID in text and seed.INTERNAL_FAIL_ID in text
+        assert "[/bad] [@click=app.quit]x[/] [b]bold" in text  # a hostile demo name, shown literally
+        assert screen.query_one("#image-id", Input).has_focus
+        await pilot.press("down", "down", "down", "up")  # eligible Linux -> small -> encrypted -> full-ECS -> encrypted
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: screen.image is not None)
+        assert screen.image is not None and screen.image.id == seed.FULL_ECS_ID
+        assert screen.query_one("#image-id", Input).value == seed.FULL_ECS_ID
+        text = screen_text(app)
+        assert "BLOCKED" in text and "Demo images:" not in text  # the list gives way to the result
+        screen.query_one("#image-id", Input).focus()
+        screen.query_one("#image-id", Input).value = ""
+        await pilot.pause()
+        assert "Demo images:" in screen_text(app)
+        assert app.is_running
+
+
+async def test_recent_source_images_of_the_profile_newest_first_without_duplicates(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from imstui.core.ledger import Ledger
+
+    from .fakes import BLOCKED_ID, FROZEN, GOOD_ID, PROJECT, REGION, FakeConnector
+
+    ledger = Ledger(tmp_path / "jobs.sqlite3")
+    for minutes, profile, image_id, name in (
+        (30, "test", GOOD_ID, "web-base-2026"),
+        (20, "test", BLOCKED_ID, "win-2019"),
+        (10, "test", GOOD_ID, "web-base-2026"),
+        (5, "other", "11111111-2222-4333-8444-555555555555", "someone-elses"),
+    ):
+        ledger.record_intent(
+            profile=profile,
+            region=REGION,
+            project_id=PROJECT,
+            source_image_id=image_id,
+            source_image_name=name,
+            name=f"{name}-copy",
+            submitted_at=FROZEN - timedelta(minutes=minutes),
+        )
+    ledger.close()
+    from imstui.ui.app import ImstuiApp
+
+    app = ImstuiApp(FakeConnector(tmp_path, demo=False), clock=lambda: FROZEN)
+    async with app.run_test(size=(120, 34)) as pilot:
+        screen = await open_lookup(pilot, app)
+        rows = [line for line in screen_text(app).splitlines() if "copied " in line and "ago" in line]
+        assert len(rows) == 2, rows
+        assert GOOD_ID in rows[0] and "web-base-2026" in rows[0] and "copied 10m ago" in rows[0]
+        assert BLOCKED_ID in rows[1] and "win-2019" in rows[1]
+        text = screen_text(app)
+        assert "Recently copied from (profile test)" in text
+        assert "someone-elses" not in text and "Demo images" not in text
+        await pilot.press("enter")  # the newest is highlighted first
+        await wait_until(pilot, lambda: screen.image is not None)
+        assert screen.image is not None and screen.image.id == GOOD_ID

@@ -10,10 +10,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from imstui.api.errors import ImageNotFoundError, ImstuiError
 from imstui.api.models import Image
+from imstui.ui.picks import Pick
 from imstui.ui.text import assemble, literal, plain
 from imstui.ui.widgets.fields import RuleValidator, violation_text
 from imstui.ui.widgets.status_bar import StatusBar
@@ -117,11 +119,31 @@ def error_content(exc: ImstuiError) -> Content:
     return Content("\n").join(lines)
 
 
+PICK_LABEL_WIDTH = 31
+PICK_NAME_WIDTH = 40
+
+
+def pick_option(pick: Pick) -> Option:
+    """One line: the case in plain words, the image id, then the (untrusted, literal, cut) name."""
+    name = plain(pick.name)
+    if len(name) > PICK_NAME_WIDTH:
+        name = name[: PICK_NAME_WIDTH - 1] + "…"
+    prompt = assemble((f"{pick.label:<{PICK_LABEL_WIDTH}}", "bold"), (pick.image_id, "dim"), "  ", name)
+    return Option(prompt, id=f"{pick.group}:{pick.image_id}")
+
+
+def heading_option(text: str) -> Option:
+    return Option(literal(text, "bold $text-accent"), disabled=True)
+
+
 class LookupScreen(Screen[None]):
-    """Look an image up by id and check its copy eligibility."""
+    """Look an image up by id and check its copy eligibility. With the id field empty, a pick list offers the demo
+    images (``--demo``) and the recent source images of this profile's copies: Up/Down then Enter looks one up."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="lookup-back"),
+        Binding("down", "pick(1)", "Pick", show=False, id="lookup-pick-next"),
+        Binding("up", "pick(-1)", "Pick", show=False, id="lookup-pick-previous"),
         Binding("f2", "copy", "Copy…", id="lookup-copy", tooltip="Open the copy form for this image"),
         Binding("f5", "refresh", "Refresh", id="lookup-refresh", tooltip="Look the image up again"),
     ]
@@ -148,6 +170,8 @@ class LookupScreen(Screen[None]):
             )
             yield Button("Look up", id="lookup-button", variant="primary")
         yield Static("", id="image-id-error", classes="field-error", markup=False)
+        yield Static("", id="picker-hint", markup=False)
+        yield OptionList(id="image-picker", markup=False)
         with VerticalScroll(id="lookup-body"):
             yield Static("", id="verdict", markup=False)
             yield Static("", id="image-details", markup=False)
@@ -160,8 +184,91 @@ class LookupScreen(Screen[None]):
         app: Any = self.app
         app.update_status()
         self.query_one("#image-id", Input).focus()
+        self.refresh_picks()
         if self.initial_id:
             self.look_up(self.initial_id)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_picks()
+
+    # ------------------------------------------------------------------ pick list
+
+    def picks(self) -> list[Pick]:
+        """What the pick list offers now: the demo images (demo sessions) and this profile's recent sources."""
+        from imstui.ui.picks import demo_picks, ledger_recent_picks
+
+        app: Any = self.app
+        session = app.session
+        if session is None:
+            return []
+        recent = ledger_recent_picks(session.ledger, session.profile, app.clock())
+        return recent + (demo_picks() if session.demo else [])
+
+    def refresh_picks(self) -> None:
+        """Rebuild the pick list (and its hint) and show it only while the id field is empty."""
+        from imstui.ui.picks import demo_failure_hint
+
+        app: Any = self.app
+        session = app.session
+        picker = self.query_one("#image-picker", OptionList)
+        hint = self.query_one("#picker-hint", Static)
+        picks = self.picks()
+        options: list[Option] = []
+        recent = [p for p in picks if p.group == "recent"]
+        demo = [p for p in picks if p.group == "demo"]
+        if recent:
+            options.append(heading_option(f"Recently copied from (profile {plain(session.profile)}):"))
+            options.extend(pick_option(p) for p in recent)
+        if demo:
+            options.append(heading_option("Demo images:"))
+            options.extend(pick_option(p) for p in demo)
+        picker.clear_options()
+        picker.add_options(options)
+        if session is None:
+            text = "Not connected yet: the pick list appears once a profile is connected."
+        elif not picks:
+            text = "Paste an image id (UUID). Images you copy appear here next time."
+        else:
+            text = "↑/↓ then Enter looks one up (or type an id)."
+            if session.demo:
+                text += "\n" + demo_failure_hint()
+        hint.update(literal(text, "italic", multiline=True))
+        first = next((i for i, o in enumerate(options) if not o.disabled), None)
+        picker.highlighted = first
+        self._show_picker(not self.query_one("#image-id", Input).value)
+
+    def _show_picker(self, show: bool) -> None:
+        self.query_one("#image-picker", OptionList).display = show
+        self.query_one("#picker-hint", Static).display = show
+        self.query_one("#lookup-body", VerticalScroll).display = not show
+        self.refresh_bindings()
+
+    @property
+    def picker_shown(self) -> bool:
+        return bool(self.query_one("#image-picker", OptionList).display)
+
+    def highlighted_pick(self) -> str | None:
+        """The image id of the highlighted pick-list line (None if nothing is highlighted)."""
+        picker = self.query_one("#image-picker", OptionList)
+        if picker.highlighted is None:
+            return None
+        option_id = picker.get_option_at_index(picker.highlighted).id or ""
+        return option_id.partition(":")[2] or None
+
+    def action_pick(self, step: int) -> None:
+        picker = self.query_one("#image-picker", OptionList)
+        if step > 0:
+            picker.action_cursor_down()
+        else:
+            picker.action_cursor_up()
+
+    @on(OptionList.OptionSelected, "#image-picker")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        image_id = (event.option.id or "").partition(":")[2]
+        if image_id:
+            self.query_one("#image-id", Input).focus()
+            self.look_up(image_id)
 
     # ------------------------------------------------------------------ input
 
@@ -169,6 +276,7 @@ class LookupScreen(Screen[None]):
     def _id_changed(self, event: Input.Changed) -> None:
         result = event.validation_result
         error = self.query_one("#image-id-error", Static)
+        self._show_picker(not event.value)
         if result is None or result.is_valid or not event.value:
             error.update("")
         else:
@@ -177,7 +285,9 @@ class LookupScreen(Screen[None]):
     @on(Input.Submitted, "#image-id")
     @on(Button.Pressed, "#lookup-button")
     def _submit(self) -> None:
-        self.look_up(self.query_one("#image-id", Input).value)
+        value = self.query_one("#image-id", Input).value
+        picked = self.highlighted_pick() if not value.strip() and self.picker_shown else None
+        self.look_up(picked or value)
 
     def look_up(self, image_id: str) -> None:
         from imstui.core.validation import check_image_id, normalise_image_id
@@ -250,6 +360,9 @@ class LookupScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "copy":
             return True if self.can_copy else None
+        if action == "pick":
+            # Up/Down move the pick list from the (empty) id field; elsewhere they belong to the focused widget.
+            return self.picker_shown and isinstance(self.focused, Input)
         return True
 
     @on(Button.Pressed, "#copy-button")
