@@ -90,15 +90,27 @@ class RequestIdMiddleware:
         rid = uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
 
+        started = False
+
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 if not any(name.lower() == b"x-request-id" for name, _ in headers):
                     headers.append((b"x-request-id", rid.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            if started:  # a dropped connection (fault) or a crash mid-body: nothing more can be said
+                raise
+            # A simulator bug outside a route handler: still answer like a server, with a request id.
+            log.exception("simulator failed before answering")
+            body = {"error": {"code": "IMG.0061", "message": "Unknown system error."}}
+            await JSONResponse(body, status_code=500)(scope, receive, send_with_id)
 
 
 class DroppedResponse(Response):

@@ -120,3 +120,62 @@ async def test_unknown_route_or_method_is_gateway_404(backend: DemoBackend, meth
     body = response.json()
     assert body["error_code"] == "APIGW.0101"
     assert body["request_id"] == response.headers["X-Request-Id"]
+
+
+@pytest.mark.parametrize(
+    ("faults", "method", "path", "status"),
+    [
+        (None, "GET", "/v2/cloudimages?limit=1", 200),
+        (None, "GET", f"/v2/images/{seed.ELIGIBLE_LINUX_ID}", 200),
+        (None, "POST", f"/v2.1/cloudimages/{seed.ELIGIBLE_LINUX_ID}/copy", 400),  # empty body: IMS shape
+        (None, "GET", "/v2/images/00000000-0000-4000-8000-000000000000", 404),  # IMS shape
+        (None, "GET", f"/v1/cloudimages/job/{'a' * 32}", 404),
+        (None, "GET", "/v9/nothing", 404),  # gateway shape
+        (None, "DELETE", "/v2/cloudimages", 404),  # method not published: gateway shape
+        ("list.5xx=1", "GET", "/v2/cloudimages", 500),
+        ("list.429=1", "GET", "/v2/cloudimages", 429),
+        ("rate=1", "GET", "/v2/cloudimages", 429),  # the second request of the run
+        ("list.malformed=1", "GET", "/v2/cloudimages", 200),
+        ("list.truncated=1", "GET", "/v2/cloudimages", 200),
+    ],
+)
+async def test_every_response_carries_a_request_id(faults: str | None, method: str, path: str, status: int) -> None:
+    backend = controlled_backend(faults=faults, seed=3)
+    async with backend.client() as client:
+        if faults == "rate=1":
+            await client.get(path)
+        response = await client.request(method, path)
+        unsigned = await client.request(method, path, auth=None)  # the gateway's refusal (401) too
+    unknown_route = (
+        path.startswith("/v9/") or method == "DELETE"
+    )  # the gateway finds no API before it checks the signature
+    for answer, expected in ((response, status), (unsigned, 404 if unknown_route else 401)):
+        rid = answer.headers["X-Request-Id"]
+        assert answer.status_code == expected or (expected == 500 and answer.status_code >= 500)
+        assert len(rid) == 32 and int(rid, 16) >= 0
+        if answer.headers.get("content-type", "").startswith("application/json") and expected not in (200,):
+            try:
+                body = answer.json()
+            except ValueError:
+                continue
+            if "error_code" in body:  # gateway shape: the body names the same request id
+                assert body["request_id"] == rid
+    assert response.headers["X-Request-Id"] != unsigned.headers["X-Request-Id"]
+
+
+@pytest.mark.parametrize("where", ["handler", "gateway"])
+async def test_a_simulator_crash_is_still_a_500_with_a_request_id(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = controlled_backend()
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulator bug")
+
+    if where == "handler":
+        monkeypatch.setattr(backend.state, "list_images", boom)
+    else:
+        monkeypatch.setattr(backend.state.faults, "decide", boom)
+    async with backend.client() as client:
+        response = await client.get("/v2/cloudimages")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "IMG.0061"
+    assert len(response.headers["X-Request-Id"]) == 32
