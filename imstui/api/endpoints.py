@@ -125,8 +125,10 @@ def iam_endpoint(region: str) -> str:
 
 
 def is_loopback_host(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1). Names under ``.localhost`` are not trusted: a
+    plain resolver may send them to DNS, and from there anywhere."""
     host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback

@@ -112,12 +112,13 @@ def describe_body(response: httpx.Response) -> str:
     content = response.content
     if not content.strip():
         return "an empty body"
-    ctype = clean(response.headers.get("Content-Type", "").split(";")[0], 60) or "no content type"
+    ctype = clean(response.headers.get("Content-Type", "").split(";")[0], 60)
     text = content[:4096].decode("utf-8", "replace")
     if "html" in ctype or text.lstrip().startswith("<"):
         text = _TAGS.sub(" ", text)
     snippet = clean(text, SNIPPET_CHARS)
-    return f"a {ctype} body of {len(content)} bytes" + (f": {snippet}" if snippet else "")
+    kind = f"{'an' if ctype[:1].lower() in 'aeiou' else 'a'} {ctype} body" if ctype else "a body (no content type)"
+    return f"{kind} of {len(content)} bytes" + (f": {snippet}" if snippet else "")
 
 
 def decode_json(response: httpx.Response) -> Any:

@@ -21,6 +21,7 @@ from imstui.commands.output import (
     EXIT_FAILURE,
     EXIT_OK,
     Output,
+    add_command,
     condition_to_dict,
     conditions_lines,
     format_progress,
@@ -42,13 +43,15 @@ MAX_NOT_FOUND_BEFORE_SEEN = 3
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
+        common,
         "copy",
-        parents=[common],
         help="replicate an image within its region",
         description="Validate the input, check the image can be copied, submit the copy once and print the job "
         "ID; with --wait, follow the job to its end. Exit 0 on success, 1 when the image cannot be copied, the "
         "service refuses or the job fails, 2 on bad input or settings (nothing sent).",
+        handler=run,
     )
     parser.add_argument("image_id", metavar="IMAGE_ID", help="the source image ID (a UUID)")
     parser.add_argument("--name", required=True, help="name of the new image (1-128 characters)")
@@ -56,8 +59,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--cmk-id", default=None, help="KMS key ID to encrypt the copy with")
     parser.add_argument("--enterprise-project-id", default=None, help='enterprise project: "0" (default) or a UUID')
     parser.add_argument("--wait", action="store_true", help="poll the job until it succeeds or fails")
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    parser.set_defaults(handler=run)
 
 
 def _sleep() -> Callable[[float], Awaitable[None]]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from imstui.api.errors import ApiError, ImstuiError
 from imstui.api.sanitize import sanitize
+from imstui.commands.output import add_command
 from imstui.core.credential_source import ProfileSettings, describe_missing, load_profile_settings
 from imstui.core.fsutil import permission_problem
 from imstui.core.profiles import ProfileStore, plaintext_path
@@ -31,15 +32,15 @@ EXIT_FAILURE = 1
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
+        common,
         "doctor",
-        parents=[common],
         help="check the profile, the keyring and the keys (one signed call)",
         description="Check the configuration, the keyring backend and the keys; exit 0 when all is good.",
+        handler=run,
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.add_argument("--no-call", action="store_true", help="skip the signed call (offline check)")
-    parser.set_defaults(handler=run)
 
 
 # -- shared with `imstui profile` -----------------------------------------------------------------------------

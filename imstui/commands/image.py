@@ -9,6 +9,7 @@ from imstui.api.models import Image
 from imstui.commands.output import (
     EXIT_OK,
     Output,
+    add_command,
     conditions_lines,
     format_size,
     image_to_dict,
@@ -21,16 +22,16 @@ from imstui.core.validation import check_image_id, normalise_image_id
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
+        common,
         "image",
-        parents=[common],
         help="show an image and whether it can be copied within its region",
         description="Look an image up by ID, print its attributes and the copy verdict (blocking conditions "
         "and warnings). Exit 0 when found, 1 on an API error or unknown image, 2 on bad input or settings.",
+        handler=run,
     )
     parser.add_argument("image_id", metavar="IMAGE_ID", help="the image ID (a UUID)")
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    parser.set_defaults(handler=run)
 
 
 def image_lines(image: Image) -> list[str]:

@@ -7,22 +7,30 @@ from typing import Any
 
 from imstui.api.catalogue import explain
 from imstui.api.models import Job, JobStatus
-from imstui.commands.output import EXIT_FAILURE, EXIT_OK, Output, format_progress, job_to_dict, run_command
+from imstui.commands.output import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    Output,
+    add_command,
+    format_progress,
+    job_to_dict,
+    run_command,
+)
 from imstui.core.context import open_client
 from imstui.core.validation import check_job_id
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
+        common,
         "job",
-        parents=[common],
         help="show the status of an image job",
         description="Print an IMS job's status, progress and result. Exit 0 when the job is found and has not "
         "failed, 1 when it failed or on an API error (unknown or purged job included), 2 on bad input or settings.",
+        handler=run,
     )
     parser.add_argument("job_id", metavar="JOB_ID", help="the job ID returned by a copy")
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    parser.set_defaults(handler=run)
 
 
 def job_lines(job: Job) -> list[str]:

@@ -7,13 +7,15 @@ parsing stdout whatever happened. Every string printed here came through the mod
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import dataclasses
 import json
+import re
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from enum import Enum
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from imstui.api.catalogue import explain
 from imstui.api.errors import (
@@ -31,6 +33,79 @@ from imstui.core.validation import Violation
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+
+
+_EXPLICIT_ARGUMENT = re.compile(r"ignored explicit argument '.*'", re.DOTALL)
+
+
+class CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser: with ``--json`` among its arguments, a usage error is also one JSON document on
+    stdout (exit 2), so scripts can parse stdout whatever happened. Unrecognised arguments are named without
+    their values (someone typing ``--sk SECRET`` must not find the secret echoed into a log)."""
+
+    json_requested = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No abbreviations: "--sk SECRET" must not be read as "--sk-stdin" followed by a stray word.
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        arg_list = list(sys.argv[1:] if args is None else args)
+        options = arg_list[: arg_list.index("--")] if "--" in arg_list else arg_list
+        self.json_requested = "--json" in options
+        parsed, extras = super().parse_known_args(arg_list, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {redact_arguments(extras)}")
+        return parsed, extras
+
+    def error(self, message: str) -> NoReturn:
+        message = _EXPLICIT_ARGUMENT.sub("ignored explicit argument (not shown)", message)
+        if self.json_requested:
+            self.print_usage(sys.stderr)
+            print(f"{self.prog}: error: {message}", file=sys.stderr)
+            doc = {"ok": False, "error": {"type": "UsageError", "message": message}}
+            print(json.dumps(doc, ensure_ascii=False, indent=2), file=sys.stdout)
+            self.exit(EXIT_USAGE)
+        super().error(message)
+
+
+def redact_arguments(arguments: Sequence[str]) -> str:
+    """Option names as typed (``--x=value`` shown as ``--x=…``); other words only counted."""
+    shown = [a.split("=", 1)[0] + "=…" if "=" in a else a for a in arguments if a.startswith("-")]
+    values = len(arguments) - len(shown)
+    if values:
+        shown.append(f"(and {values} value{'s' if values > 1 else ''}, not shown)")
+    return " ".join(shown)
+
+
+def add_command(
+    subparsers: Any,
+    common: argparse.ArgumentParser,
+    name: str,
+    *,
+    help: str,
+    description: str,
+    handler: Callable[[argparse.Namespace], int] | None = None,
+    json_option: bool = True,
+) -> argparse.ArgumentParser:
+    """Register subcommand ``name`` with the common options, ``--json`` (one JSON document on stdout) and its
+    handler; its parser (and any nested one) is a :class:`CommandParser`."""
+    previous = subparsers._parser_class
+    subparsers._parser_class = CommandParser
+    try:
+        parser: argparse.ArgumentParser = subparsers.add_parser(
+            name, parents=[common], help=help, description=description
+        )
+    finally:
+        subparsers._parser_class = previous
+    if json_option:
+        parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    if handler is not None:
+        parser.set_defaults(handler=handler)
+    return parser
 
 
 def exit_code_for(error: BaseException) -> int:

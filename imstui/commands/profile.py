@@ -21,6 +21,7 @@ from imstui.api.credentials import Credentials, mask_ak
 from imstui.api.errors import ImstuiError
 from imstui.api.secret import Secret
 from imstui.commands.doctor import check_keys, ensure_unlocked, interactive, load_settings_interactive
+from imstui.commands.output import add_command
 from imstui.core.credential_source import describe_missing
 from imstui.core.profiles import (
     CREDENTIAL_STORES,
@@ -45,11 +46,13 @@ SDK_CREDENTIALS_ENV = "HUAWEICLOUD_SDK_CREDENTIALS_FILE"
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
+        common,
         "profile",
-        parents=[common],
         help="manage stored credential profiles (keys in the OS keyring)",
         description="Manage credential profiles: settings in the config file, keys in the OS keyring.",
+        json_option=False,
     )
     actions = parser.add_subparsers(dest="profile_action", metavar="ACTION")
     parser.set_defaults(handler=lambda args: _usage(parser))

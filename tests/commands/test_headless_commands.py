@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import types
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -25,7 +28,7 @@ from ims_fake_server import (
     job_doc,
 )
 
-from imstui.cli import main
+from imstui.cli import build_parser, main
 from imstui.core.context import client_overrides
 
 KEY = "bd66288c-9081-460a-8227-4cbd0c814cb4"
@@ -323,8 +326,151 @@ def test_demo_uses_the_simulator_backend(monkeypatch: pytest.MonkeyPatch, capsys
         iam_endpoint="http://127.0.0.1:1",
     )
     module = types.ModuleType("imstui.sim.demo")
-    module.demo_backend = lambda: backend  # type: ignore[attr-defined]
+    module.demo_backend = lambda **_: backend  # type: ignore[attr-defined]
     monkeypatch.setitem(__import__("sys").modules, "imstui.sim.demo", module)
     code, out, _ = run(capsys, "--demo", "job", JOB_ID, "--json")
     assert code == 0 and one_json(out)["job"]["status"] == "SUCCESS"
     assert str(fake.requests[0].url).startswith("http://127.0.0.1:1/")
+
+
+# -- the command line as a whole -----------------------------------------------------------------------------------
+
+
+def _all_parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                yield from _all_parsers(child)
+
+
+def test_no_option_anywhere_takes_a_secret_value() -> None:
+    """SK, token and passwords never come from argv (visible in `ps`): no option that takes a value is named so."""
+    secretish = re.compile(r"sk\b|sk[-_]|secret|token|password|passwd", re.IGNORECASE)
+    parsers = list(_all_parsers(build_parser()))
+    assert len(parsers) > 10  # every command and sub-action was visited
+    for parser in parsers:
+        for action in parser._actions:
+            if any(secretish.search(option) for option in action.option_strings):
+                assert action.nargs == 0, f"{parser.prog} {action.option_strings} takes a value"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["image", "--json"],
+        ["job", "--json"],
+        ["copy", IMAGE_ID, "--json"],  # --name missing
+        ["image", IMAGE_ID, "--json", "--bogus"],
+        ["job", JOB_ID, "extra-word", "--json"],
+        ["doctor", "--json", "--no-such-option"],
+        ["profile", "list", "--json", "--bogus"],
+    ],
+)
+def test_usage_errors_with_json_print_one_json_document(
+    fake: FakeIms, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    captured = capsys.readouterr()
+    assert info.value.code == 2 and fake.requests == []
+    doc = one_json(captured.out)
+    assert doc["ok"] is False and doc["error"]["type"] == "UsageError"
+    assert "usage:" in captured.err and doc["error"]["message"] in captured.err
+
+
+def test_usage_errors_without_json_keep_stdout_empty(fake: FakeIms, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["image"])
+    captured = capsys.readouterr()
+    assert info.value.code == 2 and captured.out == "" and "IMAGE_ID" in captured.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["image", IMAGE_ID, "--sk", SK],
+        ["image", IMAGE_ID, f"--sk={SK}", "--json"],
+        ["copy", IMAGE_ID, "--name", "n", "--secret-key", SK, "--json"],
+        ["profile", "add", "p1", "--region", REGION, "--sk", SK],
+        ["profile", "add", "p1", "--region", REGION, f"--sk={SK}"],
+        ["profile", "add", "p1", "--region", REGION, f"--sk-stdin={SK}"],
+    ],
+)
+def test_a_secret_typed_on_the_command_line_is_refused_and_not_echoed(
+    fake: FakeIms, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    captured = capsys.readouterr()
+    assert info.value.code == 2 and fake.requests == []
+    assert SK not in captured.out + captured.err
+    assert "--sk" in captured.err or "--secret-key" in captured.err
+
+
+# -- garbage answers never give a traceback ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, text="<html><body>Welcome to the hotel wifi</body></html>"),
+        httpx.Response(200, text='{"job_id": "9a175ac8'),
+        httpx.Response(200, json={"status": "ok"}),
+        httpx.Response(200, json={"job_id": None}),
+        httpx.Response(502, text="<html>bad gateway</html>"),
+    ],
+    ids=["html", "truncated", "no-job-id", "null-job-id", "502-html"],
+)
+def test_copy_with_a_garbage_answer_is_a_clear_error(
+    fake: FakeIms, capsys: pytest.CaptureFixture[str], answer: httpx.Response
+) -> None:
+    fake.queue("POST", "/copy", answer)
+    code, out, err = run(capsys, "copy", IMAGE_ID, "--name", "copy", "--json")
+    assert code == 1 and "Traceback" not in err and len(fake.seen("POST")) == 1
+    assert "jobs list" in err  # the copy may have been accepted: never suggest a blind resubmit
+    assert one_json(out)["ok"] is False
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, text="<!DOCTYPE html><title>login</title>"),
+        httpx.Response(200, text='{"status": "RUNN'),
+        httpx.Response(200, json={"job_id": JOB_ID}),
+        httpx.Response(200, json=[1, 2]),
+        httpx.Response(200, content=b"\xff\xfe\x00garbage"),
+    ],
+    ids=["html", "truncated", "no-status", "array", "binary"],
+)
+def test_job_with_a_garbage_answer_is_a_clear_error(
+    fake: FakeIms, capsys: pytest.CaptureFixture[str], answer: httpx.Response
+) -> None:
+    fake.queue("GET", "/job/", answer)
+    code, out, err = run(capsys, "job", JOB_ID, "--json")
+    assert code == 1 and "Traceback" not in err and err.startswith("error: ")
+    assert one_json(out)["error"]["type"] == "ProtocolError"
+
+
+@pytest.mark.parametrize("fault", ["malformed", "truncated"])
+@pytest.mark.parametrize(
+    ("route", "argv"),
+    [("list", ["image", IMAGE_ID]), ("job", ["job", JOB_ID]), ("copy", ["copy", IMAGE_ID, "--name", "c"])],
+    ids=["image", "job", "copy"],
+)
+def test_simulator_faults_through_the_cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fault: str, route: str, argv: list[str]
+) -> None:
+    from imstui.sim import demo, seed
+
+    backend = demo.controlled_backend(instant=True, faults=f"{route}.{fault}=1")
+    monkeypatch.setattr(demo, "demo_backend", lambda **_: backend)
+    real_argv = [seed.ELIGIBLE_LINUX_ID if a == IMAGE_ID else a for a in argv]
+    if route == "job":  # a job that exists, so that the spoiled answer is the only thing wrong
+        code, out, _ = run(capsys, "--demo", "copy", seed.ELIGIBLE_LINUX_ID, "--name", "c", "--json")
+        assert code == 0
+        real_argv[1] = one_json(out)["job_id"]
+    code, out, err = run(capsys, "--demo", *real_argv, "--json")
+    assert code == 1 and "Traceback" not in err and err.startswith("error: ")
+    assert "expected a JSON object" in err
+    assert one_json(out)["ok"] is False
