@@ -18,11 +18,14 @@ class CodeInfo:
 
 
 _NAME_RULES = "1-128 letters, digits, - . _ space or Chinese characters, not starting or ending with a space"
-_RETRY_LATER = "Wait a minute and try again; if it keeps failing, open a ticket with the request id."
+# A failure can reach the operator as an HTTP answer (it has a request id) or inside a failed job (it has a job
+# id and no request id): the advice names both.
+_TICKET = "open a ticket quoting the request id (or the job id, for a failed job)"
+_RETRY_LATER = f"Wait a minute and try again; if it keeps failing, {_TICKET}."
 _FIX_KEY = "Check the key in the KMS console (it must exist, be enabled and be usable by you) or leave cmk_id empty."
 
 _ENTRIES: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (("IMG.0001",), "IMS could not read the request.", "Check the copy parameters; if they look right, report it."),
+    (("IMG.0001",), "IMS could not read the request.", f"Check the copy parameters; if they look right, {_TICKET}."),
     (("IMG.0002",), "The new image name is longer than 128 characters.", f"Use a shorter name ({_NAME_RULES})."),
     (("IMG.0003",), "The new image name has characters IMS does not accept.", f"Change the name: {_NAME_RULES}."),
     (("IMG.0013",), "No name was given for the new image.", "Give the copy a name."),
@@ -37,7 +40,7 @@ _ENTRIES: tuple[tuple[tuple[str, ...], str, str], ...] = (
         "IMS rejected the description's format.",
         "Remove line breaks and angle brackets (< >) from the description.",
     ),
-    (("IMG.0007",), "The request reached IMS without a body.", "Try again; if it repeats, report it as a bug."),
+    (("IMG.0007",), "The request reached IMS without a body.", f"Try again; if it repeats, {_TICKET}."),
     (
         ("IMG.0009",),
         "An image with this name already exists.",
@@ -166,7 +169,7 @@ _ENTRIES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (
         ("APIGW.0201",),
         "The gateway rejected the request as malformed (bad parameters or too large).",
-        "Check the input; if it looks right, report it with the request id.",
+        f"Check the input; if it looks right, {_TICKET}.",
     ),
     (
         ("APIGW.0301",),
@@ -204,7 +207,7 @@ _ENTRIES: tuple[tuple[tuple[str, ...], str, str], ...] = (
         "Check the project in the console or use another project id.",
     ),
     # Bare HTTP statuses (no code in the body).
-    (("400",), "The server rejected the request.", "Check the input; report it with the request id if it is valid."),
+    (("400",), "The server rejected the request.", f"Check the input; if it is valid, {_TICKET}."),
     (("401",), "Authentication failed.", "Check the access key, secret key, token and this computer's clock."),
     (("403",), "Access was denied.", "Check your permissions, and any proxy between you and the cloud."),
     (("404",), "The server does not know this address.", "Check the endpoint and region settings."),

@@ -54,3 +54,11 @@ def test_specific_advice_for_the_common_failures() -> None:
 
 def test_catalogue_has_no_duplicate_entries_with_different_texts() -> None:
     assert all(key == info.code for key, info in CATALOGUE.items())
+
+
+def test_advice_to_report_a_failure_fits_both_an_answer_and_a_failed_job() -> None:
+    """Job failures carry a job id and no request id; HTTP errors the other way round: the advice names both."""
+    reporting = [info for info in CATALOGUE.values() if "ticket" in info.next_step or "report" in info.next_step]
+    assert {"IMG.0061", "IMG.0014", "IMG.0018", "500"} <= {info.code for info in reporting}
+    for info in reporting:
+        assert "request id" in info.next_step and "job id" in info.next_step, info.code
