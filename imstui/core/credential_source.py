@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, ParamSpec, TypeVar
 
 from imstui.api.credentials import Credentials
 from imstui.api.errors import ConfigurationError
@@ -26,6 +26,8 @@ from imstui.core.profiles import CredentialStoreName, Profile, ProfileStore
 from imstui.core.secret_store import SESSION_SECRETS, PlaintextSecrets, SecretStore, SessionSecrets, default_store
 
 CredentialSource = Literal["env", "keyring", "session", "plaintext"]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 ENV_AK = "HUAWEICLOUD_SDK_AK"
 ENV_SK = "HUAWEICLOUD_SDK_SK"
@@ -146,28 +148,19 @@ def _stored_credentials(
     return None, None  # "env": the keys are expected in HUAWEICLOUD_SDK_AK/SK, which were not set
 
 
-async def aload_profile_settings(
-    profile_name: str | None,
-    *,
-    store: SecretStore | None = None,
-    profiles: ProfileStore | None = None,
-    environ: Mapping[str, str] | None = None,
-    session: SessionSecrets | None = None,
-    plaintext: PlaintextSecrets | None = None,
-    load_secret: bool = True,
-) -> ProfileSettings:
-    """:func:`load_profile_settings` off the event loop (keyring calls are bounded by the store's timeout)."""
-    return await asyncio.to_thread(
-        lambda: load_profile_settings(
-            profile_name,
-            store=store,
-            profiles=profiles,
-            environ=environ,
-            session=session,
-            plaintext=plaintext,
-            load_secret=load_secret,
-        )
-    )
+def _off_the_loop(function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """``function`` as a coroutine function that runs it in a worker thread (keyring calls block)."""
+
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        return await asyncio.to_thread(function, *args, **kwargs)
+
+    run.__name__ = run.__qualname__ = f"a{function.__name__}"
+    run.__doc__ = f"``{function.__name__}`` in a worker thread, off the event loop."
+    return run
+
+
+aload_profile_settings = _off_the_loop(load_profile_settings)
+"""`load_profile_settings` off the event loop (keyring calls are bounded by the store's timeout)."""
 
 
 def describe_missing(settings: ProfileSettings) -> str:

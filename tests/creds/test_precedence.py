@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import threading
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from imstui.api.credentials import Credentials
 from imstui.api.errors import ConfigurationError
 from imstui.api.secret import Secret
 from imstui.core.context import resolve_settings
-from imstui.core.credential_source import load_profile_settings
+from imstui.core.credential_source import aload_profile_settings, load_profile_settings
 from imstui.core.profiles import Profile, ProfileStore
 from imstui.core.secret_store import SESSION_SECRETS, PlaintextSecrets, SecretStore, SecretStoreUnavailable
 
@@ -117,3 +118,18 @@ def test_no_profile_no_env_keeps_the_original_message() -> None:
     with pytest.raises(ConfigurationError) as caught:
         resolve_settings(args(region="ap-southeast-1"), environ={})
     assert "HUAWEICLOUD_SDK_AK" in caught.value.message
+
+
+async def test_async_loading_reads_the_keyring_off_the_event_loop(prod_profile: Profile) -> None:
+    loop_thread = threading.get_ident()
+    seen: list[int] = []
+
+    class WatchedStore(SecretStore):
+        def get(self, name: str) -> Credentials | None:
+            seen.append(threading.get_ident())
+            return super().get(name)
+
+    settings = await aload_profile_settings("prod", store=WatchedStore(), environ={})
+    assert settings.profile == "prod" and settings.source == "keyring"
+    assert settings.credentials is not None and settings.credentials.sk.reveal() == PROFILE_SK
+    assert seen and loop_thread not in seen
