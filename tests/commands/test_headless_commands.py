@@ -474,3 +474,51 @@ def test_simulator_faults_through_the_cli(
     assert code == 1 and "Traceback" not in err and err.startswith("error: ")
     assert "expected a JSON object" in err
     assert one_json(out)["ok"] is False
+
+
+# -- settings from the environment ---------------------------------------------------------------------------------
+
+
+def test_endpoints_and_security_token_come_from_the_environment(
+    fake: FakeIms, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("HUAWEICLOUD_SDK_PROJECT_ID")
+    monkeypatch.setenv("IMSTUI_IMS_ENDPOINT", "https://ims.env.example")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_IAM_ENDPOINT", "https://iam.env.example:8443")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SECURITY_TOKEN", "tok-from-env")
+    code, _, err = run(capsys, "job", JOB_ID)
+    assert code == 0, err
+    iam, ims = fake.requests
+    assert (iam.url.host, iam.url.port, iam.url.path) == ("iam.env.example", 8443, "/v3/projects")
+    assert ims.url.host == "ims.env.example"
+    for request in (iam, ims):
+        assert request.headers["X-Security-Token"] == "tok-from-env"
+        assert "x-security-token" in request.headers["Authorization"]
+
+
+def test_eu_west_101_uses_the_european_iam_domain(
+    fake: FakeIms, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("HUAWEICLOUD_SDK_PROJECT_ID")
+    fake.projects = [{"id": PROJECT_ID, "name": "eu-west-101"}]
+    code, _, err = run(capsys, "--region", "eu-west-101", "job", JOB_ID)
+    assert code == 0, err
+    iam, ims = fake.requests
+    assert iam.url.host == "iam.eu-west-101.myhuaweicloud.eu" and iam.url.params["name"] == "eu-west-101"
+    assert ims.url.host == "ims.eu-west-101.myhuaweicloud.com"
+
+
+@pytest.mark.parametrize(("projects", "words"), [([], "no project"), (["a" * 32, "b" * 32], "2 projects")])
+def test_project_discovery_that_finds_zero_or_several_asks_for_an_explicit_id(
+    fake: FakeIms,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    projects: list[str],
+    words: str,
+) -> None:
+    monkeypatch.delenv("HUAWEICLOUD_SDK_PROJECT_ID")
+    fake.projects = [{"id": p, "name": REGION} for p in projects]
+    code, out, err = run(capsys, "image", IMAGE_ID, "--json")
+    assert code == 1 and words in err and "--project-id" in err and "HUAWEICLOUD_SDK_PROJECT_ID" in err
+    assert one_json(out)["error"]["type"] == "ProjectDiscoveryError"
+    assert fake.seen("GET", "cloudimages") == []
