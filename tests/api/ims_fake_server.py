@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from imstui.api.client import ImsClient
 from imstui.api.credentials import Credentials
 from imstui.api.retry import RetryPolicy
 
@@ -166,3 +167,17 @@ def fast_retry(sleep: FakeSleep, **kwargs: Any) -> RetryPolicy:
 
 def body_json(request: httpx.Request) -> Any:
     return json.loads(request.content.decode("utf-8"))
+
+
+def make_client(
+    fake: FakeIms, sleep: FakeSleep | None = None, *, project_id: str | None = PROJECT_ID, **kw: Any
+) -> ImsClient:
+    """An :class:`ImsClient` in front of ``fake`` with a recorded sleep (no real waiting on retries)."""
+    return ImsClient(
+        credentials=credentials(),
+        region=REGION,
+        project_id=project_id,
+        transport=fake.transport(),
+        retry=fast_retry(sleep or FakeSleep()),
+        **kw,
+    )

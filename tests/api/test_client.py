@@ -19,11 +19,11 @@ from ims_fake_server import (
     FakeIms,
     FakeSleep,
     credentials,
-    fast_retry,
     gateway_error,
     image_doc,
     ims_error,
     job_doc,
+    make_client,
 )
 
 from imstui import __version__
@@ -44,18 +44,6 @@ from imstui.api.errors import (
     ThrottledError,
 )
 from imstui.api.models import CopyRequest, JobStatus
-
-
-def make_client(fake: FakeIms, sleep: FakeSleep | None = None, *, project_id: str | None = PROJECT_ID, **kw: Any):
-    return ImsClient(
-        credentials=credentials(),
-        region=REGION,
-        project_id=project_id,
-        transport=fake.transport(),
-        retry=fast_retry(sleep or FakeSleep()),
-        **kw,
-    )
-
 
 # -- image lookup ---------------------------------------------------------------------------------------------------
 

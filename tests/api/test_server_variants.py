@@ -12,19 +12,15 @@ from ims_fake_server import (
     IMAGE_ID,
     JOB_ID,
     PROJECT_ID,
-    REGION,
     FakeIms,
-    FakeSleep,
-    credentials,
-    fast_retry,
     gateway_error,
     image_doc,
     ims_error,
     job_doc,
+    make_client,
 )
 
 from imstui.api.catalogue import explain
-from imstui.api.client import ImsClient
 from imstui.api.errors import (
     AuthenticationError,
     ImageNotFoundError,
@@ -33,16 +29,6 @@ from imstui.api.errors import (
     ThrottledError,
 )
 from imstui.api.models import CopyRequest, JobStatus
-
-
-def make_client(fake: FakeIms) -> ImsClient:
-    return ImsClient(
-        credentials=credentials(),
-        region=REGION,
-        project_id=PROJECT_ID,
-        transport=fake.transport(),
-        retry=fast_retry(FakeSleep()),
-    )
 
 
 def raw(status: int, body: bytes, content_type: str | None) -> httpx.Response:
