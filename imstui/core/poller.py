@@ -70,6 +70,10 @@ class PollSettings:
     ledger_check_interval: float = 1.0
     not_found_grace: int = 3  # "not found" answers tolerated for a job never seen yet before it is declared gone
     stale_sweep_interval: float = 60.0
+    # Ledger writes: answers that arrive while other checks are in flight are written together, in one transaction,
+    # once `write_batch` are waiting or the oldest has waited `write_delay` seconds (or nothing is in flight).
+    write_batch: int = 64
+    write_delay: float = 0.05
 
 
 # ---------------------------------------------------------------------------------------------------------- events
@@ -266,6 +270,7 @@ class Poller:
         self._in_flight = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._pending: list[_Outcome] = []
+        self._pending_since = 0.0  # clock() time the oldest unwritten answer arrived
         self._flush_scheduled = False
         self._seen_version: int | None = None
         self._next_ledger_check = 0.0
@@ -451,6 +456,11 @@ class Poller:
                 return
             # While polls are in flight their answers wake the loop, which then also looks at the ledger.
             next_check = math.inf if self._tasks else self._next_ledger_check - now
+            if self._pending:
+                write_in = self._pending_since + settings.write_delay - now
+                if write_in <= 0:
+                    self._schedule_flush()
+                next_check = min(next_check, max(0.0, write_in))
             if self._paused:
                 await self._wait(next_check)
                 continue
@@ -542,11 +552,17 @@ class Poller:
                 outcome = _Outcome(slot, self._clock(), self._now(), job=job)
         self.checks += 1
         self._in_flight -= 1
+        if not self._pending:
+            self._pending_since = outcome.at_clock
         self._pending.append(outcome)
+        if self._in_flight <= 0 or len(self._pending) >= self.settings.write_batch or self.settings.write_delay <= 0:
+            self._schedule_flush()
+        self._poke()  # the loop writes a batch that has waited write_delay
+
+    def _schedule_flush(self) -> None:
         if not self._flush_scheduled:
             self._flush_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
-        self._poke()
 
     def _flush(self) -> None:
         """Write the finished polls to the ledger in one transaction, reschedule, emit events."""

@@ -373,3 +373,35 @@ async def test_run_until_done_can_give_up_on_a_fatal_or_persistent_error(
     assert len(api.calls) == 1 + 4
     record = ledger.get("j1")
     assert record is not None and record.is_outstanding and "busy" in (record.last_poll_error or "")
+
+
+async def test_answers_are_written_together_and_a_hanging_check_does_not_hold_them_back(
+    jobkit: Any, ledger: Ledger, clock: Any
+) -> None:
+    release = asyncio.Event()
+
+    class OneHangs(jobkit.FakeApi):  # type: ignore[misc,name-defined]
+        async def get_job(self, job_id: str, *, retry: bool = True) -> Any:
+            if job_id == "slow":
+                await release.wait()
+            else:  # the answers arrive one loop turn apart
+                for _ in range(int(job_id[1:]) + 1):
+                    await asyncio.sleep(0)
+            return await super().get_job(job_id, retry=retry)
+
+    api = OneHangs(clock)
+    fast = [f"f{i}" for i in range(10)]
+    for job_id in [*fast, "slow"]:
+        api.script(job_id, jobkit.job(job_id, "SUCCESS"))
+        _submit(ledger, clock, job_id)
+    poller = _poller(api, ledger, clock, PollSettings(jitter=0, rate_per_second=None, max_concurrency=16))
+    before = ledger.data_version()
+    task = asyncio.create_task(poller.run())
+    await _until(lambda: all((ledger.get(j) or _never()).is_terminal for j in fast))
+    assert not (ledger.get("slow") or _never()).is_terminal  # still hanging, yet the others are on disk
+    assert ledger.data_version() - before == 1  # ten answers, one transaction
+    release.set()
+    await asyncio.wait_for(poller.run_until_done(["slow"]), timeout=30)
+    poller.stop()
+    await asyncio.wait_for(task, timeout=30)
+    assert (ledger.get("slow") or _never()).succeeded
