@@ -12,7 +12,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
-from keyring.errors import InitError, KeyringLocked
+from keyring.errors import InitError, KeyringLocked, NoKeyringError
 
 from imstui.api.credentials import Credentials
 from imstui.api.errors import ImstuiError, LocalValidationError
@@ -129,6 +129,7 @@ def test_insecure_backend_is_refused_without_opt_in() -> None:
 @pytest.mark.parametrize(
     ("exc", "reason", "words"),
     [
+        (NoKeyringError("No recommended backend was available."), "no-backend", "No secure credential storage"),
         (KeyringLocked("Failed to unlock the collection!"), "locked", "is locked"),
         (InitError("Failed to create the collection: Prompt dismissed.."), "locked", "unlock prompt"),
         (ValueError("MAC check failed"), "wrong-master-password", "master password"),
