@@ -8,11 +8,17 @@ process list. ``resolve_settings`` is the single place
 that decides, so that another source (stored profiles) can be added as the lowest-precedence layer.
 
 ``--demo`` swaps everything for the built-in simulator (``imstui.sim.demo.demo_backend()``, imported lazily).
+
+Every client (headless commands through :func:`open_client`, the console's connectors) is built by
+:func:`client_from_settings`; the demo client by :func:`demo_client`. The console resolves settings with
+:func:`aresolve_settings` (off the event loop: keyring calls block, bounded by the store's timeout) and opens its
+credentials screen on :class:`MissingCredentialsError`.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import os
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -31,6 +37,8 @@ if TYPE_CHECKING:  # httpx and the client load only when a client is opened (con
     import httpx
 
     from imstui.api.client import ImsClient
+    from imstui.core.profiles import ProfileStore
+    from imstui.core.secret_store import SecretStore
 
 ENV_AK = "HUAWEICLOUD_SDK_AK"
 ENV_SK = "HUAWEICLOUD_SDK_SK"
@@ -42,6 +50,15 @@ ENV_IAM_ENDPOINT = "HUAWEICLOUD_SDK_IAM_ENDPOINT"
 ENV_PROFILE = "IMSTUI_PROFILE"
 
 DEMO_MODULE = "imstui.sim.demo"
+
+
+class MissingCredentialsError(ConfigurationError):
+    """No keys for this run: no profile and no ``HUAWEICLOUD_SDK_AK``/``_SK``, or the profile's store holds none.
+    ``profile`` names the selected profile (None on a first run); the console opens its credentials screen."""
+
+    def __init__(self, message: str, profile: str | None = None) -> None:
+        super().__init__(message)
+        self.profile = profile
 
 
 @dataclass(frozen=True, repr=False)
@@ -56,12 +73,15 @@ class ConnectionSettings:
     iam_endpoint: str
     demo: bool = False
     sources: Mapping[str, str] = field(default_factory=dict)
+    profile: str | None = None  # the stored profile used (None: environment keys only, or the demo)
+    plaintext: bool = False  # the profile's keys are in the plaintext opt-in file
+    warning: str | None = None  # the permanent plaintext warning, when it applies
 
     def __repr__(self) -> str:
         return (
             f"ConnectionSettings(region={self.region!r}, credentials={self.credentials!r}, "
             f"project_id={self.project_id!r}, ims_endpoint={self.ims_endpoint!r}, "
-            f"iam_endpoint={self.iam_endpoint!r}, demo={self.demo!r})"
+            f"iam_endpoint={self.iam_endpoint!r}, demo={self.demo!r}, profile={self.profile!r})"
         )
 
 
@@ -122,17 +142,43 @@ def credentials_from_env(environ: Mapping[str, str]) -> Credentials:
     return Credentials(ak=ak, sk=Secret(sk), security_token=Secret(token) if token else None)
 
 
-def resolve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> ConnectionSettings:
-    """Settings from the command line and the environment (command line wins). Raises ``ConfigurationError``
-    naming the option or variable to set when something required is missing or unusable."""
+def resolve_settings(
+    args: argparse.Namespace,
+    environ: Mapping[str, str] | None = None,
+    *,
+    profile: str | None = None,
+    store: SecretStore | None = None,
+    profiles: ProfileStore | None = None,
+) -> ConnectionSettings:
+    """Settings from the command line, the environment and the stored profile (in that order of precedence).
+
+    ``profile`` (e.g. the console's profile switch) wins over ``args.profile``; ``store``/``profiles`` replace the
+    default secret store and profile file. Raises :class:`MissingCredentialsError` when there are no keys (checked
+    first: a first run is told to set up credentials, not a region), ``SecretStoreUnavailable`` when the keyring
+    cannot be read, and ``ConfigurationError`` naming the option or variable to set for anything else missing or
+    unusable."""
     env = os.environ if environ is None else environ
     # Lowest layer: the stored profile (--profile, $IMSTUI_PROFILE, else the default one). Environment keys win
     # over it without touching the keyring; a keyring failure raises SecretStoreUnavailable (message + remedy).
     from imstui.core.credential_source import describe_missing, load_profile_settings
 
-    stored = load_profile_settings(getattr(args, "profile", None) or None, environ=env)
+    wanted = profile if profile is not None else (getattr(args, "profile", None) or None)
+    stored = load_profile_settings(wanted, environ=env, store=store, profiles=profiles)
     from_profile = f"profile {stored.profile}"
     sources: dict[str, str] = {}
+
+    if stored.credentials is not None and stored.source != "env":
+        credentials = stored.credentials
+        sources["credentials"] = f"{stored.source} ({from_profile})"
+    elif stored.profile is not None and stored.source is None:
+        raise MissingCredentialsError(describe_missing(stored), stored.profile)
+    else:
+        try:
+            credentials = credentials_from_env(env)
+        except ConfigurationError as exc:
+            raise MissingCredentialsError(exc.message, stored.profile) from None
+        sources["credentials"] = f"env {ENV_AK}/{ENV_SK}" + (f"/{ENV_TOKEN}" if credentials.is_temporary else "")
+
     region, source = _pick(args, "region", "--region", env, ENV_REGION)
     if not region and stored.region:
         region, source = stored.region, from_profile
@@ -163,14 +209,6 @@ def resolve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None
     iam = check_endpoint(iam_raw) if iam_raw else iam_endpoint(region)
     sources["iam_endpoint"] = source or "default for the region"
 
-    if stored.credentials is not None and stored.source != "env":
-        credentials = stored.credentials
-        sources["credentials"] = f"{stored.source} ({from_profile})"
-    elif stored.profile is not None and stored.source is None:
-        raise ConfigurationError(describe_missing(stored))
-    else:
-        credentials = credentials_from_env(env)
-        sources["credentials"] = f"env {ENV_AK}/{ENV_SK}" + (f"/{ENV_TOKEN}" if credentials.is_temporary else "")
     return ConnectionSettings(
         region=region,
         credentials=credentials,
@@ -178,7 +216,69 @@ def resolve_settings(args: argparse.Namespace, environ: Mapping[str, str] | None
         ims_endpoint=ims,
         iam_endpoint=iam,
         sources=sources,
+        profile=stored.profile,
+        plaintext=stored.is_plaintext,
+        warning=stored.warning,
     )
+
+
+async def aresolve_settings(
+    args: argparse.Namespace,
+    environ: Mapping[str, str] | None = None,
+    *,
+    profile: str | None = None,
+    store: SecretStore | None = None,
+    profiles: ProfileStore | None = None,
+) -> ConnectionSettings:
+    """:func:`resolve_settings` in a worker thread (keyring calls block, bounded by the store's timeout)."""
+    return await asyncio.to_thread(
+        lambda: resolve_settings(args, environ, profile=profile, store=store, profiles=profiles)
+    )
+
+
+def client_from_settings(
+    settings: ConnectionSettings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+) -> ImsClient:
+    """The one place an :class:`ImsClient` is built from settings. Without ``transport``/``retry``, an active
+    :func:`client_overrides` supplies them (tests), else the network and the default retry policy."""
+    from imstui.api.client import ImsClient
+
+    overrides = current_overrides()
+    return ImsClient(
+        credentials=settings.credentials,
+        region=settings.region,
+        project_id=settings.project_id,
+        ims_endpoint=settings.ims_endpoint,
+        iam_endpoint=settings.iam_endpoint,
+        transport=transport or overrides.transport,
+        retry=retry or overrides.retry,
+    )
+
+
+def demo_client(
+    speed: float = 1.0,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+) -> tuple[ImsClient, Any]:
+    """``--demo``: a client on a fresh in-process simulator (``imstui.sim.demo.demo_backend(speed)``) and that
+    backend (its ``state``/``config`` for the console). The simulator module is imported only here."""
+    module = importlib.import_module(DEMO_MODULE)
+    backend = module.demo_backend(speed=speed)
+    settings = ConnectionSettings(
+        region=backend.region,
+        credentials=backend.credentials,
+        project_id=backend.project_id,
+        ims_endpoint=backend.ims_endpoint,
+        iam_endpoint=backend.iam_endpoint,
+        demo=True,
+        sources=dict.fromkeys(("credentials", "region", "project_id", "ims_endpoint", "iam_endpoint"), "demo"),
+    )
+    transport = transport or current_overrides().transport or backend.transport
+    return client_from_settings(settings, transport=transport, retry=retry), backend
 
 
 def open_client(
@@ -189,29 +289,7 @@ def open_client(
 ) -> ImsClient:
     """An :class:`ImsClient` for ``args`` (``--demo`` -> the simulator). ``transport`` (or an active
     :func:`client_overrides`) replaces the network, for tests."""
-    from imstui.api.client import ImsClient
-
-    overrides = current_overrides()
-    transport = transport or overrides.transport
     if getattr(args, "demo", False):
-        module = importlib.import_module(DEMO_MODULE)
-        backend = module.demo_backend()
-        return ImsClient(
-            credentials=backend.credentials,
-            region=backend.region,
-            project_id=backend.project_id,
-            ims_endpoint=backend.ims_endpoint,
-            iam_endpoint=backend.iam_endpoint,
-            transport=transport or backend.transport,
-            retry=overrides.retry,
-        )
-    settings = resolve_settings(args, environ)
-    return ImsClient(
-        credentials=settings.credentials,
-        region=settings.region,
-        project_id=settings.project_id,
-        ims_endpoint=settings.ims_endpoint,
-        iam_endpoint=settings.iam_endpoint,
-        transport=transport,
-        retry=overrides.retry,
-    )
+        client, _backend = demo_client(transport=transport)
+        return client
+    return client_from_settings(resolve_settings(args, environ), transport=transport)

@@ -11,13 +11,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from imstui.api.errors import ConfigurationError
 from imstui.ui.session import DEMO_PROFILE, KeyringVerdict, NeedsCredentials, Session
-
-ENV_REGION = "HUAWEICLOUD_SDK_REGION"
-ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
-ENV_IMS_ENDPOINT = "IMSTUI_IMS_ENDPOINT"
-ENV_IAM_ENDPOINT = "HUAWEICLOUD_SDK_IAM_ENDPOINT"
 
 
 def demo_poll_settings(speed: float) -> Any:
@@ -56,21 +50,12 @@ class DemoConnector:
         return None
 
     async def connect(self, profile: str | None) -> Session:
-        from imstui.api.client import ImsClient
+        from imstui.core.context import demo_client
         from imstui.core.ledger import Ledger
         from imstui.core.poller import Poller
-        from imstui.sim.demo import demo_backend
 
-        backend = demo_backend(speed=self.speed)
+        api, backend = demo_client(self.speed)
         self.backend = backend
-        api = ImsClient(
-            credentials=backend.credentials,
-            region=backend.region,
-            project_id=backend.project_id,
-            ims_endpoint=backend.ims_endpoint,
-            iam_endpoint=backend.iam_endpoint,
-            transport=backend.transport,
-        )
         ledger = Ledger(self.ledger_path)
         poller = Poller(api, ledger, profile=DEMO_PROFILE, settings=demo_poll_settings(self.speed))
         return Session(
@@ -84,16 +69,6 @@ class DemoConnector:
             keyring=None,
             closers=[ledger.close],
         )
-
-
-def _pick(args: argparse.Namespace, attr: str, env: Mapping[str, str], name: str, fallback: str | None) -> str | None:
-    value = getattr(args, attr, None)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    from_env = env.get(name, "").strip()
-    if from_env:
-        return from_env
-    return fallback
 
 
 class ProfileConnector:
@@ -133,43 +108,28 @@ class ProfileConnector:
     async def connect(self, profile: str | None) -> Session:
         """Raises :class:`NeedsCredentials` when no profile/keys exist, ``SecretStoreUnavailable`` when the
         keyring cannot be read (``reason == "needs-master-password"``: the app asks for it), and
-        ``ConfigurationError`` for unusable settings."""
-        from imstui.api.client import ImsClient
-        from imstui.core.context import current_overrides
-        from imstui.core.credential_source import aload_profile_settings, describe_missing
+        ``ConfigurationError`` for unusable settings. Precedence and the client are
+        :mod:`imstui.core.context`'s, the same as the headless commands'."""
+        from imstui.core.context import MissingCredentialsError, aresolve_settings, client_from_settings
         from imstui.core.ledger import Ledger
         from imstui.core.poller import Poller
 
-        wanted = profile or getattr(self.args, "profile", None)
-        settings = await aload_profile_settings(
-            wanted, store=self._secrets, profiles=self._profiles, environ=self.environ
-        )
-        if settings.credentials is None:
-            raise NeedsCredentials(describe_missing(settings), settings.profile)
-        env = self.environ
-        region = _pick(self.args, "region", env, ENV_REGION, settings.region)
-        if not region:
-            raise ConfigurationError(f"no region: pass --region, set {ENV_REGION}, or give the profile a region")
-        project_id = _pick(self.args, "project_id", env, ENV_PROJECT_ID, settings.project_id)
-        overrides = current_overrides()
-        api = ImsClient(
-            credentials=settings.credentials,
-            region=region,
-            project_id=project_id,
-            ims_endpoint=_pick(self.args, "endpoint", env, ENV_IMS_ENDPOINT, settings.endpoint),
-            iam_endpoint=_pick(self.args, "iam_endpoint", env, ENV_IAM_ENDPOINT, settings.iam_endpoint),
-            transport=overrides.transport,
-            retry=overrides.retry,
-        )
+        try:
+            settings = await aresolve_settings(
+                self.args, self.environ, profile=profile or None, store=self._secrets, profiles=self._profiles
+            )
+        except MissingCredentialsError as exc:
+            raise NeedsCredentials(exc.message, exc.profile) from None
+        api = client_from_settings(settings)
         name = settings.profile or "env"
         ledger = Ledger()
         poller = Poller(api, ledger, profile=name)
-        verdict = await self.keyring_verdict(plaintext=settings.is_plaintext)
+        verdict = await self.keyring_verdict(plaintext=settings.plaintext)
         return Session(
             api=api,
             profile=name,
-            region=region,
-            project_id=project_id,
+            region=settings.region,
+            project_id=settings.project_id,
             ledger=ledger,
             poller=poller,
             demo=False,

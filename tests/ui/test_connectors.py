@@ -1,0 +1,142 @@
+"""The console connects through imstui.core.context: the same precedence and client as the headless commands,
+first run -> credentials screen, and a cryptfile keyring -> the master-password modal."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from textual.widgets import Input
+
+from imstui.api.credentials import Credentials
+from imstui.api.secret import Secret
+from imstui.core.context import resolve_settings
+from imstui.core.profiles import Profile, ProfileStore
+from imstui.core.secret_store import SecretStore
+from imstui.ui.app import ImstuiApp
+from imstui.ui.connectors import DemoConnector, ProfileConnector
+from imstui.ui.screens.credentials import CredentialsScreen
+from imstui.ui.screens.unlock import UnlockScreen
+from imstui.ui.session import NeedsCredentials
+
+from .fakes import FROZEN, wait_until
+from .screen_text import screen_text
+
+PROFILE_PROJECT = "11112222333344445555666677778888"
+ENV_PROJECT = "99990000999900009999000099990000"
+PASSWORD = "right horse battery"
+
+
+def args(**kw: Any) -> argparse.Namespace:
+    base = {"demo": False, "profile": None, "region": None, "project_id": None, "endpoint": None, "iam_endpoint": None}
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+def save_prod(store: SecretStore | None = None) -> None:
+    ProfileStore().save(Profile(name="prod", region="ap-southeast-1", project_id=PROFILE_PROJECT))
+    (store or SecretStore()).set("prod", Credentials(ak="HPUAPROFILEAK0001", sk=Secret("SK-profile-3b9e1d")))
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "region", "project"),
+    [
+        ({}, {}, "ap-southeast-1", PROFILE_PROJECT),
+        ({}, {"HUAWEICLOUD_SDK_PROJECT_ID": ENV_PROJECT}, "ap-southeast-1", ENV_PROJECT),
+        (
+            {"project_id": "aaaabbbbccccddddeeeeffff00001111"},
+            {"HUAWEICLOUD_SDK_PROJECT_ID": ENV_PROJECT},
+            "ap-southeast-1",
+            "aaaabbbbccccddddeeeeffff00001111",
+        ),
+        ({"region": "cn-north-4"}, {}, "cn-north-4", None),  # the profile's project belongs to its own region
+    ],
+)
+async def test_console_session_uses_the_same_precedence_as_the_commands(
+    memory_keyring: Any, tmp_path: Path, flags: dict[str, str], env: dict[str, str], region: str, project: str | None
+) -> None:
+    save_prod()
+    expected = resolve_settings(args(**flags), environ=env)
+    session = await ProfileConnector(args(**flags), environ=env).connect(None)
+    try:
+        assert (session.profile, session.region, session.project_id) == ("prod", region, project)
+        assert (expected.region, expected.project_id) == (region, project)
+        assert session.api.region == region and session.api.project_id == project
+    finally:
+        await session.aclose()
+
+
+async def test_first_run_and_a_profile_without_keys_need_credentials(memory_keyring: Any) -> None:
+    with pytest.raises(NeedsCredentials) as first:
+        await ProfileConnector(args(), environ={}).connect(None)
+    assert first.value.profile is None and "HUAWEICLOUD_SDK_AK" in first.value.message
+    ProfileStore().save(Profile(name="empty", region="ap-southeast-1"))
+    with pytest.raises(NeedsCredentials) as empty:
+        await ProfileConnector(args(), environ={}).connect("empty")
+    assert empty.value.profile == "empty" and "imstui profile add empty" in empty.value.message
+
+
+async def test_first_run_opens_the_credentials_screen(memory_keyring: Any) -> None:
+    app = ImstuiApp(ProfileConnector(args(), environ={}), clock=lambda: FROZEN)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, CredentialsScreen))
+        assert app.session is None
+
+
+def cryptfile(path: Path) -> Any:
+    from keyrings.cryptfile.cryptfile import CryptFileKeyring
+
+    backend = CryptFileKeyring()
+    backend.file_path = str(path)
+    backend.time_cost = 1  # a cheap Argon2 keeps the test fast (the file format is the same)
+    backend.memory_cost = 1024
+    return backend
+
+
+async def test_locked_cryptfile_asks_for_the_master_password_then_connects(tmp_path: Path) -> None:
+    from imstui.core.secret_store import reset_default_store
+
+    path = tmp_path / "cryptfile_pass.cfg"
+    writer = SecretStore(cryptfile(path))
+    writer.unlock(PASSWORD)
+    save_prod(writer)
+    keyring.set_keyring(cryptfile(path))  # a new, locked instance, as in a fresh process
+    reset_default_store()
+    app = ImstuiApp(ProfileConnector(args(), environ={}), clock=lambda: FROZEN)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        assert app.session is None
+        await pilot.press(*"wrong password", "enter")
+        await wait_until(pilot, lambda: "wrong" in screen_text(app) and isinstance(app.screen, UnlockScreen), steps=400)
+        field = app.screen.query_one("#master-password", Input)
+        field.value = PASSWORD
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.session is not None, steps=400)
+        assert app.session is not None and app.session.profile == "prod"
+        assert app.session.project_id == PROFILE_PROJECT
+        assert PASSWORD not in screen_text(app)
+
+
+async def test_demo_connector_builds_its_client_through_the_shared_demo_factory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import imstui.core.context as context
+
+    calls: list[float] = []
+    real = context.demo_client
+
+    def spy(speed: float = 1.0, **kw: Any) -> Any:
+        calls.append(speed)
+        return real(speed, **kw)
+
+    monkeypatch.setattr(context, "demo_client", spy)
+    session = await DemoConnector(speed=7.0, ledger_path=tmp_path / "jobs.sqlite3").connect(None)
+    try:
+        assert calls == [7.0] and session.demo and session.profile == "demo"
+        image = await session.api.get_image("1db073f0-7c3b-46c1-a336-e3bc3b607d7e")
+        assert image.name == "web-server-ubuntu22"
+    finally:
+        await session.aclose()
