@@ -22,6 +22,7 @@ __all__ = [
     "JobCounts",
     "TerminalAttention",
     "count_jobs",
+    "count_words",
     "title_sequence",
     "title_text",
     "user_is_elsewhere",
@@ -57,6 +58,21 @@ def count_jobs(states: Iterable[tuple[str, JobStatus | None, bool]]) -> JobCount
     return JobCounts(running, failed, unknown, succeeded)
 
 
+def count_words(counts: JobCounts, *, always_done: bool = True) -> list[str]:
+    """``["3 running", "1 FAILED", "1 UNKNOWN", "4 done"]`` (zero counts left out). Problems are upper-case so they
+    stand out; with ``always_done=False`` successes are counted only when nothing else is going on."""
+    parts: list[str] = []
+    if counts.running:
+        parts.append(f"{counts.running} running")
+    if counts.failed:
+        parts.append(f"{counts.failed} FAILED")
+    if counts.unknown:
+        parts.append(f"{counts.unknown} UNKNOWN")
+    if counts.succeeded and (always_done or not parts):
+        parts.append(f"{counts.succeeded} done")
+    return parts
+
+
 def _clean(value: str) -> str:
     return "".join(ch for ch in sanitize(value) if ch.isprintable())
 
@@ -67,15 +83,7 @@ def title_text(counts: JobCounts, prefix: str = "imstui") -> str:
     Problems are upper-case so they stand out in a tab bar; finished successes are counted only when nothing
     else is going on.
     """
-    parts: list[str] = []
-    if counts.running:
-        parts.append(f"{counts.running} running")
-    if counts.failed:
-        parts.append(f"{counts.failed} FAILED")
-    if counts.unknown:
-        parts.append(f"{counts.unknown} UNKNOWN")
-    if not parts and counts.succeeded:
-        parts.append(f"{counts.succeeded} done")
+    parts = count_words(counts, always_done=False)
     head = _clean(prefix) or "imstui"
     text = f"{head}: {', '.join(parts)}" if parts else head
     return text[:TITLE_LIMIT]

@@ -470,3 +470,21 @@ async def test_poller_events_are_dispatched() -> None:
         await pilot.pause()
         assert cell(panel, record, "status") == "✔ SUCCESS"
         assert "last poll error: [b]gateway said no[/b]" in rendered_text(panel.query_one("#jobs-status"))
+
+
+async def test_detail_view_keys_act_like_the_panel_keys_and_warn_before_retrying_an_unknown_outcome() -> None:
+    unknown = replace(make_record(1), state="outcome_unknown", job_id=None)
+    app = Host([unknown])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, JobDetailScreen)
+        await pilot.press("c", "o")  # no job id, no new image: both refused with the reason
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("has no job id" in m for m in messages) and any("no new image id yet" in m for m in messages)
+        await pilot.press("R")
+        await pilot.pause()
+        assert not isinstance(app.screen, JobDetailScreen)
+        assert [type(m).__name__ for m in app.received] == ["RetryCopyRequested"]
+        assert any("first copy may exist" in n.message for n in app._notifications)

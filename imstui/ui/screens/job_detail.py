@@ -15,15 +15,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from imstui.api.catalogue import explain as catalogue_explain
 from imstui.core.ledger import JobRecord
 from imstui.ui.clipboard import ClipboardMode, copy_text
-from imstui.ui.messages import OpenImageRequested, RetryCopyRequested
-from imstui.ui.status import KIND_STYLES, needs_attention, status_view
-from imstui.ui.widgets.jobs_text import Explain, detail_fields, explanation_lines, incident_summary
+from imstui.ui.record_actions import RecordActions, record_bindings
+from imstui.ui.status import KIND_STYLES, status_view
+from imstui.ui.widgets.jobs_text import Explain, detail_fields, explanation_lines
 
 __all__ = ["JobDetailScreen", "detail_text"]
 
@@ -56,7 +57,7 @@ def detail_text(record: JobRecord, explain: Explain, now: datetime) -> Text:
     return body
 
 
-class JobDetailScreen(ModalScreen[None]):
+class JobDetailScreen(RecordActions, ModalScreen[None]):
     DEFAULT_CSS = """
     JobDetailScreen {
         align: center middle;
@@ -81,12 +82,7 @@ class JobDetailScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss_detail", "Close", id="job_detail.close"),
         Binding("q", "dismiss_detail", "Close", show=False, id="job_detail.close_q"),
-        Binding("c", "copy_job_id", "Copy job id", id="job_detail.copy_job_id"),
-        Binding("i", "copy_image_id", "Copy image id", id="job_detail.copy_image_id"),
-        Binding("y", "copy_summary", "Copy report", id="job_detail.copy_summary"),
-        Binding("o", "open_image", "Open image", id="job_detail.open_image"),
-        Binding("R", "retry", "Retry", id="job_detail.retry"),
-        Binding("t", "retry", "Retry", show=False, id="job_detail.retry_alt"),
+        *record_bindings("job_detail"),
     ]
 
     def __init__(
@@ -121,37 +117,15 @@ class JobDetailScreen(ModalScreen[None]):
     def action_dismiss_detail(self) -> None:
         self.dismiss(None)
 
-    def _copy(self, text: str, what: str) -> None:
+    # The per-job actions (c, i, y, o, R/t) come from RecordActions; these are its hooks.
+
+    def action_record(self) -> JobRecord | None:
+        return self.record
+
+    def copy_record_text(self, text: str, what: str) -> None:
         result = copy_text(self.app, text, what, mode=self._clipboard_mode)
         self.notify(result.message, severity=result.severity, markup=False)
 
-    def action_copy_job_id(self) -> None:
-        if not self.record.job_id:
-            self.notify("this copy has no job id (the request got no answer)", severity="warning", markup=False)
-            return
-        self._copy(self.record.job_id, "job id")
-
-    def action_copy_image_id(self) -> None:
-        if not self.record.new_image_id:
-            self.notify("no new image id yet", severity="warning", markup=False)
-            return
-        self._copy(self.record.new_image_id, "new image id")
-
-    def action_copy_summary(self) -> None:
-        self._copy(incident_summary(self.record, self._explain), "job report")
-
-    def action_open_image(self) -> None:
-        if not self.record.new_image_id:
-            self.notify("no new image id yet", severity="warning", markup=False)
-            return
-        image_id = self.record.new_image_id
+    def hand_over(self, message: Message) -> None:
         self.dismiss(None)
-        self.app.post_message(OpenImageRequested(image_id))
-
-    def action_retry(self) -> None:
-        record = self.record
-        if not needs_attention(record.state, record.status, record.gone):
-            self.notify("only a failed, lost or unknown copy can be retried", severity="warning", markup=False)
-            return
-        self.dismiss(None)
-        self.app.post_message(RetryCopyRequested(record))
+        self.app.post_message(message)

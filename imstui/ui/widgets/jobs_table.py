@@ -38,12 +38,12 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 from imstui.api.catalogue import explain as catalogue_explain
 from imstui.api.sanitize import sanitize
 from imstui.core.ledger import JobRecord
-from imstui.ui.attention import JobCounts, TerminalAttention, count_jobs, user_is_elsewhere
+from imstui.ui.attention import JobCounts, TerminalAttention, count_jobs, count_words, user_is_elsewhere
 from imstui.ui.clipboard import ClipboardMode, CopyResult, copy_text
 from imstui.ui.messages import OpenImageRequested, RetryCopyRequested
+from imstui.ui.record_actions import RecordActions, record_bindings
 from imstui.ui.status import (
     KIND_STYLES,
-    OUTCOME_UNKNOWN,
     format_age,
     format_ago,
     format_progress,
@@ -52,12 +52,7 @@ from imstui.ui.status import (
     needs_attention,
     status_view,
 )
-from imstui.ui.widgets.jobs_text import (
-    Explain,
-    explanation_lines,
-    incident_summary,
-    record_matches,
-)
+from imstui.ui.widgets.jobs_text import Explain, explanation_lines, record_matches
 
 __all__ = [
     "COLUMNS",
@@ -113,7 +108,7 @@ def _fingerprint(text: Text) -> tuple[object, ...]:
     return (text.plain, str(text.style), tuple((s.start, s.end, str(s.style)) for s in text.spans))
 
 
-class JobsPanel(Vertical):
+class JobsPanel(RecordActions, Vertical):
     """The jobs table with its filter box, a poller status line and a failure strip for the selected row."""
 
     DEFAULT_CSS = """
@@ -154,12 +149,7 @@ class JobsPanel(Vertical):
         Binding("r", "poll_now", "Poll now", id="jobs.poll_now"),
         Binding("p", "toggle_pause", "Pause/resume", id="jobs.pause"),
         Binding("d", "details", "Details", id="jobs.details"),
-        Binding("c", "copy_job_id", "Copy job id", id="jobs.copy_job_id"),
-        Binding("i", "copy_image_id", "Copy image id", id="jobs.copy_image_id"),
-        Binding("y", "copy_summary", "Copy report", id="jobs.copy_summary"),
-        Binding("o", "open_image", "Open image", id="jobs.open_image"),
-        Binding("R", "retry", "Retry", id="jobs.retry"),
-        Binding("t", "retry", "Retry", show=False, id="jobs.retry_alt"),
+        *record_bindings("jobs"),
     ]
 
     def __init__(
@@ -420,53 +410,16 @@ class JobsPanel(Vertical):
             JobDetailScreen(record, explain=self._explain, clock=self._clock, clipboard_mode=self._clipboard_mode)
         )
 
-    def action_copy_job_id(self) -> None:
-        record = self.selected_record
-        if record is None:
-            return
-        if not record.job_id:
-            self.notify("this copy has no job id (the request got no answer)", severity="warning", markup=False)
-            return
-        self.copy(record.job_id, "job id")
+    # The per-job actions (c, i, y, o, R/t) come from RecordActions; these are its hooks.
 
-    def action_copy_image_id(self) -> None:
-        record = self.selected_record
-        if record is None:
-            return
-        if not record.new_image_id:
-            self.notify("no new image id yet", severity="warning", markup=False)
-            return
-        self.copy(record.new_image_id, "new image id")
+    def action_record(self) -> JobRecord | None:
+        return self.selected_record
 
-    def action_copy_summary(self) -> None:
-        record = self.selected_record
-        if record is None:
-            return
-        self.copy(incident_summary(record, self._explain), "job report")
+    def copy_record_text(self, text: str, what: str) -> None:
+        self.copy(text, what)
 
-    def action_open_image(self) -> None:
-        record = self.selected_record
-        if record is None:
-            return
-        if not record.new_image_id:
-            self.notify("no new image id yet", severity="warning", markup=False)
-            return
-        self.post_message(OpenImageRequested(record.new_image_id))
-
-    def action_retry(self) -> None:
-        record = self.selected_record
-        if record is None:
-            return
-        if not needs_attention(record.state, record.status, record.gone):
-            self.notify("only a failed, lost or unknown copy can be retried", severity="warning", markup=False)
-            return
-        if record.state == OUTCOME_UNKNOWN:
-            self.notify(
-                "the first copy may exist: check the image list before submitting the retry",
-                severity="warning",
-                markup=False,
-            )
-        self.post_message(RetryCopyRequested(record))
+    def hand_over(self, message: Message) -> None:
+        self.post_message(message)
 
     # ------------------------------------------------------------------ event handlers
 
@@ -611,16 +564,7 @@ class JobsPanel(Vertical):
         self.add_class("-strip")
 
     def _refresh_status_line(self) -> None:
-        counts = self.counts
-        parts: list[str] = []
-        if counts.running:
-            parts.append(f"{counts.running} running")
-        if counts.failed:
-            parts.append(f"{counts.failed} FAILED")
-        if counts.unknown:
-            parts.append(f"{counts.unknown} UNKNOWN")
-        if counts.succeeded:
-            parts.append(f"{counts.succeeded} done")
+        parts = count_words(self.counts)
         line = ", ".join(parts) if parts else "no copy jobs yet for this profile"
         poller = self._poller_line()
         if poller:
