@@ -36,6 +36,8 @@ from imstui.ui.widgets.jobs_table import PauseToggled, PollNowRequested
 
 Clock = Callable[[], datetime]
 EXIT_ON_READY_ENV = "IMSTUI_EXIT_ON_READY"
+TERMINAL_LOST_EXIT = 1  # the exit code when the terminal goes away (SIGHUP, dead stdin)
+TERMINAL_LOST_GRACE = 3.0  # seconds the orderly shutdown may take before the process ends itself
 
 
 def utc_now() -> datetime:
@@ -112,6 +114,7 @@ class ImstuiApp(App[int]):
         self._loop_thread = threading.get_ident()
         self._ready_hook: Callable[[], None] | None = None
         self.last_error: str = ""
+        self._terminal_gone = False
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -443,7 +446,18 @@ class ImstuiApp(App[int]):
             self._terminal_lost()
 
     def _terminal_lost(self) -> None:
-        self.exit(return_code=1, message=Content("imstui: the terminal went away; exiting."))
+        """Exit with :data:`TERMINAL_LOST_EXIT`. The orderly shutdown writes to the terminal, and with the pty gone
+        Textual's output thread can block it for ever (seen with ``tmux kill-session``: the kernel's SIGHUP comes
+        with a SIGCONT, and the writes to the dead pty fail), so a daemon timer ends the process after
+        :data:`TERMINAL_LOST_GRACE` seconds if the shutdown has not. Nothing is lost: every ledger write is an
+        already committed SQLite transaction and the poller's GETs are safe to abandon."""
+        if self._terminal_gone:
+            return
+        self._terminal_gone = True
+        timer = threading.Timer(TERMINAL_LOST_GRACE, os._exit, args=(TERMINAL_LOST_EXIT,))
+        timer.daemon = True
+        timer.start()
+        self.exit(return_code=TERMINAL_LOST_EXIT, message=Content("imstui: the terminal went away; exiting."))
 
     # ---------------------------------------------------------------- notifications
 
