@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -77,3 +78,30 @@ def test_env_overrides_change_the_printed_credentials_without_leaking_the_secret
 def test_printed_exports_round_trip_through_a_shell_parser() -> None:
     lines = ["# comment", "export A=plain", "export B='with space'", 'export C="$IMSTUI_SIM_SK"', "not an export"]
     assert parse_exports(lines) == {"A": "plain", "B": "with space", "C": "$IMSTUI_SIM_SK"}
+
+
+@pytest.mark.e2e
+def test_headless_commands_against_imstui_sim_with_the_printed_exports(tmp_path: Path) -> None:
+    """`imstui sim` in one terminal, `imstui image / copy --wait / job / jobs` in another: SUCCESS and FAIL."""
+    with start_sim_process("--seed", "2", "--speed", "50", cwd=ROOT) as sim:
+        env = sim.client_env({**os.environ, "IMSTUI_STATE_DIR": str(tmp_path / "state")})
+
+        def imstui(*argv: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "imstui", *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+            )
+
+        lookup = imstui("image", seed.ELIGIBLE_LINUX_ID, "--json")
+        assert lookup.returncode == 0, lookup.stderr
+        good = imstui("copy", seed.ELIGIBLE_LINUX_ID, "--name", "e2e-good", "--wait", "--json")
+        assert good.returncode == 0, good.stderr
+        bad = imstui("copy", seed.INTERNAL_FAIL_ID, "--name", "e2e-bad", "--wait", "--json")
+        assert bad.returncode == 1, bad.stderr
+        jobs = imstui("jobs", "--json", "--all")
+        assert jobs.returncode == 0, jobs.stderr
+        rows = {row["name"]: row for row in json.loads(jobs.stdout)["jobs"]}
+        job = imstui("job", rows["e2e-good"]["job_id"], "--json")
+    assert job.returncode == 0, job.stderr
+    assert json.loads(lookup.stdout)["image"]["id"] == seed.ELIGIBLE_LINUX_ID
+    assert rows["e2e-good"]["status"] == "SUCCESS" and rows["e2e-good"]["new_image_id"]
+    assert rows["e2e-bad"]["status"] == "FAIL" and rows["e2e-bad"]["error_code"] == seed.INTERNAL_FAIL_ERROR[0]
