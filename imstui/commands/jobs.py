@@ -29,8 +29,7 @@ from imstui.api.errors import ImstuiError
 from imstui.api.models import JobStatus
 from imstui.api.protocol import ImsApi
 from imstui.api.sanitize import sanitize
-from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, run_command
-from imstui.commands.subparser import add_documented_parser
+from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, add_command, run_command
 from imstui.core.ledger import JobRecord, Ledger, LedgerError, ListFilter
 from imstui.core.poller import JobChanged, Poller, PollerEvent, VirtualTime
 
@@ -53,9 +52,14 @@ _LOOK: dict[str, tuple[str, str, str]] = {
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = add_documented_parser(
-        subparsers, common, "jobs", help="list, watch, forget or export the copy jobs imstui knows about", doc=__doc__
+    parser = add_command(
+        subparsers,
+        common,
+        "jobs",
+        help="list, watch, forget or export the copy jobs imstui knows about",
+        description=__doc__ or "",
     )
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # the usage block above keeps its lines
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--all", dest="only", action="store_const", const="all", help="every row, however old")
     which.add_argument(
@@ -64,7 +68,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     which.add_argument(
         "--running", dest="only", action="store_const", const="running", help="jobs still running or being sent"
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     parser.set_defaults(handler=run_list, only=None)
     sub = parser.add_subparsers(dest="jobs_command", metavar="ACTION")
 

@@ -14,20 +14,22 @@ import shlex
 import sys
 from typing import Any
 
-from imstui.commands.subparser import add_documented_parser
+from imstui.commands.output import add_command
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    parser = add_documented_parser(
+    parser = add_command(
         subparsers,
         common,
         "sim",
         help="serve a local IMS simulator (demo credentials) for trying imstui or the SDK",
-        doc=__doc__,
+        description=__doc__ or "",
+        json_option=False,
     )
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # the usage block above keeps its lines
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: pick a free port and print it)")
     parser.add_argument("--speed", type=float, default=1.0, help="job speed factor (2 = copies finish twice as fast)")
