@@ -57,7 +57,9 @@ _DEFAULTS = {
 
 def build_parser() -> argparse.ArgumentParser:
     common = common_options()
-    parser = argparse.ArgumentParser(
+    from imstui.commands.output import CommandParser
+
+    parser = CommandParser(
         prog="imstui",
         description="Replicate Huawei Cloud IMS images within a region and watch the copy jobs.",
         parents=[common],

@@ -36,6 +36,14 @@ EXIT_USAGE = 2
 
 
 _EXPLICIT_ARGUMENT = re.compile(r"ignored explicit argument '.*'", re.DOTALL)
+_INVALID_CHOICE = re.compile(r"invalid choice: '(.*?)'(?= \(choose from)", re.DOTALL)
+_COMMAND_LIKE = re.compile(r"[a-z][a-z-]{0,19}")
+
+
+def _redact_choice(match: re.Match[str]) -> str:
+    """Echo a mistyped command name (``imagee``), never a word that could be a pasted secret."""
+    word = match.group(1)
+    return match.group(0) if _COMMAND_LIKE.fullmatch(word) else "invalid choice (word not shown)"
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -63,6 +71,7 @@ class CommandParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         message = _EXPLICIT_ARGUMENT.sub("ignored explicit argument (not shown)", message)
+        message = _INVALID_CHOICE.sub(_redact_choice, message)
         if self.json_requested:
             self.print_usage(sys.stderr)
             print(f"{self.prog}: error: {message}", file=sys.stderr)

@@ -408,6 +408,30 @@ def test_a_secret_typed_on_the_command_line_is_refused_and_not_echoed(
     assert "--sk" in captured.err or "--secret-key" in captured.err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["--sk", SK, "image", IMAGE_ID], [SK, "image", IMAGE_ID], ["--sk", SK, "--json", "image", IMAGE_ID]],
+    ids=["option-before-command", "bare-word", "json"],
+)
+def test_a_secret_typed_before_the_command_is_not_echoed(
+    fake: FakeIms, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    captured = capsys.readouterr()
+    assert info.value.code == 2 and fake.requests == []
+    assert SK not in captured.out + captured.err
+    assert "word not shown" in captured.err
+
+
+def test_a_mistyped_command_name_is_named_back(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["imagee", "--json"])
+    captured = capsys.readouterr()
+    assert info.value.code == 2
+    assert "'imagee'" in captured.err and json.loads(captured.out)["ok"] is False
+
+
 # -- garbage answers never give a traceback ------------------------------------------------------------------------
 
 
