@@ -405,3 +405,22 @@ async def test_answers_are_written_together_and_a_hanging_check_does_not_hold_th
     poller.stop()
     await asyncio.wait_for(task, timeout=30)
     assert (ledger.get("slow") or _never()).succeeded
+
+
+async def test_jitter_spreads_jobs_submitted_together(jobkit: Any, ledger: Ledger, clock: Any) -> None:
+    api = jobkit.FakeApi(clock)
+    ids = [f"j{i}" for i in range(12)]
+    for job_id in ids:
+        api.script(job_id, jobkit.job(job_id, "RUNNING"))
+        _submit(ledger, clock, job_id)
+    settings = PollSettings(jitter=0.2, rate_per_second=None, max_concurrency=32)
+    poller = _poller(api, ledger, clock, settings)
+    task = asyncio.create_task(poller.run())
+    await _until(lambda: all(len(api.calls_for(j)) >= 3 for j in ids))
+    poller.stop()
+    await asyncio.wait_for(task, timeout=30)
+    third = sorted(api.calls_for(j)[2] for j in ids)
+    assert len(set(third)) > len(ids) // 2  # not one burst: the jobs drifted apart
+    gaps = [api.calls_for(j)[2] - api.calls_for(j)[1] for j in ids]
+    base = settings.initial_interval * settings.backoff_factor
+    assert all(base * 0.8 - 1e-6 <= g <= base * 1.2 + 1e-6 for g in gaps)  # within the +/-20 % jitter band

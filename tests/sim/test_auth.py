@@ -233,3 +233,20 @@ def test_a_crash_while_verifying_shows_no_secret_key_in_traceback_locals(monkeyp
         frames += 1
         tb = tb.tb_next
     assert frames >= 2  # verify() and the signing helper were both inspected
+
+
+async def test_sim_project_and_region_come_from_the_environment() -> None:
+    env = {
+        "IMSTUI_SIM_PROJECT_ID": "f" * 32,
+        "IMSTUI_SIM_REGION": "la-south-2",
+        "IMSTUI_SIM_AK": "ENVAK0000000000000001",
+    }
+    config = SimConfig.from_env(env)
+    assert (config.project_id, config.region, config.ak) == ("f" * 32, "la-south-2", "ENVAK0000000000000001")
+    from imstui.sim.demo import backend_for
+
+    backend = backend_for(config)
+    async with backend.client() as client:  # signed with the env AK, project header = the env project
+        assert (await client.get("/v2/cloudimages", params={"limit": "1"})).status_code == 200
+        projects = (await client.get("/v3/projects", params={"name": "la-south-2"})).json()["projects"]
+    assert [p["id"] for p in projects] == ["f" * 32]
