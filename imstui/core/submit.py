@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from imstui.api.errors import ApiError, ConnectError, ImstuiError, OutcomeUnknownError
+from imstui.api.errors import ApiError, ConnectError, ImstuiError, OutcomeUnknownError, ProtocolError
 from imstui.api.models import CopyRequest, Image
 from imstui.api.protocol import ImsApi
 from imstui.core.ledger import JobRecord, Ledger
@@ -80,7 +80,9 @@ async def submit_copy(
         return SubmitResult(record=record, job_id=None, outcome_error=exc)
     except ImstuiError as exc:
         # A timeout, a reset or an odd 200 after the request went out: the job may exist.
-        unknown = OutcomeUnknownError(f"the copy request may have been accepted: {exc}")
+        # The client's ProtocolError for a copy answer already says the copy may have been accepted.
+        message = str(exc) if isinstance(exc, ProtocolError) else f"the copy request may have been accepted: {exc}"
+        unknown = OutcomeUnknownError(message)
         record = ledger.mark_outcome_unknown(row_id, str(unknown))
         return SubmitResult(record=record, job_id=None, outcome_error=unknown)
     except BaseException as exc:

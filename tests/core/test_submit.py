@@ -75,6 +75,28 @@ async def test_an_odd_200_is_treated_as_outcome_unknown(jobkit: Any, ledger: Led
     assert len(api.copy_calls) == 1
 
 
+async def test_a_copy_answer_without_job_id_from_the_real_client_warns_once(ledger: Ledger) -> None:
+    import httpx
+
+    from imstui.api.client import ImsClient
+    from imstui.api.credentials import Credentials
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"status": "accepted"})
+
+    api = ImsClient(
+        credentials=Credentials("AKEXAMPLE0000000001", "sk-example"),
+        region="ap-southeast-1",
+        project_id="0123456789abcdef0123456789abcdef",
+        transport=httpx.MockTransport(answer),
+    )
+    async with api:
+        result = await _submit(api, ledger)
+    [row] = ledger.list()
+    assert result.job_id is None and row.state == "outcome_unknown"
+    assert (row.fail_reason or "").lower().count("may have been accepted") == 1
+
+
 async def test_rejection_is_recorded_and_reraised(jobkit: Any, ledger: Ledger) -> None:
     api = jobkit.FakeApi()
     api.copy_answer = ImsServiceError(400, "IMG.0130", "The full-ECS image cannot be exported or replicated.")
