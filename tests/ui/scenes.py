@@ -134,6 +134,18 @@ async def _lookup(pilot: Any, image_id: str) -> None:
     await _settle(pilot, lambda: getattr(app.screen, "image", None) is not None)
 
 
+async def lookup_picker(pilot: Any) -> None:
+    from textual.widgets import OptionList
+
+    from imstui.ui.screens.lookup import LookupScreen
+
+    app = pilot.app
+    await _connected(pilot)
+    await pilot.press("l")
+    await _settle(pilot, lambda: isinstance(app.screen, LookupScreen))
+    await _settle(pilot, lambda: app.screen.query_one("#image-picker", OptionList).option_count > 0)
+
+
 async def lookup_eligible(pilot: Any) -> None:
     await _lookup(pilot, seed.ENCRYPTED_ID)
 
@@ -160,6 +172,8 @@ async def copy_form_errors(pilot: Any) -> None:
 
 
 async def jobs_panel(pilot: Any) -> None:
+    from imstui.core.poller import PollerStatus
+    from imstui.ui.messages import PollerEvent
     from imstui.ui.widgets.jobs_table import JobsPanel
 
     app = pilot.app
@@ -167,7 +181,13 @@ async def jobs_panel(pilot: Any) -> None:
     panel = app.screen.query_one(JobsPanel)
     panel.load(job_records())
     panel.table.move_cursor(row=0)
-    await _settle(pilot, lambda: panel.table.row_count == 3)
+    # The rows are shown without going through the (fake) ledger, so tell the app what a poller following the
+    # running row would say: one job outstanding, next poll in 8 s (the clock is frozen, so it stays so).
+    status = PollerStatus(
+        running=True, paused=False, outstanding=1, next_poll_at=NOW + timedelta(seconds=8), backoff_until=None
+    )
+    app.post_message(PollerEvent(status))
+    await _settle(pilot, lambda: panel.table.row_count == 3 and "8s" in app.poller_text)
 
 
 async def job_detail(pilot: Any) -> None:
@@ -203,6 +223,7 @@ async def help_screen(pilot: Any) -> None:
 SCENES: tuple[Scene, ...] = (
     Scene("jobs", "main screen: jobs panel with running, succeeded and failed copies", fake_console, jobs_panel),
     Scene("job_detail", "job detail of a failed copy (error code explained)", fake_console, job_detail),
+    Scene("lookup_picker", "lookup: the demo images to pick from (id field empty)", demo_console, lookup_picker),
     Scene("lookup_eligible", "lookup: an eligible (encrypted) image with a warning", demo_console, lookup_eligible),
     Scene("lookup_blocked", "lookup: a blocked full-ECS image", demo_console, lookup_blocked),
     Scene("copy_form_errors", "copy form with inline validation errors", demo_console, copy_form_errors),
