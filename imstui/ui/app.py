@@ -454,9 +454,10 @@ class ImstuiApp(App[int]):
         if self._terminal_gone:
             return
         self._terminal_gone = True
-        timer = threading.Timer(TERMINAL_LOST_GRACE, os._exit, args=(TERMINAL_LOST_EXIT,))
-        timer.daemon = True
-        timer.start()
+        if not self.is_headless:  # a real terminal only: never end a test process (Pilot runs headless)
+            timer = threading.Timer(TERMINAL_LOST_GRACE, os._exit, args=(TERMINAL_LOST_EXIT,))
+            timer.daemon = True
+            timer.start()
         self.exit(return_code=TERMINAL_LOST_EXIT, message=Content("imstui: the terminal went away; exiting."))
 
     # ---------------------------------------------------------------- notifications
