@@ -219,10 +219,12 @@ class SdkHmacAuth(httpx.Auth):
         token = self._credentials.security_token
         if token and not _sendable(token):
             raise ConfigurationError(_BAD_TOKEN)
-        raw_path, _, raw_query = request.url.raw_path.partition(b"?")
+        raw_path, separator, raw_query = request.url.raw_path.partition(b"?")
         pairs = parse_raw_query(raw_query)
-        query = canonical_query(pairs)
-        request.url = request.url.copy_with(query=query.encode("ascii") if query else None)
+        query = canonical_query(pairs).encode("ascii")
+        if separator and (not query or query != raw_query):
+            # Re-parsing the URL costs more than signing: done only when the query is not already canonical.
+            request.url = request.url.copy_with(query=query or None)
         request.headers[HEADER_DATE] = format_sdk_date(self._clock())
         if self._project_id:
             request.headers[HEADER_PROJECT] = self._project_id
