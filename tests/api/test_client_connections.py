@@ -1,0 +1,57 @@
+"""Kept-alive connections over real loopback sockets: a connection the server closed while idle is not reused."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from imstui.api.client import ImsClient
+from imstui.api.credentials import Credentials
+from imstui.api.models import JobStatus
+
+PROJECT_ID = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+
+
+async def _serve_one_answer_per_connection(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, connections: list[int]
+) -> None:
+    """Answer one request with a keep-alive response, then close the connection (as a server's idle timeout
+    would) without saying so in a ``Connection: close`` header."""
+    connections.append(1)
+    await reader.readuntil(b"\r\n\r\n")
+    body = json.dumps({"status": "RUNNING", "job_id": "job-1", "entities": {"process_percent": 0.5}}).encode()
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+
+async def test_a_connection_closed_by_the_server_while_idle_is_replaced_not_reused() -> None:
+    connections: list[int] = []
+    server = await asyncio.start_server(
+        lambda r, w: _serve_one_answer_per_connection(r, w, connections), "127.0.0.1", 0
+    )
+    port = server.sockets[0].getsockname()[1]
+    endpoint = f"http://127.0.0.1:{port}"
+    client = ImsClient(
+        credentials=Credentials("HPUAFAKEACCESSKEY0001", "fake-sk"),
+        region="ap-southeast-1",
+        project_id=PROJECT_ID,
+        ims_endpoint=endpoint,
+        iam_endpoint=endpoint,
+    )
+    try:
+        for _ in range(3):
+            job = await client.get_job("job-1", retry=False)  # no retry: a reused dead connection would fail
+            assert job.status is JobStatus.RUNNING
+            await asyncio.sleep(0.05)  # let the server's close reach this side
+    finally:
+        await client.aclose()
+        server.close()
+        await server.wait_closed()
+    assert len(connections) == 3
