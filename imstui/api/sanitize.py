@@ -30,6 +30,10 @@ _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 _CONTROLS_ALL = "".join(chr(c) for c in range(0x20)) + "\x7f" + "".join(chr(c) for c in range(0x80, 0xA0))
 _DROP_SINGLE_LINE = str.maketrans(dict.fromkeys(_CONTROLS_ALL + _BIDI))
 _DROP_MULTI_LINE = str.maketrans(dict.fromkeys(c for c in _CONTROLS_ALL + _BIDI if c not in "\n\t"))
+# Every escape sequence starts with ESC or a C1 introducer, both in _CONTROLS_ALL: a string with none of these
+# characters is returned as it is (one scan instead of a substitution and a translation).
+_SUSPECT = re.compile("[" + re.escape(_CONTROLS_ALL + _BIDI) + "]")
+_SUSPECT_MULTI_LINE = re.compile("[" + re.escape("".join(c for c in _CONTROLS_ALL + _BIDI if c not in "\n\t")) + "]")
 
 
 def sanitize(value: str, *, multiline: bool = False) -> str:
@@ -40,6 +44,8 @@ def sanitize(value: str, *, multiline: bool = False) -> str:
     """
     if not value:
         return value if isinstance(value, str) else ""
+    if type(value) is str and (_SUSPECT_MULTI_LINE if multiline else _SUSPECT).search(value) is None:
+        return value
     text = _SEQUENCES.sub("", value)
     if multiline:
         text = text.replace("\r\n", "\n")
