@@ -232,6 +232,32 @@ def _cache_stream_sockets(client: httpx.AsyncClient) -> None:
                 pool._network_backend = _SocketCachingBackend(backend)
 
 
+class _Cookies(httpx.Cookies):
+    """httpx's cookie jar, minus the work of reading an answer that sets no cookie.
+
+    httpx hands every response to the jar, which builds urllib request/response adapters before finding that
+    there is no ``Set-Cookie``: ~6% of the client's CPU per job-status check. Answers that set cookies are
+    stored exactly as before.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
+
+
+class _HttpClient(httpx.AsyncClient):
+    """:class:`httpx.AsyncClient` with :class:`_Cookies` as its cookie jar."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:  # httpx's CookieTypes
+        self._cookies = _Cookies(cookies)
+
+
 class ImsClient:
     """Async IMS/IAM client implementing :class:`imstui.api.protocol.ImsApi`.
 
@@ -259,7 +285,7 @@ class ImsClient:
         self._credentials = credentials
         self._retry = retry or RetryPolicy()
         injected = transport is not None
-        self._http = httpx.AsyncClient(
+        self._http = _HttpClient(
             transport=transport,
             timeout=timeout or DEFAULT_TIMEOUT,
             trust_env=not injected,

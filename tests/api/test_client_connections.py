@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+import httpx
+
 from imstui.api.client import ImsClient
 from imstui.api.credentials import Credentials
 from imstui.api.models import JobStatus
@@ -55,3 +57,25 @@ async def test_a_connection_closed_by_the_server_while_idle_is_replaced_not_reus
         server.close()
         await server.wait_closed()
     assert len(connections) == 3
+
+
+async def test_a_cookie_the_service_sets_is_sent_back_and_answers_without_one_change_nothing() -> None:
+    seen_cookies: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen_cookies.append(request.headers.get("Cookie"))
+        body = {"status": "RUNNING", "job_id": "job-1"}
+        if len(seen_cookies) == 1:
+            return httpx.Response(200, json=body, headers={"Set-Cookie": "HWWAFSESID=abc123; Path=/"})
+        return httpx.Response(200, json=body)
+
+    client = ImsClient(
+        credentials=Credentials("HPUAFAKEACCESSKEY0001", "fake-sk"),
+        region="ap-southeast-1",
+        project_id=PROJECT_ID,
+        transport=httpx.MockTransport(handler),
+    )
+    async with client:
+        for _ in range(3):
+            await client.get_job("job-1", retry=False)
+    assert seen_cookies == [None, "HWWAFSESID=abc123", "HWWAFSESID=abc123"]
