@@ -76,6 +76,7 @@ _PROJECT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _JSON_HEADERS: Mapping[str, str] = {"Content-Type": JSON_CONTENT_TYPE}
 _NO_HEADERS: Mapping[str, str] = {}
 _URL_CACHE_SIZE = 4096
+_NO_RETRIES = RetryPolicy.no_retries()  # the poller's checks (it schedules its own retries)
 
 
 def tls_verify_from_env(environ: Mapping[str, str] | None = None) -> ssl.SSLContext | bool:
@@ -589,7 +590,7 @@ class ImsClient:
                 raise error_from_response(response)
             return response
 
-        return await call_with_retries(self._retry if retry else RetryPolicy.no_retries(), attempt)
+        return await call_with_retries(self._retry if retry else _NO_RETRIES, attempt)
 
     async def _send(
         self,
