@@ -26,10 +26,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "imstui.commands.doctor",
 )
 
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-
 
 def common_options() -> argparse.ArgumentParser:
     """Options every command (and the console) accepts, before or after the subcommand name."""

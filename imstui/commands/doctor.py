@@ -21,14 +21,11 @@ from typing import Any
 
 from imstui.api.errors import ApiError, ImstuiError
 from imstui.api.sanitize import sanitize
-from imstui.commands.output import add_command
+from imstui.commands.output import EXIT_FAILURE, EXIT_OK, add_command
 from imstui.core.credential_source import ProfileSettings, describe_missing, load_profile_settings
 from imstui.core.fsutil import permission_problem
 from imstui.core.profiles import ProfileStore, plaintext_path
 from imstui.core.secret_store import BackendInfo, SecretStore, SecretStoreUnavailable, default_store
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

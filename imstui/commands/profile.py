@@ -21,7 +21,7 @@ from imstui.api.credentials import Credentials, mask_ak
 from imstui.api.errors import ImstuiError
 from imstui.api.secret import Secret
 from imstui.commands.doctor import check_keys, ensure_unlocked, interactive, load_settings_interactive
-from imstui.commands.output import add_command
+from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, add_command
 from imstui.core.credential_source import describe_missing
 from imstui.core.profiles import (
     CREDENTIAL_STORES,
@@ -37,10 +37,6 @@ from imstui.core.secret_store import (
     default_store,
     remedies_here,
 )
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
 
 SDK_CREDENTIALS_ENV = "HUAWEICLOUD_SDK_CREDENTIALS_FILE"
 

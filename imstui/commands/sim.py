@@ -14,10 +14,7 @@ import shlex
 import sys
 from typing import Any
 
-from imstui.commands.output import add_command
-
-EXIT_OK = 0
-EXIT_USAGE = 2
+from imstui.commands.output import EXIT_OK, EXIT_USAGE, add_command
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
