@@ -8,15 +8,13 @@ nothing submitted) -> one copy POST (never retried: a lost answer is reported as
 from __future__ import annotations
 
 import argparse
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from imstui.api.catalogue import explain
 from imstui.api.errors import ConfigurationError, ImstuiError, JobNotFoundError
 from imstui.api.models import CopyRequest, Job, JobStatus
 from imstui.api.protocol import ImsApi
-from imstui.commands.jobs import ledger_profile
+from imstui.commands.jobs import ledger_profile, poller_timing
 from imstui.commands.output import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -28,10 +26,10 @@ from imstui.commands.output import (
     job_to_dict,
     run_command,
 )
-from imstui.core.context import current_overrides, open_client
+from imstui.core.context import open_client
 from imstui.core.eligibility import assess
 from imstui.core.ledger import Ledger, LedgerError
-from imstui.core.poller import JobChanged, Poller, PollerEvent, PollFailed, PollSettings, VirtualTime, is_fatal
+from imstui.core.poller import JobChanged, Poller, PollerEvent, PollFailed, PollSettings, is_fatal
 from imstui.core.submit import submit_copy
 from imstui.core.validation import Violation, check_image_id, normalise_image_id, validate_copy
 
@@ -59,10 +57,6 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--cmk-id", default=None, help="KMS key ID to encrypt the copy with")
     parser.add_argument("--enterprise-project-id", default=None, help='enterprise project: "0" (default) or a UUID')
     parser.add_argument("--wait", action="store_true", help="poll the job until it succeeds or fails")
-
-
-def _sleep() -> Callable[[float], Awaitable[None]]:
-    return current_overrides().sleep or asyncio.sleep
 
 
 def _wait_settings() -> PollSettings:
@@ -109,13 +103,8 @@ async def wait_for_job(client: ImsApi, job_id: str, out: Output, *, ledger: Ledg
     ridden out up to a few in a row, honouring Retry-After; a job not visible yet right after submission is
     tolerated a few times; errors asking again cannot fix (401/403, other 4xx) are raised at once.
     """
-    override = current_overrides().sleep
     record = ledger.get(job_id)
-    if override is not None:  # tests: a recorded sleep, so follow the schedule in virtual time
-        virtual = VirtualTime(override, start=record.submitted_at if record else None)
-        timing: dict[str, Any] = {"clock": virtual.clock, "sleep": virtual.sleep, "now": virtual.now}
-    else:
-        timing = {}
+    timing = poller_timing(record.submitted_at if record else None)
     api = _LastJob(client)
     poller = Poller(api, ledger, profile=profile, settings=_wait_settings(), **timing)  # type: ignore[arg-type]
     last_line = ""

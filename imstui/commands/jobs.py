@@ -206,14 +206,15 @@ def table_lines(records: Iterable[JobRecord], *, show_profile: bool, unicode: bo
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
 
 
-def _timing() -> dict[str, Any]:
-    """Real time, or virtual time when a test replaced the commands' sleep (``client_overrides(sleep=...)``)."""
+def poller_timing(start: datetime | None = None) -> dict[str, Any]:
+    """The :class:`Poller`'s clock arguments: real time, or virtual time (from ``start``, default now) when a test
+    replaced the commands' sleep (``client_overrides(sleep=...)``)."""
     from imstui.core.context import current_overrides
 
     override = current_overrides().sleep
     if override is None:
         return {}
-    virtual = VirtualTime(override)
+    virtual = VirtualTime(override, start=start)
     return {"clock": virtual.clock, "sleep": virtual.sleep, "now": virtual.now}
 
 
@@ -292,7 +293,7 @@ def run_watch(args: argparse.Namespace) -> int:
     async def main() -> int:
         async with _ledger_and_client(args) as (ledger, client):
             profile = ledger_profile(args)
-            poller = Poller(client, ledger, profile=profile, **_timing())
+            poller = Poller(client, ledger, profile=profile, **poller_timing())
             start = [r for r in ledger.outstanding(profile) if r.region == client.region]
             if not start:
                 out.line(f"no outstanding jobs for profile {profile}")
@@ -427,4 +428,4 @@ def run_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-__all__ = ["ledger_profile", "register", "status_text"]
+__all__ = ["ledger_profile", "poller_timing", "register", "status_text"]
