@@ -31,7 +31,6 @@ from imstui.api.credentials import Credentials
 from imstui.api.endpoints import check_endpoint, check_region, iam_endpoint, ims_endpoint
 from imstui.api.errors import ConfigurationError
 from imstui.api.retry import RetryPolicy
-from imstui.api.secret import Secret
 
 if TYPE_CHECKING:  # httpx and the client load only when a client is opened (console startup, fast commands)
     import httpx
@@ -40,14 +39,10 @@ if TYPE_CHECKING:  # httpx and the client load only when a client is opened (con
     from imstui.core.profiles import ProfileStore
     from imstui.core.secret_store import SecretStore
 
-ENV_AK = "HUAWEICLOUD_SDK_AK"
-ENV_SK = "HUAWEICLOUD_SDK_SK"
-ENV_TOKEN = "HUAWEICLOUD_SDK_SECURITY_TOKEN"  # noqa: S105 - an environment variable name
 ENV_REGION = "HUAWEICLOUD_SDK_REGION"
 ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
 ENV_IMS_ENDPOINT = "IMSTUI_IMS_ENDPOINT"
 ENV_IAM_ENDPOINT = "HUAWEICLOUD_SDK_IAM_ENDPOINT"
-ENV_PROFILE = "IMSTUI_PROFILE"
 
 DEMO_MODULE = "imstui.sim.demo"
 
@@ -128,20 +123,6 @@ def _pick(args: argparse.Namespace, attr: str, option: str, environ: Mapping[str
     return "", ""
 
 
-def credentials_from_env(environ: Mapping[str, str]) -> Credentials:
-    ak = environ.get(ENV_AK, "").strip()
-    sk = environ.get(ENV_SK, "").strip()
-    token = environ.get(ENV_TOKEN, "").strip()
-    missing = [name for name, value in ((ENV_AK, ak), (ENV_SK, sk)) if not value]
-    if missing:
-        raise ConfigurationError(
-            f"no credentials: set {' and '.join(missing)} in the environment "
-            f"(plus {ENV_TOKEN} for temporary keys), or use --demo to try the simulator. "
-            "The secret key is never accepted on the command line."
-        )
-    return Credentials(ak=ak, sk=Secret(sk), security_token=Secret(token) if token else None)
-
-
 def resolve_settings(
     args: argparse.Namespace,
     environ: Mapping[str, str] | None = None,
@@ -160,24 +141,26 @@ def resolve_settings(
     env = os.environ if environ is None else environ
     # Lowest layer: the stored profile (--profile, $IMSTUI_PROFILE, else the default one). Environment keys win
     # over it without touching the keyring; a keyring failure raises SecretStoreUnavailable (message + remedy).
-    from imstui.core.credential_source import describe_missing, load_profile_settings
+    # The environment keys are parsed there too (env_credentials): one parser, and half a pair is refused there.
+    from imstui.core.credential_source import ENV_AK, ENV_SK, ENV_TOKEN, describe_missing, load_profile_settings
 
     wanted = profile if profile is not None else (getattr(args, "profile", None) or None)
     stored = load_profile_settings(wanted, environ=env, store=store, profiles=profiles)
     from_profile = f"profile {stored.profile}"
     sources: dict[str, str] = {}
 
-    if stored.credentials is not None and stored.source != "env":
-        credentials = stored.credentials
-        sources["credentials"] = f"{stored.source} ({from_profile})"
-    elif stored.profile is not None and stored.source is None:
+    credentials = stored.credentials
+    if credentials is None and stored.profile is not None:
         raise MissingCredentialsError(describe_missing(stored), stored.profile)
-    else:
-        try:
-            credentials = credentials_from_env(env)
-        except ConfigurationError as exc:
-            raise MissingCredentialsError(exc.message, stored.profile) from None
+    if credentials is None:
+        raise MissingCredentialsError(
+            f"no credentials: set {ENV_AK} and {ENV_SK} in the environment (plus {ENV_TOKEN} for temporary keys), "
+            "or use --demo to try the simulator. The secret key is never accepted on the command line."
+        )
+    if stored.source == "env":
         sources["credentials"] = f"env {ENV_AK}/{ENV_SK}" + (f"/{ENV_TOKEN}" if credentials.is_temporary else "")
+    else:
+        sources["credentials"] = f"{stored.source} ({from_profile})"
 
     region, source = _pick(args, "region", "--region", env, ENV_REGION)
     if not region and stored.region:
