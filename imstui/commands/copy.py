@@ -276,7 +276,5 @@ async def _copy(
     if info is not None:
         print(f"  meaning: {info.meaning}", file=out.stderr)
         print(f"  next step: {info.next_step}", file=out.stderr)
-        doc["job"]["error_meaning"] = info.meaning
-        doc["job"]["error_next_step"] = info.next_step
     out.document(doc)
     return EXIT_FAILURE

@@ -60,12 +60,7 @@ def job_lines(job: Job) -> list[str]:
 
 
 def job_document(job: Job) -> dict[str, Any]:
-    doc: dict[str, Any] = {"ok": job.status is not JobStatus.FAIL, "job": job_to_dict(job)}
-    info = explain(job.error_code)
-    if info is not None:
-        doc["job"]["error_meaning"] = info.meaning
-        doc["job"]["error_next_step"] = info.next_step
-    return doc
+    return {"ok": job.status is not JobStatus.FAIL, "job": job_to_dict(job)}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -144,8 +144,13 @@ def image_to_dict(image: Image) -> dict[str, Any]:
 
 
 def job_to_dict(job: Job) -> dict[str, Any]:
+    """The job's fields, plus the catalogue's ``error_meaning`` / ``error_next_step`` when its code is known."""
     data: dict[str, Any] = _plain(dataclasses.asdict(job))
     data["is_terminal"] = job.is_terminal
+    info = explain(job.error_code)
+    if info is not None:
+        data["error_meaning"] = info.meaning
+        data["error_next_step"] = info.next_step
     return data
 
 

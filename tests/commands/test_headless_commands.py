@@ -244,6 +244,15 @@ def test_copy_wait_json_reports_failure_with_code_and_reason(fake: FakeIms, caps
     assert "IMG.0130" in err and "cannot be replicated" in err and "next step:" in err
     doc = one_json(out)
     assert doc["ok"] is False and doc["job"]["status"] == "FAIL" and doc["job"]["error_code"] == "IMG.0130"
+    assert "system-disk" in doc["job"]["error_next_step"] and doc["job"]["error_meaning"]
+
+
+def test_failed_job_json_carries_the_meaning_and_next_step(fake: FakeIms, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.jobs[JOB_ID] = [job_doc("FAIL", error_code="IMG.0197", fail_reason="shared image is encrypted")]
+    code, out, _ = run(capsys, "job", JOB_ID, "--json")
+    job = one_json(out)["job"]
+    assert code == 1 and job["error_code"] == "IMG.0197" and "encrypted" in job["error_meaning"]
+    assert job["error_next_step"]
 
 
 def test_copy_wait_rides_out_transient_errors(
