@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from imstui.api.credentials import Credentials, mask_ak
+from imstui.api.credentials import Credentials
 from imstui.api.errors import ImstuiError
 from imstui.api.secret import Secret
 from imstui.core.fsutil import write_private_file
@@ -55,8 +55,6 @@ Reason = Literal[
     "corrupt",
     "error",
 ]
-
-SESSION_WRAPPER = "scripts/imstui-session"
 
 REMEDIES: tuple[str, ...] = (
     "Run imstui inside its own Secret Service: `imstui-session imstui ...` (scripts/imstui-session; needs "
@@ -711,7 +709,3 @@ class PlaintextSecrets:
         else:
             self.path.unlink(missing_ok=True)
         return True
-
-
-def ak_hint(credentials: Credentials) -> str:
-    return mask_ak(credentials.ak)
