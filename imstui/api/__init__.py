@@ -33,7 +33,7 @@ if TYPE_CHECKING:
         ThrottledError,
         TransportError,
     )
-    from imstui.api.models import CopyRequest, Image, Job, JobStatus, Project, SubJob
+    from imstui.api.models import CopyRequest, Image, Job, JobStatus, SubJob
     from imstui.api.protocol import ImsApi
     from imstui.api.retry import RetryPolicy
     from imstui.api.secret import Secret
@@ -60,7 +60,6 @@ _LAZY: dict[str, str] = {
     "KNOWN_REGIONS": "imstui.api.endpoints",
     "LocalValidationError": "imstui.api.errors",
     "OutcomeUnknownError": "imstui.api.errors",
-    "Project": "imstui.api.models",
     "ProjectDiscoveryError": "imstui.api.errors",
     "ProtocolError": "imstui.api.errors",
     "RequestTimeoutError": "imstui.api.errors",
@@ -109,7 +108,6 @@ __all__ = [
     "JobStatus",
     "LocalValidationError",
     "OutcomeUnknownError",
-    "Project",
     "ProjectDiscoveryError",
     "ProtocolError",
     "RequestTimeoutError",

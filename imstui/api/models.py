@@ -298,9 +298,3 @@ class CopyRequest:
             if value:
                 body[key] = value
         return body
-
-
-@dataclass(frozen=True)
-class Project:
-    id: str
-    name: str

@@ -61,8 +61,6 @@ class RetryPolicy:
 async def call_with_retries(
     policy: RetryPolicy,
     attempt: Callable[[], Awaitable[T]],
-    *,
-    on_retry: Callable[[int, float, ImstuiError], None] | None = None,
 ) -> T:
     """Run ``attempt`` until it succeeds, fails with a non-retryable error, or the policy's budget is spent."""
     started = policy.clock()
@@ -77,6 +75,4 @@ async def call_with_retries(
             delay = policy.delay_for(tries, error)
             if policy.clock() - started + delay > policy.max_total:
                 raise
-            if on_retry is not None:
-                on_retry(tries, delay, error)
             await policy.sleep(delay)

@@ -60,14 +60,3 @@ def sanitize_opt(value: Any, *, multiline: bool = False) -> str | None:
     if isinstance(value, (dict, list)):
         return None
     return sanitize(str(value), multiline=multiline)
-
-
-def sanitize_json(value: Any) -> Any:
-    """Sanitize every string (keys and values) in a decoded JSON document, keeping newlines in values."""
-    if isinstance(value, str):
-        return sanitize(value, multiline=True)
-    if isinstance(value, list):
-        return [sanitize_json(v) for v in value]
-    if isinstance(value, dict):
-        return {sanitize(str(k)): sanitize_json(v) for k, v in value.items()}
-    return value

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imstui.api.sanitize import sanitize, sanitize_json, sanitize_opt
+from imstui.api.sanitize import sanitize, sanitize_opt
 
 C0 = {chr(c) for c in range(0x20)}
 C1 = {chr(c) for c in range(0x80, 0xA0)}
@@ -99,21 +99,6 @@ def test_sanitize_opt_handles_json_scalars() -> None:
     assert sanitize_opt(42) == "42"
     assert sanitize_opt("a\x1b[2Jb\nc") == "abc"
     assert sanitize_opt("a\nb", multiline=True) == "a\nb"
-
-
-def test_sanitize_json_scrubs_keys_and_values_recursively() -> None:
-    doc = {
-        "na\x1b[2Jme": "img\x1b]0;x\x07",
-        "list": ["ok", "bad\u202e", 3, None, {"deep\x9b": "a\nb"}],
-        "n": 1.5,
-        "flag": True,
-    }
-    assert sanitize_json(doc) == {
-        "name": "img",
-        "list": ["ok", "bad", 3, None, {"deep": "a\nb"}],
-        "n": 1.5,
-        "flag": True,
-    }
 
 
 # --- properties -------------------------------------------------------------------------------------------------
