@@ -39,7 +39,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from imstui.api import signer
-from imstui.sim.auth import AccessKey, AuthFailure, header_map, verify
+from imstui.sim.auth import AccessKey, AuthFailure, header_map, parse_authorization, verify
 from imstui.sim.config import SimConfig
 from imstui.sim.faults import FaultDecision
 from imstui.sim.state import ImsError, SimState
@@ -142,6 +142,7 @@ class Simulator:
     def __init__(self, state: SimState) -> None:
         self.state = state
         self.config: SimConfig = state.config
+        self._keys = self.config.keys()  # the config is frozen: build the AK table once, not per request
 
     # --- the gateway --------------------------------------------------------------------------------------------
     def endpoint(self, route: str, handler: Handler, *, ims: bool) -> Callable[[Request], Awaitable[Response]]:
@@ -189,11 +190,11 @@ class Simulator:
             raw_query=scope.get("query_string", b""),
             headers=headers,
             body=body,
-            keys=self.config.keys(),
+            keys=self._keys,
             now=self.config.auth_clock.now(),
             max_skew=self.config.max_skew,
         )
-        signed = _signed_names(headers)
+        signed = parse_authorization(headers["authorization"]).signed_headers  # verify() accepted it
         project_id = headers.get("x-project-id", "").strip()
         if ims:
             if not project_id:
@@ -285,12 +286,6 @@ class Simulator:
         if path_project is not None and path_project != call.project_id:
             raise ImsError("IMG.0067", "The project ID is incorrect.")
         return JSONResponse(self.state.job_document(call.request.path_params["job_id"], call.project_id))
-
-
-def _signed_names(headers: dict[str, str]) -> set[str]:
-    authorization = headers.get("authorization", "")
-    _, _, rest = authorization.partition("SignedHeaders=")
-    return set(rest.split(",", 1)[0].strip().split(";")) if rest else set()
 
 
 def _base_url(request: Request) -> str:

@@ -106,6 +106,17 @@ async def test_unsigned_host_is_rejected(backend: DemoBackend) -> None:
     assert "host header must be signed" in message
 
 
+async def test_an_unsigned_project_header_is_rejected(backend: DemoBackend) -> None:
+    host = httpx.URL(backend.ims_endpoint).host
+    to_sign = {"Host": host, "X-Sdk-Date": signer.format_sdk_date(_now())}
+    authorization = signer.sign(backend.credentials, "GET", "/v2/cloudimages", [], to_sign, b"")
+    assert "SignedHeaders=host;x-sdk-date," in authorization
+    headers = {**to_sign, "X-Project-Id": backend.project_id, "Authorization": authorization}
+    async with httpx.AsyncClient(transport=backend.transport, base_url=backend.ims_endpoint) as raw:
+        message = await _assert_rejected(await raw.get("/v2/cloudimages", headers=headers))
+    assert "X-Project-Id header must be signed" in message
+
+
 async def test_unsigned_request_is_rejected(backend: DemoBackend) -> None:
     async with httpx.AsyncClient(transport=backend.transport, base_url=backend.ims_endpoint) as raw:
         await _assert_rejected(await raw.get("/v2/cloudimages", headers={"X-Project-Id": backend.project_id}))
