@@ -273,6 +273,7 @@ class Poller:
         self._pending_since = 0.0  # clock() time the oldest unwritten answer arrived
         self._flush_scheduled = False
         self._seen_version: int | None = None
+        self._own_versions: set[int] = set()  # ledger change counter values of our own poll writes, not yet seen
         self._next_ledger_check = 0.0
         self._next_sweep = 0.0
         self._running = False
@@ -591,6 +592,8 @@ class Poller:
                 self._emit(PollFailed(o.slot.job_id, ImstuiError(f"cannot write the job ledger: {exc}")))
             return
         for outcome, (previous, current) in zip(outcomes, results, strict=True):
+            if current is not None:
+                self._own_versions.add(current.version)
             self._after_poll(outcome, previous, current)
         if self._changed is not None:
             self._changed.set()
@@ -701,6 +704,7 @@ class Poller:
             if self._seen_version is None or force:
                 records = self.ledger.list(self.profile)
                 self._seen_version = version
+                self._own_versions = {value for value in self._own_versions if value > version}
                 for record in records:
                     if self._wanted(record):
                         self._remember(record)
@@ -710,11 +714,20 @@ class Poller:
                 return
             if version == self._seen_version:
                 return
-            changes = self.ledger.changes_since(self._seen_version)
+            # Every write bumps the counter by one: if each value since the last look is one of our own poll
+            # writes, nothing new is in the file (those rows are already in the cache), so skip re-reading them.
+            seen = self._seen_version
+            own = self._own_versions
+            if all(value in own for value in range(seen + 1, version + 1)):
+                self._seen_version = version
+                own.difference_update(range(seen + 1, version + 1))
+                return
+            changes = self.ledger.changes_since(seen)
         except (sqlite3.Error, LedgerError) as exc:
             log.warning("cannot read the job ledger: %s", exc)
             return
         self._seen_version = changes.version
+        self._own_versions = {value for value in self._own_versions if value > changes.version}
         for row_id in changes.removed_row_ids:
             gone = self._cache.pop(row_id, None)
             if gone is not None and gone.job_id in self._slots and not self._slots[gone.job_id].in_flight:

@@ -261,6 +261,27 @@ async def test_notices_jobs_written_by_another_process(jobkit: Any, ledger: Ledg
     assert [r.status for r in done] == [JobStatus.SUCCESS]
 
 
+async def test_notices_rows_another_process_writes_between_its_own_poll_writes(
+    jobkit: Any, ledger: Ledger, clock: Any
+) -> None:
+    api = jobkit.FakeApi(clock)
+    api.script("busy", jobkit.job("busy", "RUNNING", 0.1))  # answered again and again: one write per answer
+    api.script("late", jobkit.job("late", "SUCCESS"))
+    _submit(ledger, clock, "busy")
+    changed: list[str | None] = []
+    poller = _poller(api, ledger, clock, PollSettings(jitter=0, rate_per_second=None, max_interval=3))
+    poller.subscribe(lambda event: changed.append(event.record.job_id) if isinstance(event, JobChanged) else None)
+    task = asyncio.create_task(poller.run())
+    await _until(lambda: (ledger.get("busy") or _never()).poll_count >= 3)
+    with Ledger(ledger.path) as other:  # another process tracks a job while this one keeps writing its polls
+        other.import_job("late", "default", "ap-southeast-1", None)
+    await _until(lambda: (ledger.get("busy") or _never()).poll_count >= 6)
+    await _until(lambda: (ledger.get("late") or _never()).status is JobStatus.SUCCESS)
+    poller.stop()
+    await asyncio.wait_for(task, timeout=30)
+    assert "late" in changed and ("late" in {j for _, j in api.calls})
+
+
 async def test_pause_resume_and_poll_now(jobkit: Any, ledger: Ledger, clock: Any) -> None:
     api = jobkit.FakeApi(clock)
     api.script("j1", jobkit.job("j1", "RUNNING"), jobkit.job("j1", "RUNNING"), jobkit.job("j1", "SUCCESS"))
