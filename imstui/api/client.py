@@ -222,7 +222,9 @@ def _cache_stream_sockets(client: httpx.AsyncClient) -> None:
     nothing is changed and requests work exactly as before, only with httpcore's slower lookup.
     """
     transports: list[object] = [getattr(client, "_transport", None)]
-    transports.extend(getattr(client, "_mounts", {}).values())
+    mounts = getattr(client, "_mounts", None)
+    if isinstance(mounts, dict):
+        transports.extend(mounts.values())
     for transport in transports:
         if type(transport) is not httpx.AsyncHTTPTransport:
             continue
