@@ -769,13 +769,11 @@ class Poller:
         age = max(0.0, (self._now() - record.submitted_at).total_seconds())
         if age < settings.first_delay:
             due = now + settings.first_delay - age
-            interval = settings.initial_interval
         else:
             # Resumed after a restart (or imported): poll soon, spread over a moment so a thousand
             # jobs do not hit the server in the same millisecond.
             due = now + (self._rng.uniform(0, min(settings.initial_interval, 0.01 * len(self._slots))) if spread else 0)
-            interval = settings.initial_interval
-        slot = _Slot(job_id=record.job_id, due=due, interval=interval)
+        slot = _Slot(job_id=record.job_id, due=due, interval=settings.initial_interval)
         self._slots[record.job_id] = slot
         for watch in self._watches:
             if watch.targets is None:
