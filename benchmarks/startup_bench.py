@@ -80,7 +80,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     options = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="imstui-bench-"))
+    with tempfile.TemporaryDirectory(prefix="imstui-bench-") as tmp:  # HOME, config and state of the runs
+        return measure(Path(tmp), options.runs)
+
+
+def measure(work: Path, runs: int) -> int:
     minimal = work / "minimal_app.py"
     minimal.write_text(MINIMAL_APP)
     env = {
@@ -100,7 +104,7 @@ def main() -> int:
     for argv in programs.values():  # warm the bytecode and file caches once
         run_in_pty(argv, env)
     times: dict[str, list[float]] = {name: [] for name in programs}
-    for _ in range(options.runs):
+    for _ in range(runs):
         for name, argv in programs.items():
             times[name].append(run_in_pty(argv, env))
     medians = {name: statistics.median(values) for name, values in times.items()}
