@@ -461,7 +461,7 @@ async def test_hostile_server_strings_are_sanitised() -> None:
     assert "\x1b" not in message and "\x9b" not in message and len(message) < 700
 
 
-def test_client_repr_and_errors_never_show_the_secret_key() -> None:
+def test_client_repr_never_shows_the_secret_key() -> None:
     client = ImsClient(credentials=credentials(), region=REGION, project_id=PROJECT_ID, transport=FakeIms().transport())
     assert SK not in repr(client)
     asyncio.run(client.aclose())
