@@ -109,6 +109,26 @@ async def test_repeated_enter_and_submit_send_one_post(tmp_path: Path) -> None:
         assert len(api.copies) == 1
 
 
+async def test_escape_while_the_post_is_in_flight_keeps_the_form_and_the_job_is_tracked(tmp_path: Path) -> None:
+    api = FakeApi()
+    api.copy_gate = asyncio.Event()
+    app = fake_app(tmp_path, api)
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(pilot, app)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: form.in_flight)
+        assert form.query_one("#cancel-button", Button).disabled
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is form  # leaving would cancel the POST half-way (an untracked copy)
+        api.copy_gate.set()
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        panel = app.screen.query_one(JobsPanel)
+        assert [(r.state, bool(r.job_id)) for r in panel.records] == [("submitted", True)]
+
+
 async def test_success_puts_the_job_in_the_jobs_panel_at_once(tmp_path: Path) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 34)) as pilot:

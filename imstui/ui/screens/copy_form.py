@@ -41,6 +41,8 @@ FORM_FIELDS: tuple[tuple[str, str, str], ...] = (
     ),
 )
 
+IN_FLIGHT_TEXT = "The copy request is on its way: wait for IMS's answer before leaving this form."
+
 OUTCOME_UNKNOWN_TEXT = (
     "OUTCOME UNKNOWN: the copy request may have reached IMS, but no answer came back. It was NOT retried. "
     "Check the image list in the console (or the jobs panel) before submitting again, or a second copy is created."
@@ -139,6 +141,7 @@ class CopyFormScreen(Screen[None]):
         except Exception:
             return
         button.disabled = not self.can_submit
+        self.query_one("#cancel-button", Button).disabled = self.in_flight
         self.refresh_bindings()
 
     def watch_in_flight(self) -> None:
@@ -277,4 +280,8 @@ class CopyFormScreen(Screen[None]):
 
     @on(Button.Pressed, "#cancel-button")
     def action_back(self) -> None:
+        if self.in_flight:
+            # Leaving would cancel the submit worker mid-POST: the copy may still be created, untracked.
+            self.notify(IN_FLIGHT_TEXT, severity="warning", markup=False)
+            return
         self.dismiss()
