@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import Button, Input
 
@@ -157,3 +158,26 @@ async def test_recent_source_images_of_the_profile_newest_first_without_duplicat
         await pilot.press("enter")  # the newest is highlighted first
         await wait_until(pilot, lambda: screen.image is not None)
         assert screen.image is not None and screen.image.id == GOOD_ID
+
+
+async def test_lookup_before_connecting_names_the_credentials_key_that_works(tmp_path: Path) -> None:
+    import asyncio
+
+    from imstui.ui.app import ImstuiApp
+    from imstui.ui.screens.credentials import CredentialsScreen
+
+    from .fakes import FROZEN, GOOD_ID, FakeConnector
+
+    class NeverConnects(FakeConnector):
+        async def connect(self, profile: str | None) -> Any:
+            await asyncio.Event().wait()
+
+    app = ImstuiApp(NeverConnects(tmp_path), clock=lambda: FROZEN)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen))
+        await pilot.press(*GOOD_ID, "enter")
+        await wait_until(pilot, lambda: "Not connected yet" in screen_text(app))
+        assert "(press k)" in " ".join(screen_text(app).split())
+        await pilot.press("escape", "k")
+        await wait_until(pilot, lambda: isinstance(app.screen, CredentialsScreen))

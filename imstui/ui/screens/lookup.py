@@ -311,7 +311,7 @@ class LookupScreen(Screen[None]):
         self._show(None, None)
         details = self.query_one("#image-details", Static)
         if session is None:
-            details.update(literal("Not connected yet: set up or select a profile first (press c).", "italic"))
+            details.update(literal("Not connected yet: set up or select a profile first (press k).", "italic"))
             return
         details.update(assemble(("Looking up ", "italic"), image_id, ("…", "italic")))
         try:
