@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.skipif(sys.platform != "linux", reaso
 REPO = Path(__file__).resolve().parents[2]
 EXIT_WITHIN = 10.0
 TERMINAL_LOST_EXIT = 1  # imstui.ui.app.TERMINAL_LOST_EXIT (not imported: the app module loads Textual)
+CONNECTED_TITLE = b"\x1b]2;imstui demo (demo)\x07"  # ImstuiApp.use_session sets it after connecting
 
 
 def console_env(tmp_path: Path) -> dict[str, str]:
@@ -126,14 +127,14 @@ def test_sighup_alone_exits_cleanly_with_code_1(tmp_path: Path) -> None:
             if not chunk:
                 return
             seen.extend(chunk)
-            if b"profile" in seen and b"demo" in seen:
+            if CONNECTED_TITLE in seen:
                 ready.set()
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
     try:
-        assert ready.wait(40), "the console never drew its first screen"
-        time.sleep(0.5)  # let the connection finish; the SIGHUP handler is installed on mount
+        # The SIGHUP handler is installed on mount; the title comes last once the demo session is connected.
+        assert ready.wait(40), "the console never connected its demo session"
         process.send_signal(signal.SIGHUP)
         code = process.wait(timeout=EXIT_WITHIN)
         assert code == TERMINAL_LOST_EXIT, f"exit code {code} (negative: killed by the signal, not handled)"
