@@ -104,7 +104,6 @@ class FakeConnector:
         self.tmp = tmp
         self._demo = demo
         self.session: Session | None = None
-        self.on_connect: Callable[[], None] | None = None
 
     @property
     def demo(self) -> bool:

@@ -14,7 +14,7 @@ from imstui.ui.screens.copy_form import CopyFormScreen, default_copy_name
 from imstui.ui.screens.main import MainScreen
 from imstui.ui.widgets.jobs_table import JobsPanel
 
-from .fakes import GOOD_ID, PROJECT, REGION, FakeApi, demo_app, fake_app, image, wait_until
+from .fakes import GOOD_ID, PROJECT, REGION, FakeApi, demo_app, fake_app, wait_until
 from .screen_text import screen_text
 
 
@@ -177,10 +177,6 @@ async def test_rejected_copy_shows_code_meaning_and_next_step(tmp_path: Path) ->
         text = screen_text(app)
         assert "[/bad] name format wrong" in text and "Next step" in text
         assert isinstance(app.screen, CopyFormScreen) and not form.in_flight
-
-
-def test_image_helper_is_eligible() -> None:
-    assert image().status == "active"
 
 
 async def test_prefilled_name_keeps_its_text_when_typing_appends_at_the_end(tmp_path: Path) -> None:

@@ -17,7 +17,6 @@ app-wide classes from :mod:`imstui.ui.messages`).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -645,12 +644,8 @@ def _one_line(value: str) -> str:
 
 
 def _seconds_until(value: object, now: datetime) -> float | None:
-    """Seconds from now to ``value``: an aware datetime, or a ``time.monotonic()`` deadline (float)."""
-    if value is None:
+    """Seconds from now to ``value`` (a datetime, as in ``PollerStatus``; naive is taken as UTC), else None."""
+    if not isinstance(value, datetime):
         return None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-        return (moment - now).total_seconds()
-    if isinstance(value, (int, float)):
-        return float(value) - time.monotonic()
-    return None
+    moment = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return (moment - now).total_seconds()
