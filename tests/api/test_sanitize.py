@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from imstui.api.sanitize import sanitize, sanitize_opt
+from imstui.api.sanitize import escape, sanitize, sanitize_opt
 
 C0 = {chr(c) for c in range(0x20)}
 C1 = {chr(c) for c in range(0x80, 0xA0)}
@@ -157,3 +160,57 @@ def test_multiline_preserves_line_structure(lines: list[str], sep: str) -> None:
     expected = ("\n" if sep == "\r\n" else sep).join(lines)
     assert sanitize(raw, multiline=True) == expected
     assert sanitize(raw) == "".join(lines)
+
+
+# --- unencodable code points ------------------------------------------------------------------------------------
+
+SURROGATES = st.integers(0xD800, 0xDFFF).map(chr)
+any_text = st.lists(st.one_of(st.characters(), SURROGATES, st.sampled_from(_SPECIALS)), max_size=40).map("".join)
+_PAIRED = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+
+
+def test_a_lone_surrogate_from_json_becomes_a_replacement_character() -> None:
+    """``json.loads`` accepts ``"\\ud800"``; the string it gives cannot be written anywhere until it is replaced."""
+    name = json.loads('{"name": "web\\ud800-01\\udfff"}')["name"]
+    with pytest.raises(UnicodeEncodeError):
+        name.encode("utf-8")
+    assert sanitize(name) == "web\ufffd-01\ufffd"
+    assert sanitize(name, multiline=True) == "web\ufffd-01\ufffd"
+    assert sanitize("\x1b[31m\ud800\x1b[0m") == "\ufffd"
+
+
+@settings(max_examples=500)
+@given(text=any_text, multiline=st.booleans())
+def test_any_string_comes_out_strict_utf8_without_controls(text: str, multiline: bool) -> None:
+    out = sanitize(text, multiline=multiline)
+    out.encode("utf-8")  # strict: raises on any surrogate left behind
+    forbidden = FORBIDDEN_MULTI if multiline else FORBIDDEN_SINGLE
+    assert not (set(out) & (forbidden | {"\u061c"})), repr(out)
+    assert sanitize(out, multiline=multiline) == out
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("abc", '"abc"'),
+        ("a\ud800b", '"a\\ud800b"'),
+        ("a\x1b[2Jb", '"a\\u001b[2Jb"'),
+        ("a\x7fb", '"a\\u007fb"'),
+        ("a\u202eb", '"a\\u202eb"'),
+    ],
+)
+def test_escape_shows_every_character_as_printable_ascii(raw: str, shown: str) -> None:
+    assert escape(raw) == shown
+
+
+def test_escape_says_when_it_cuts() -> None:
+    assert escape("f" * 500, limit=10) == '"ffffffffff"… (500 characters in all)'
+
+
+@settings(max_examples=300)
+@given(text=any_text)
+def test_escape_is_reversible_printable_ascii(text: str) -> None:
+    assume(not _PAIRED.search(text))  # two adjacent halves read back as one character: JSON cannot tell them apart
+    shown = escape(text, limit=1000)
+    assert shown.isascii() and shown.isprintable()
+    assert json.loads(shown) == text
