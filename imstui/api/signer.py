@@ -24,6 +24,7 @@ EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 HEADER_DATE = "X-Sdk-Date"
 HEADER_CONTENT_SHA256 = "X-Sdk-Content-Sha256"
 HEADER_PROJECT = "X-Project-Id"
+HEADER_DOMAIN = "X-Domain-Id"  # global services (EPS): the SDK's GlobalCredentials sign this instead
 HEADER_TOKEN = "X-Security-Token"  # noqa: S105 - a header name, not a secret
 
 # Headers httpx (or a proxy on the way) may add or rewrite: never signed by SdkHmacAuth.
@@ -187,8 +188,9 @@ class SdkHmacAuth(httpx.Auth):
     """httpx authentication that signs exactly the bytes and headers that go on the wire.
 
     It rewrites the URL's query into the canonical form (what the SDK sends too), adds ``X-Sdk-Date``,
-    ``X-Project-Id`` (IMS calls) and ``X-Security-Token`` (temporary keys), then signs ``host``, ``content-type``,
-    ``user-agent`` and every ``x-*`` header. Headers a transport or proxy may touch are left unsigned.
+    ``X-Project-Id`` (IMS calls) or ``X-Domain-Id`` (global services such as EPS: the SDK's GlobalCredentials) and
+    ``X-Security-Token`` (temporary keys), then signs ``host``, ``content-type``, ``user-agent`` and every ``x-*``
+    header. Headers a transport or proxy may touch are left unsigned.
     """
 
     requires_request_body = True
@@ -198,14 +200,17 @@ class SdkHmacAuth(httpx.Auth):
         credentials: Credentials,
         project_id: str | None = None,
         *,
+        domain_id: str | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._credentials = credentials
         self._project_id = project_id
+        self._domain_id = domain_id
         self._clock = clock or (lambda: datetime.now(timezone.utc))
 
     def __repr__(self) -> str:
-        return f"SdkHmacAuth({self._credentials!r}, project_id={self._project_id!r})"
+        domain = f", domain_id={self._domain_id!r}" if self._domain_id else ""
+        return f"SdkHmacAuth({self._credentials!r}, project_id={self._project_id!r}{domain})"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self.sign_request(request)
@@ -228,6 +233,8 @@ class SdkHmacAuth(httpx.Auth):
         request.headers[HEADER_DATE] = format_sdk_date(self._clock())
         if self._project_id:
             request.headers[HEADER_PROJECT] = self._project_id
+        if self._domain_id:
+            request.headers[HEADER_DOMAIN] = self._domain_id
         if token:
             request.headers[HEADER_TOKEN] = token.reveal().strip()  # sent stripped, as the SDK sends it
         to_sign = {
