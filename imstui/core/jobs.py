@@ -22,6 +22,7 @@ from imstui.api.models import JobStatus
 
 __all__ = [
     "ATTENTION",
+    "ENDED",
     "FAILED_PHASES",
     "FINISHED",
     "IN_FLIGHT",
@@ -41,6 +42,7 @@ __all__ = [
     "is_failed",
     "is_finished",
     "is_outstanding",
+    "is_terminal",
     "needs_attention",
     "phase_of",
 ]
@@ -116,6 +118,8 @@ IN_FLIGHT: frozenset[Phase] = OUTSTANDING | {Phase.SUBMITTING}
 FAILED_PHASES: frozenset[Phase] = frozenset({Phase.FAILED, Phase.REJECTED})
 # What the failed-only views show (console ``f``, ``imstui jobs --failed``): everything an operator must look at.
 ATTENTION: frozenset[Phase] = FAILED_PHASES | {Phase.OUTCOME_UNKNOWN, Phase.GONE}
+# IMS reported an end: the job is never polled again.
+ENDED: frozenset[Phase] = frozenset({Phase.SUCCEEDED, Phase.FAILED})
 # Nothing more happens to these by themselves.
 FINISHED: frozenset[Phase] = frozenset(
     {Phase.SUCCEEDED, Phase.FAILED, Phase.REJECTED, Phase.OUTCOME_UNKNOWN, Phase.GONE}
@@ -149,6 +153,11 @@ def is_failed(job: JobFacts) -> bool:
 
 def needs_attention(job: JobFacts) -> bool:
     return phase_of(job) in ATTENTION
+
+
+def is_terminal(job: JobFacts) -> bool:
+    """IMS reported SUCCESS or FAIL (a final status seen before the job was purged counts too)."""
+    return phase_of(job) in ENDED
 
 
 def is_finished(job: JobFacts) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from imstui.api.models import Job, JobStatus
-from imstui.core.ledger import SCHEMA_VERSION, Ledger, LedgerError
+from imstui.core.ledger import SCHEMA_VERSION, Ledger, LedgerDamagedError, LedgerError
 from imstui.core.paths import default_ledger_path
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -211,7 +211,7 @@ def test_reopen_keeps_rows_and_refuses_a_newer_schema(tmp_path: Path) -> None:
 def test_garbage_file_gives_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "jobs.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(LedgerError, match="unusable"):
+    with pytest.raises(LedgerDamagedError, match=r"is damaged \(file is not a database\).*mv .*jobs\.sqlite3"):
         Ledger(path)
 
 
@@ -272,7 +272,7 @@ def test_stale_submission_of_a_dead_process_becomes_outcome_unknown(tmp_path: Pa
         """
     )
     subprocess.run([sys.executable, "-c", script, str(path)], check=True, timeout=60)
-    with Ledger(path) as led:
+    with Ledger(path, sweep=False) as led:
         [row] = led.list()
         assert row.state == "submitting"  # visible even though the process is gone
         own = _intent(led, "mine")  # this process is alive and the row is fresh: left alone
@@ -282,6 +282,28 @@ def test_stale_submission_of_a_dead_process_becomes_outcome_unknown(tmp_path: Pa
         assert after is not None and after.state == "outcome_unknown" and after.source_image_id == "src-9"
         mine = led.get_row(own)
         assert mine is not None and mine.state == "submitting"
+
+
+def test_opening_the_ledger_sweeps_submissions_of_dead_processes(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    script = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        from imstui.core.ledger import Ledger
+        led = Ledger(Path(sys.argv[1]))
+        led.record_intent(profile="default", region="r", project_id="p", source_image_id="src-9",
+                          source_image_name="web", name="copy-of-web")
+        """
+    )
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True, timeout=60)
+    with Ledger(path) as led:  # any process opening it, headless commands included
+        [row] = led.list(only="failed")
+        assert (
+            row.state == "outcome_unknown"
+            and row.name == "copy-of-web"
+            and "check the image list" in (row.fail_reason or "")
+        )
 
 
 # The schema imstui 0.1 shipped (schema version 1), frozen here as it was written to users' disks.

@@ -1,0 +1,110 @@
+"""The ledger's SQLite schema: the shipped migrations, and the check that an opened file still has what they made.
+
+Migrations: index i brings the schema from version i to i + 1. Never edit a shipped entry; append.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from imstui.core.ledger.errors import LedgerDamagedError, LedgerError
+from imstui.core.ledger.records import COLUMN_NAMES
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "check_schema", "migrate"]
+
+SCHEMA_VERSION = 2
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE jobs (
+        row_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id TEXT UNIQUE,
+        profile TEXT NOT NULL,
+        region TEXT NOT NULL,
+        project_id TEXT,
+        source_image_id TEXT,
+        source_image_name TEXT,
+        name TEXT,
+        description TEXT,
+        cmk_id TEXT,
+        enterprise_project_id TEXT,
+        submitted_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        status TEXT,
+        progress REAL,
+        new_image_id TEXT,
+        error_code TEXT,
+        fail_reason TEXT,
+        last_polled_at TEXT,
+        last_poll_error TEXT,
+        poll_count INTEGER NOT NULL DEFAULT 0,
+        terminal_at TEXT,
+        gone INTEGER NOT NULL DEFAULT 0,
+        retry_of INTEGER,
+        imported INTEGER NOT NULL DEFAULT 0,
+        current_task TEXT,
+        submitter_pid INTEGER,
+        version INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX jobs_profile ON jobs(profile);
+    CREATE INDEX jobs_version ON jobs(version);
+    CREATE INDEX jobs_open ON jobs(terminal_at, gone);
+    CREATE TABLE removed (row_id INTEGER PRIMARY KEY, version INTEGER NOT NULL);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO meta(key, value) VALUES ('version', 0);
+    """,
+    # 1 -> 2: the stale-submission sweep (every minute) and the list filters select on `state`.
+    """
+    CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
+    """,
+)
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+# What the code reads and writes, beyond the columns of a record.
+_TABLES: dict[str, frozenset[str]] = {
+    "jobs": frozenset(COLUMN_NAMES) | {"submitter_pid"},
+    "removed": frozenset({"row_id", "version"}),
+    "meta": frozenset({"key", "value"}),
+}
+
+
+def split_sql(script: str) -> list[str]:
+    return [statement.strip() for statement in script.split(";") if statement.strip()]
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the file to :data:`SCHEMA_VERSION` in one transaction (a newer file is refused, unchanged)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = conn.execute("SELECT version FROM schema_version").fetchone()
+        current = row[0] if row else 0
+        if not isinstance(current, int) or current < 0:
+            raise LedgerDamagedError(path, f"its schema version is {current!r}")
+        if row is None:
+            conn.execute("INSERT INTO schema_version(version) VALUES (0)")
+        if current > len(MIGRATIONS):
+            raise LedgerError(f"the job ledger {path} was written by a newer imstui (schema {current}); upgrade imstui")
+        for index in range(current, len(MIGRATIONS)):
+            for statement in split_sql(MIGRATIONS[index]):
+                conn.execute(statement)
+            conn.execute("UPDATE schema_version SET version = ?", (index + 1,))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse, with one :class:`LedgerDamagedError`, a file that lost a table, a column or the change counter."""
+    for table, wanted in _TABLES.items():
+        found = {str(row[1]) for row in conn.execute(f"PRAGMA table_info({table})").fetchall()}
+        if not found:
+            raise LedgerDamagedError(path, f"the {table} table is missing")
+        missing = sorted(wanted - found)
+        if missing:
+            raise LedgerDamagedError(path, f"the {table} table has no {', '.join(missing)} column")
+    row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+    if row is None or not isinstance(row[0], int):
+        raise LedgerDamagedError(path, "its change counter (meta 'version' row) is missing")
