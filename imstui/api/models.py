@@ -6,13 +6,15 @@ server text. Reference: ``ims-api.md`` §2 (jobs) and §3.3 (image attributes).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from imstui.api.sanitize import sanitize, sanitize_opt
+from imstui.api import fields
+from imstui.api.fields import MAX_DISK_GB, MAX_RAM_MB, MAX_SIZE_BYTES, Problems, api_id, bounded_int, to_bool
+from imstui.api.sanitize import escape, sanitize, sanitize_opt
 
 GIB = 1024**3
 COPY_SIZE_LIMIT_BYTES = 128 * GIB
@@ -23,12 +25,15 @@ class JobStatus(str, Enum):
     RUNNING = "RUNNING"
     SUCCESS = "SUCCESS"
     FAIL = "FAIL"
-    UNKNOWN = "UNKNOWN"  # any other value the server sends: treated as "not finished"
+    UNKNOWN = "UNKNOWN"  # any other value the server sends: treated as "not finished" (the raw word is kept)
 
     @classmethod
     def parse(cls, value: str) -> JobStatus:
+        """Case-insensitive; the documented spellings: ``SUCCESS``/``FAIL`` (models, examples) and the copy page's
+        prose ``success``/``failed`` (so ``FAILED`` too). Anything else is ``UNKNOWN``: not finished, polled on."""
+        word = value.strip().upper()
         try:
-            return cls(value.strip().upper())
+            return cls(_STATUS_ALIASES.get(word, word))
         except ValueError:
             return cls.UNKNOWN
 
@@ -37,58 +42,12 @@ class JobStatus(str, Enum):
         return self in (JobStatus.SUCCESS, JobStatus.FAIL)
 
 
+_STATUS_ALIASES = {"FAILED": "FAIL"}
+
+
 def _str(data: Mapping[str, Any], key: str, *, multiline: bool = False) -> str | None:
     value = sanitize_opt(data.get(key), multiline=multiline)
     return value if value is not None and value.strip() else None
-
-
-def _bool(value: Any) -> bool | None:
-    """``True``/``"true"``/``"True"``/``1`` -> True; ``False``/``"false"``/``0`` -> False; else None."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in ("true", "1", "yes"):
-            return True
-        if lowered in ("false", "0", "no", ""):
-            return False
-    return None
-
-
-def _int(value: Any) -> int | None:
-    """An int from an int, a float or a numeric string; None for anything else."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            try:
-                number = float(value.strip())
-            except ValueError:
-                return None
-            return int(number) if math.isfinite(number) else None
-    return None
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
-            number = float(value.strip().rstrip("%"))
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
-    return None
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -134,10 +93,12 @@ class Image:
     created_at: str | None = None
     updated_at: str | None = None
     tags: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()  # fields the server sent that cannot be real (read as unknown), in words
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Image:
         tags = data.get("tags")
+        problems = Problems()
         return cls(
             id=sanitize(str(data.get("id") or "")),
             name=sanitize(str(data.get("name") or "")),
@@ -151,17 +112,17 @@ class Image:
             disk_format=_str(data, "disk_format"),
             container_format=_str(data, "container_format"),
             virtual_env_type=_str(data, "virtual_env_type"),
-            min_disk_gb=_int(data.get("min_disk")),
-            min_ram_mb=_int(data.get("min_ram")),
-            max_ram_mb=_int(data.get("max_ram")),
-            size_bytes=_int(data.get("__image_size")),
-            whole_image=_bool(data.get("__whole_image")),
+            min_disk_gb=bounded_int(data, "min_disk", problems, maximum=MAX_DISK_GB),
+            min_ram_mb=bounded_int(data, "min_ram", problems, maximum=MAX_RAM_MB),
+            max_ram_mb=bounded_int(data, "max_ram", problems, maximum=MAX_RAM_MB),
+            size_bytes=bounded_int(data, "__image_size", problems, maximum=MAX_SIZE_BYTES),
+            whole_image=to_bool(data.get("__whole_image")),
             cmk_id=_str(data, "__system__cmkid"),
             enterprise_project_id=_str(data, "enterprise_project_id"),
             owner=_str(data, "owner"),
             description=_str(data, "__description", multiline=True),
-            is_registered=_bool(data.get("__isregistered")),
-            protected=_bool(data.get("protected")),
+            is_registered=to_bool(data.get("__isregistered")),
+            protected=to_bool(data.get("protected")),
             member_status=_str(data, "member_status"),
             backup_id=_str(data, "__backup_id"),
             data_origin=_str(data, "__data_origin"),
@@ -170,6 +131,7 @@ class Image:
             created_at=_str(data, "created_at"),
             updated_at=_str(data, "updated_at"),
             tags=tuple(sanitize(str(t)) for t in tags) if isinstance(tags, list) else (),
+            problems=tuple(problems),
         )
 
     @property
@@ -211,7 +173,12 @@ class SubJob:
 
 @dataclass(frozen=True)
 class Job:
-    """An asynchronous IMS job (``ShowJob`` / ``ShowJobProgress``)."""
+    """An asynchronous IMS job (``ShowJob`` / ``ShowJobProgress``).
+
+    ``raw_status`` is the server's word (sanitised) for display, whatever ``status`` it was read as;
+    ``begin_time``/``end_time`` are the server's text, ``started_at``/``ended_at`` the same parsed (UTC) when it
+    is a time; ``problems`` lists fields that could not be real and were read as unknown.
+    """
 
     job_id: str
     status: JobStatus
@@ -226,13 +193,25 @@ class Job:
     error_code: str | None = None
     fail_reason: str | None = None
     sub_jobs: tuple[SubJob, ...] = field(default_factory=tuple)
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    problems: tuple[str, ...] = ()
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], *, job_id: str | None = None) -> Job:
-        """Parse a job document. Raises ``ValueError`` when ``status`` is missing (a protocol error)."""
+        """Parse a job document. Raises ``ValueError`` (a protocol error) when ``status`` is missing, or when no
+        ``job_id`` was asked for and the document's does not fit :data:`imstui.api.fields.ID_RE`.
+
+        With ``job_id`` (the id the status was asked for) that id is the job's: a server's different or odd
+        ``job_id`` field never replaces the id being followed."""
         raw_status = data.get("status")
         if not isinstance(raw_status, str) or not raw_status.strip():
             raise ValueError("the job document has no status")
+        problems = Problems()
+        if job_id is None:
+            job_id = api_id(data, "job_id", problems)
+            if job_id is None:
+                raise ValueError(f"the job document has no usable job_id: {escape(str(data.get('job_id')), 200)}")
         entities = _dict(data.get("entities"))
         sub_jobs = tuple(
             SubJob.from_api(item) for item in _list(entities.get("sub_jobs_result")) if isinstance(item, dict)
@@ -250,21 +229,25 @@ class Job:
             _str(entities, "addition_error_msg", multiline=True),
             *(s.fail_reason for s in failed_subs),
         ]
-        fail_reason = next((r for r in reasons if r), None)
+        begin_time = _str(data, "begin_time")
+        end_time = _str(data, "end_time")
         return cls(
-            job_id=sanitize(str(data.get("job_id") or job_id or "")),
+            job_id=job_id,
             status=JobStatus.parse(raw_status),
             raw_status=sanitize(raw_status),
             job_type=_str(data, "job_type"),
-            begin_time=_str(data, "begin_time"),
-            end_time=_str(data, "end_time"),
-            progress=normalise_progress(entities.get("process_percent")),
-            new_image_id=_str(entities, "image_id"),
+            begin_time=begin_time,
+            end_time=end_time,
+            progress=fields.percent(entities.get("process_percent"), problems),
+            new_image_id=api_id(entities, "image_id", problems),
             image_name=_str(entities, "image_name"),
             current_task=_str(entities, "current_task"),
             error_code=error_code,
-            fail_reason=fail_reason,
+            fail_reason=next((r for r in reasons if r), None),
             sub_jobs=sub_jobs,
+            started_at=fields.job_time(begin_time, "begin_time", problems),
+            ended_at=fields.job_time(end_time, "end_time", problems),
+            problems=tuple(problems),
         )
 
     @property
@@ -273,13 +256,8 @@ class Job:
 
 
 def normalise_progress(value: Any) -> float | None:
-    """``process_percent`` is documented as a float without a scale: values above 1 are read as percent."""
-    number = _float(value)
-    if number is None or number < 0:
-        return None
-    if number > 1:
-        number = number / 100
-    return min(number, 1.0)
+    """``process_percent`` as 0.0..1.0 (see :func:`imstui.api.fields.percent`); ``None`` if it cannot be real."""
+    return fields.percent(value, Problems())
 
 
 @dataclass(frozen=True)

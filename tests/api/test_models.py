@@ -28,7 +28,11 @@ def job(status: str = "FAIL", **fields: Any) -> Job:
         ("success", JobStatus.SUCCESS, True),  # the copy page's prose spells it in lower case
         (" fail ", JobStatus.FAIL, True),
         ("PENDING", JobStatus.UNKNOWN, False),  # an unknown value is "not finished", never "done"
-        ("FAILED", JobStatus.UNKNOWN, False),
+        ("FAILED", JobStatus.FAIL, True),  # the prose's "failed", in any case
+        ("failed", JobStatus.FAIL, True),
+        ("Success", JobStatus.SUCCESS, True),
+        ("SUCCEEDED", JobStatus.UNKNOWN, False),  # not a documented spelling: shown as it is, polled on
+        ("CANCELLED", JobStatus.UNKNOWN, False),
     ],
 )
 def test_status_values(raw: str, expected: JobStatus, terminal: bool) -> None:
@@ -128,9 +132,11 @@ def test_a_running_job_without_an_end_time_in_any_spelling(end_time: Any) -> Non
     assert parsed.end_time is None and parsed.begin_time == "2024-11-06T06:14:27.168Z"
 
 
-def test_the_job_id_falls_back_to_the_one_asked_for() -> None:
+def test_the_job_asked_for_keeps_its_id_whatever_the_answer_says() -> None:
     assert Job.from_api({"status": "RUNNING"}, job_id="asked").job_id == "asked"
-    assert Job.from_api({"status": "RUNNING", "job_id": "sent"}, job_id="asked").job_id == "sent"
+    assert Job.from_api({"status": "RUNNING", "job_id": "sent"}, job_id="asked").job_id == "asked"
+    assert Job.from_api({"status": "RUNNING", "job_id": "x" * 5000}, job_id="asked").job_id == "asked"
+    assert Job.from_api({"status": "RUNNING", "job_id": "sent"}).job_id == "sent"
 
 
 def test_extra_and_odd_fields_are_ignored() -> None:
@@ -163,7 +169,10 @@ def test_server_text_in_a_job_is_sanitised() -> None:
         ("40%", 0.4),
         (100, 1.0),
         (0, 0.0),
-        (250, 1.0),  # never more than done
+        (250, None),  # more than done cannot be real
+        (10**400, None),
+        (float("inf"), None),
+        ("1e400", None),
         (None, None),
         (-1, None),
         ("soon", None),
