@@ -11,7 +11,6 @@ from imstui.commands.output import (
     Output,
     add_command,
     conditions_lines,
-    format_size,
     image_to_dict,
     run_command,
     verdict_to_dict,
@@ -19,6 +18,7 @@ from imstui.commands.output import (
 from imstui.core.context import open_client
 from imstui.core.eligibility import Verdict, assess
 from imstui.core.validation import check_image_id, normalise_image_id
+from imstui.core.wording import format_size
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

@@ -17,7 +17,7 @@ import csv
 import io
 import json
 import sys
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import fields
 from datetime import datetime, timedelta, timezone
@@ -26,29 +26,17 @@ from typing import Any, TextIO
 
 from imstui.api.catalogue import explain
 from imstui.api.errors import ImstuiError
-from imstui.api.models import JobStatus
 from imstui.api.protocol import ImsApi
 from imstui.api.sanitize import sanitize
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, add_command, run_command
-from imstui.core.ledger import JobRecord, Ledger, LedgerError, ListFilter
-from imstui.core.poller import JobChanged, Poller, PollerEvent, VirtualTime
+from imstui.core.jobs import OUTSTANDING, ListFilter, Phase, filter_phases, is_outstanding, needs_attention, phase_of
+from imstui.core.ledger import JobRecord, Ledger, LedgerError
+from imstui.core.poller import JobChanged, Poller, PollerEvent, PollerStatus, VirtualTime
+from imstui.core.wording import format_age, format_progress, look_of, needs_ascii, poller_sentence
 
 DEMO_PROFILE = "demo"
 ENV_PROFILE_FALLBACK = "env"  # jobs submitted with environment credentials and no stored profile
 RECENT = timedelta(days=7)
-
-# (glyph, ascii glyph, word): readable without colour, the glyph is a bonus.
-_LOOK: dict[str, tuple[str, str, str]] = {
-    "succeeded": ("✓", "+", "succeeded"),
-    "failed": ("✗", "x", "failed"),
-    "running": ("⟳", "~", "running"),
-    "starting": ("⟳", "~", "starting"),
-    "waiting": ("…", ".", "waiting"),
-    "submitting": ("…", ".", "submitting"),
-    "unknown": ("?", "?", "outcome unknown"),
-    "rejected": ("✗", "x", "rejected"),
-    "gone": ("⚠", "!", "gone"),
-}
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -114,51 +102,6 @@ def _scope(args: argparse.Namespace) -> str | None:
     return getattr(args, "profile", None) or None
 
 
-def status_key(record: JobRecord) -> str:
-    if record.state == "submitting":
-        return "submitting"
-    if record.state == "outcome_unknown":
-        return "unknown"
-    if record.state == "rejected":
-        return "rejected"
-    if record.status is JobStatus.SUCCESS:
-        return "succeeded"
-    if record.status is JobStatus.FAIL:
-        return "failed"
-    if record.gone:
-        return "gone"
-    if record.status is JobStatus.RUNNING:
-        return "running"
-    if record.status is JobStatus.INIT:
-        return "starting"
-    return "waiting"
-
-
-def _can_encode(stream: TextIO, text: str) -> bool:
-    encoding = getattr(stream, "encoding", None) or "ascii"
-    try:
-        text.encode(encoding)
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True
-
-
-def status_text(record: JobRecord, *, unicode: bool = True) -> str:
-    glyph, ascii_glyph, word = _LOOK[status_key(record)]
-    return f"{glyph if unicode else ascii_glyph} {word}"
-
-
-def format_age(delta: timedelta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
-    return f"{seconds // 86400}d"
-
-
 def _clip(text: str | None, width: int) -> str:
     value = sanitize(text or "")
     return value if len(value) <= width else value[: width - 1] + "…"
@@ -173,7 +116,9 @@ def record_to_dict(record: JobRecord) -> dict[str, Any]:
         elif isinstance(value, Enum):
             value = value.value
         data[f.name] = value
-    data["status_text"] = _LOOK[status_key(record)][2]
+    look = look_of(record)
+    data["phase"] = look.phase.value
+    data["status_text"] = look.word.lower()  # the console's word, lower-case (as before the words were unified)
     info = explain(record.error_code)
     if info is not None:
         data["error_meaning"] = info.meaning
@@ -181,19 +126,19 @@ def record_to_dict(record: JobRecord) -> dict[str, Any]:
     return data
 
 
-def table_lines(records: Iterable[JobRecord], *, show_profile: bool, unicode: bool, now: datetime) -> list[str]:
+def table_lines(records: Iterable[JobRecord], *, show_profile: bool, ascii: bool, now: datetime) -> list[str]:
     header = ["STATUS", "PROGRESS", "AGE", "JOB", "NEW IMAGE NAME", "SOURCE", "CODE"]
     if show_profile:
         header.append("PROFILE")
     rows = [header]
     for r in records:
-        progress = f"{r.progress * 100:.0f}%" if r.progress is not None else "-"
-        if r.last_poll_error and r.is_outstanding:
+        progress = format_progress(r.progress, ascii=ascii)
+        if r.last_poll_error and is_outstanding(r):
             progress += " (poll error)"
         row = [
-            status_text(r, unicode=unicode),
+            look_of(r).text(ascii=ascii),
             progress,
-            format_age(now - r.submitted_at),
+            format_age((now - r.submitted_at).total_seconds()),
             _clip(r.label, 34),
             _clip(r.name, 32) or "-",
             _clip(r.source_image_name or r.source_image_id, 28) or "-",
@@ -252,15 +197,16 @@ def run_list(args: argparse.Namespace) -> int:
     with ledger:
         scope = _scope(args)
         only: ListFilter = args.only or "all"
-        records = ledger.list(scope, only=only)
+        wanted = filter_phases(only)  # the console's filters: --failed lists what its failed-only view (f) lists
+        records = [r for r in ledger.list(scope) if phase_of(r) in wanted]
     now = datetime.now(timezone.utc)
     if args.only is None:  # default view: the last week, plus anything unfinished or needing attention
-        records = [r for r in records if now - r.submitted_at <= RECENT or r.is_outstanding or r.needs_attention]
+        records = [r for r in records if now - r.submitted_at <= RECENT or is_outstanding(r) or needs_attention(r)]
     out.document({"ok": True, "profile": scope, "filter": only, "jobs": [record_to_dict(r) for r in records]})
     if not records:
         out.line("no jobs" + (f" for profile {scope}" if scope else "") + (f" ({only})" if args.only else ""))
         return EXIT_OK
-    for text in table_lines(records, show_profile=scope is None, unicode=_can_encode(out.stdout, "✓⟳✗…⚠"), now=now):
+    for text in table_lines(records, show_profile=scope is None, ascii=needs_ascii(out.stdout), now=now):
         out.line(text)
     return EXIT_OK
 
@@ -268,18 +214,22 @@ def run_list(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------------------- watch
 
 
-def change_line(record: JobRecord, *, unicode: bool) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
-    parts = [stamp, _clip(record.label, 34), status_text(record, unicode=unicode)]
-    if record.progress is not None and not record.is_terminal:
-        parts.append(f"{record.progress * 100:.0f}%")
+def _stamp() -> str:
+    return datetime.now(timezone.utc).strftime("%H:%M:%S")
+
+
+def change_line(record: JobRecord, *, ascii: bool) -> str:
+    look = look_of(record)
+    parts = [_stamp(), _clip(record.label, 34), look.text(ascii=ascii)]
+    if record.progress is not None and look.phase in OUTSTANDING:
+        parts.append(format_progress(record.progress))
     if record.name:
         parts.append(f"name={_clip(record.name, 64)}")
-    if record.status is JobStatus.SUCCESS and record.new_image_id:
+    if look.phase is Phase.SUCCEEDED and record.new_image_id:
         parts.append(f"new_image={_clip(record.new_image_id, 64)}")
-    if record.error_code or (record.status is JobStatus.FAIL and record.fail_reason):
+    if record.error_code or (look.phase is Phase.FAILED and record.fail_reason):
         parts.append(f"error={_clip(record.error_code or '-', 20)}: {_clip(record.fail_reason, 200)}")
-    elif record.gone:
+    elif look.phase is Phase.GONE:
         parts.append("(the server no longer knows this job; last known state shown)")
     elif record.last_poll_error:
         parts.append(f"(status check failed: {_clip(record.last_poll_error, 160)}; last known state kept)")
@@ -288,12 +238,14 @@ def change_line(record: JobRecord, *, unicode: bool) -> str:
 
 def run_watch(args: argparse.Namespace) -> int:
     out = Output(bool(getattr(args, "json", False)))
-    unicode = _can_encode(out.stderr if out.json_mode else out.stdout, "✓⟳✗…⚠")
+    ascii = needs_ascii(out.stderr if out.json_mode else out.stdout)
 
     async def main() -> int:
         async with _ledger_and_client(args) as (ledger, client):
             profile = ledger_profile(args)
-            poller = Poller(client, ledger, profile=profile, **poller_timing())
+            timing = poller_timing()
+            poller = Poller(client, ledger, profile=profile, **timing)
+            poller_now: Callable[[], datetime] = timing.get("now") or (lambda: datetime.now(timezone.utc))
             start = [r for r in ledger.outstanding(profile) if r.region == client.region]
             if not start:
                 out.line(f"no outstanding jobs for profile {profile}")
@@ -301,24 +253,31 @@ def run_watch(args: argparse.Namespace) -> int:
                 return EXIT_OK
             out.progress(f"watching {len(start)} job(s) of profile {profile} (Ctrl+C stops watching, not the jobs)")
             for record in start:
-                out.progress(change_line(record, unicode=unicode))
+                out.progress(change_line(record, ascii=ascii))
+
+            said = [""]
 
             def on_event(event: PollerEvent) -> None:
                 # A failed poll shows up as a JobChanged carrying the error text (last good status kept).
                 if isinstance(event, JobChanged):
-                    out.progress(change_line(event.record, unicode=unicode))
+                    out.progress(change_line(event.record, ascii=ascii))
+                elif isinstance(event, PollerStatus):  # say when (and until when) the poller backs off, once
+                    sentence = poller_sentence(event, poller_now())
+                    if sentence.startswith("backing off") and sentence != said[0]:
+                        out.progress(f"{_stamp()}  {sentence}")
+                    said[0] = sentence
 
             poller.subscribe(on_event)
             # Transient trouble (5xx, 429, timeouts) is ridden out; a refusal (401/403) ends the watch.
             records = await poller.run_until_done(give_up_on_fatal=True)
-        failed = [r for r in records if not r.succeeded]
+        failed = [r for r in records if phase_of(r) is not Phase.SUCCEEDED]
         out.document({"ok": not failed, "profile": profile, "jobs": [record_to_dict(r) for r in records]})
         ok = len(records) - len(failed)
         out.line(f"{ok} succeeded, {len(failed)} did not" + (":" if failed else ""))
         for record in failed:
             info = explain(record.error_code)
             hint = f" — {info.meaning} {info.next_step}" if info is not None else ""
-            out.line(f"  {change_line(record, unicode=unicode)}{hint}")
+            out.line(f"  {change_line(record, ascii=ascii)}{hint}")
         return EXIT_FAILURE if failed else EXIT_OK
 
     return run_command(out, main)
@@ -350,7 +309,7 @@ def run_forget(args: argparse.Namespace) -> int:
                 print("error: not a terminal: pass --yes to forget without confirmation", file=sys.stderr)
                 return EXIT_USAGE
             prompt = (
-                f"Forget {record.label} ({_LOOK[status_key(record)][2]}, {_clip(record.name, 40) or 'no name'})? "
+                f"Forget {record.label} ({look_of(record).word}, {_clip(record.name, 40) or 'no name'})? "
                 "This only removes it from imstui's list; the job and image in IMS are not touched. [y/N] "
             )
             try:
@@ -404,10 +363,11 @@ def _csv_cell(value: Any) -> str:
 def export_csv(records: Iterable[JobRecord], stream: TextIO) -> None:
     names = [f.name for f in fields(JobRecord)]
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow([*names, "status_text"])
+    extra = ["status_text", "phase"]
+    writer.writerow([*names, *extra])
     for record in records:
         data = record_to_dict(record)
-        writer.writerow([_csv_cell(data[name]) for name in names] + [_csv_cell(data["status_text"])])
+        writer.writerow([_csv_cell(data[name]) for name in [*names, *extra]])
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -428,4 +388,4 @@ def run_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-__all__ = ["ledger_profile", "poller_timing", "register", "status_text"]
+__all__ = ["change_line", "ledger_profile", "poller_timing", "record_to_dict", "register", "table_lines"]

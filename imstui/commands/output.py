@@ -14,6 +14,7 @@ import json
 import re
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
 from enum import Enum
 from typing import Any, NoReturn, TextIO
 
@@ -26,9 +27,10 @@ from imstui.api.errors import (
     LocalValidationError,
     ProtocolError,
 )
-from imstui.api.models import GIB, Image, Job
+from imstui.api.models import Image, Job
 from imstui.core.eligibility import Condition, Verdict
 from imstui.core.validation import Violation
+from imstui.core.wording import live_job_phase, live_job_status, needs_ascii
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -127,6 +129,8 @@ def exit_code_for(error: BaseException) -> int:
 def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -147,6 +151,7 @@ def job_to_dict(job: Job) -> dict[str, Any]:
     """The job's fields, plus the catalogue's ``error_meaning`` / ``error_next_step`` when its code is known."""
     data: dict[str, Any] = _plain(dataclasses.asdict(job))
     data["is_terminal"] = job.is_terminal
+    data["phase"] = live_job_phase(job).value  # the phase word of `imstui jobs --json` (status stays IMS's)
     info = explain(job.error_code)
     if info is not None:
         data["error_meaning"] = info.meaning
@@ -182,16 +187,9 @@ def error_to_dict(error: BaseException) -> dict[str, Any]:
     return data
 
 
-def format_size(size_bytes: int | None) -> str:
-    if size_bytes is None:
-        return "unknown"
-    return f"{size_bytes / GIB:.2f} GB ({size_bytes} bytes)"
-
-
 def format_progress(job: Job) -> str:
-    percent = f" {job.progress * 100:.0f}%" if job.progress is not None else ""
-    task = f" — {job.current_task}" if job.current_task else ""
-    return f"{job.raw_status or job.status.value}{percent}{task}"
+    """A job IMS just described, in the shared words: ``● RUNNING 42% — copying``."""
+    return live_job_status(job, ascii=needs_ascii(sys.stdout))
 
 
 class Output:

@@ -11,17 +11,14 @@ popped (``CSI 23;2 t``) on exit; terminals without a title stack ignore both, so
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 
-from imstui.api.models import JobStatus
 from imstui.api.sanitize import sanitize
-from imstui.ui.status import OUTCOME_UNKNOWN, REJECTED, SUBMITTED, SUBMITTING
+from imstui.core.wording import JobCounts, count_words
 
 __all__ = [
     "JobCounts",
     "TerminalAttention",
-    "count_jobs",
     "count_words",
     "title_sequence",
     "title_text",
@@ -31,46 +28,6 @@ __all__ = [
 SAVE_TITLE = "\x1b[22;2t"
 RESTORE_TITLE = "\x1b[23;2t"
 TITLE_LIMIT = 80
-
-
-@dataclass(frozen=True)
-class JobCounts:
-    running: int = 0  # submitting, submitted, INIT, RUNNING, unrecognised status
-    failed: int = 0  # FAIL or rejected
-    unknown: int = 0  # outcome unknown, or gone before finishing
-    succeeded: int = 0
-
-
-def count_jobs(states: Iterable[tuple[str, JobStatus | None, bool]]) -> JobCounts:
-    """Count ``(state, status, gone)`` triples (one per ledger record)."""
-    running = failed = unknown = succeeded = 0
-    for state, status, gone in states:
-        if state == REJECTED or status is JobStatus.FAIL:
-            failed += 1
-        elif status is JobStatus.SUCCESS:
-            succeeded += 1
-        elif state == OUTCOME_UNKNOWN or gone:
-            unknown += 1
-        elif state in (SUBMITTING, SUBMITTED):
-            running += 1
-        else:  # an unknown future ledger state: not finished as far as the user can tell
-            running += 1
-    return JobCounts(running, failed, unknown, succeeded)
-
-
-def count_words(counts: JobCounts, *, always_done: bool = True) -> list[str]:
-    """``["3 running", "1 FAILED", "1 UNKNOWN", "4 done"]`` (zero counts left out). Problems are upper-case so they
-    stand out; with ``always_done=False`` successes are counted only when nothing else is going on."""
-    parts: list[str] = []
-    if counts.running:
-        parts.append(f"{counts.running} running")
-    if counts.failed:
-        parts.append(f"{counts.failed} FAILED")
-    if counts.unknown:
-        parts.append(f"{counts.unknown} UNKNOWN")
-    if counts.succeeded and (always_done or not parts):
-        parts.append(f"{counts.succeeded} done")
-    return parts
 
 
 def _clean(value: str) -> str:

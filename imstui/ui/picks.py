@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from imstui.ui.status import format_ago
+from imstui.core.wording import format_ago
 
 RECENT_LIMIT = 10
 

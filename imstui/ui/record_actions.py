@@ -14,9 +14,9 @@ from typing import Any
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from imstui.core.jobs import OUTCOME_UNKNOWN, needs_attention
 from imstui.core.ledger import JobRecord
 from imstui.ui.messages import OpenImageRequested, RetryCopyRequested
-from imstui.ui.status import OUTCOME_UNKNOWN, needs_attention
 from imstui.ui.widgets.jobs_text import Explain, incident_summary
 
 NO_JOB_ID = "this copy has no job id (the request got no answer)"
@@ -90,7 +90,7 @@ class RecordActions:
         record = self.action_record()
         if record is None:
             return
-        if not needs_attention(record.state, record.status, record.gone):
+        if not needs_attention(record):
             self._warn(NOT_RETRYABLE)
             return
         if record.state == OUTCOME_UNKNOWN:

@@ -295,7 +295,7 @@ def test_job_running_human(fake: FakeIms, capsys: pytest.CaptureFixture[str]) ->
 def test_failed_job_exits_1_with_reason(fake: FakeIms, capsys: pytest.CaptureFixture[str]) -> None:
     fake.jobs[JOB_ID] = [job_doc("FAIL", error_code="IMG.0197", fail_reason="shared image is encrypted")]
     code, out, _ = run(capsys, "job", JOB_ID)
-    assert code == 1 and "IMG.0197" in out and "shared image is encrypted" in out and "Next step" in out
+    assert code == 1 and "IMG.0197" in out and "shared image is encrypted" in out and "next step:" in out
 
 
 def test_unknown_job(fake: FakeIms, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from datetime import datetime, timedelta, timezone
@@ -14,8 +15,10 @@ from ims_fake_server import IMAGE_ID, JOB_ID, NEW_IMAGE_ID, PROJECT_ID, REGION, 
 
 from imstui.api.models import Job, JobStatus
 from imstui.cli import main
-from imstui.commands.jobs import status_text
+from imstui.commands.jobs import table_lines
 from imstui.core.ledger import Ledger
+
+NOW_UTC = functools.partial(datetime.now, timezone.utc)
 
 OTHER_JOB = "ff8080814dbd65d7014dbe0d84db0013"
 
@@ -58,7 +61,7 @@ def test_copy_wait_leaves_the_final_state_in_the_ledger(fake: FakeIms, capsys: p
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split()[:3] == ["STATUS", "PROGRESS", "AGE"]
-    assert "succeeded" in lines[1] and "100%" in lines[1] and JOB_ID in lines[1] and "web-copy" in lines[1]
+    assert "✔ SUCCEEDED" in lines[1] and "100%" in lines[1] and JOB_ID in lines[1] and "web-copy" in lines[1]
     with Ledger() as led:
         record = led.get(JOB_ID)
     assert record is not None and record.new_image_id == NEW_IMAGE_ID and record.poll_count == 2
@@ -72,7 +75,7 @@ def test_copy_with_a_lost_answer_leaves_an_outcome_unknown_row(
     assert code == 1 and "outcome unknown" in err
     assert len(fake.seen("POST")) == 1  # never retried
     code, out, _ = run(capsys, "jobs", "--failed")
-    assert code == 0 and "? outcome unknown" in out and "web-copy" in out
+    assert code == 0 and "? OUTCOME UNKNOWN" in out and "web-copy" in out
 
 
 def test_copy_rejected_is_listed_with_its_code(fake: FakeIms, capsys: pytest.CaptureFixture[str]) -> None:
@@ -96,8 +99,8 @@ def test_watch_follows_every_outstanding_job_and_exits_1_when_one_failed(
     fake.queue("GET", f"/job/{OTHER_JOB}", httpx.Response(503, text="busy"))  # ridden out
     code, out, _ = run(capsys, "jobs", "watch")
     assert code == 1
-    assert any(JOB_ID in line and "succeeded" in line for line in out.splitlines())
-    failed_lines = [line for line in out.splitlines() if OTHER_JOB in line and "failed" in line]
+    assert any(JOB_ID in line and "✔ SUCCEEDED" in line for line in out.splitlines())
+    failed_lines = [line for line in out.splitlines() if OTHER_JOB in line and "✖ FAILED" in line]
     assert failed_lines and "IMG.0015" in failed_lines[-1] and "quota exceeded" in failed_lines[-1]
     assert "1 succeeded, 1 did not" in out
     with Ledger() as led:
@@ -171,12 +174,14 @@ def test_export_csv_neutralises_formulas_and_json_round_trips(capsys: pytest.Cap
     assert doc["fail_reason"].startswith("=HYPERLINK") and doc["row_id"] == row
 
 
-def test_status_is_readable_without_colour_or_unicode() -> None:
+def test_status_is_readable_without_colour_or_unicode(capsys: pytest.CaptureFixture[str]) -> None:
     _seed(JOB_ID)
     with Ledger() as led:
         record = led.update_from_job(JOB_ID, Job.from_api(job_doc("FAIL")), datetime.now(timezone.utc))
     assert record is not None and record.status is JobStatus.FAIL
-    assert status_text(record) == "✗ failed" and status_text(record, unicode=False) == "x failed"
+    assert table_lines([record], show_profile=False, ascii=False, now=NOW_UTC())[1].startswith("✖ FAILED")
+    [_, line] = table_lines([record], show_profile=False, ascii=True, now=NOW_UTC())
+    assert line.startswith("x FAILED") and line.isascii()
 
 
 def test_list_filters_and_the_default_recent_view(capsys: pytest.CaptureFixture[str]) -> None:

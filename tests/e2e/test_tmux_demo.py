@@ -100,12 +100,12 @@ def test_demo_lookup_copy_success_and_failure_in_tmux(tmux: Tmux) -> None:
     tmux.wait_for("DEMO", "profile demo", timeout=40)
 
     copy_image(tmux, seed.ELIGIBLE_SMALL_ID)
-    screen = tmux.wait_for("SUCCESS", timeout=60)
+    screen = tmux.wait_for("SUCCEEDED", timeout=60)
     assert "copy" in screen
 
     copy_image(tmux, seed.INTERNAL_FAIL_ID)
     screen = tmux.wait_for("FAIL", seed.INTERNAL_FAIL_ERROR[0], timeout=60)
-    assert "SUCCESS" in screen
+    assert "SUCCEEDED" in screen
 
     tmux.keys("q")
     deadline = time.monotonic() + 15

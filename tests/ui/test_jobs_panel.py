@@ -103,7 +103,7 @@ async def test_updates_change_cells_in_place_and_keep_cursor_and_scroll() -> Non
         assert cell(panel, records[3], "progress") == "75%"
         assert cell(panel, records[3], "polled") == "just now"
         assert cell(panel, records[cursor], "status") == "✖ FAILED"
-        assert cell(panel, records[cursor + 1], "status") == "✔ SUCCESS"
+        assert cell(panel, records[cursor + 1], "status") == "✔ SUCCEEDED"
         assert panel.selected_record is not None and panel.selected_record.row_id == records[cursor].row_id
 
 
@@ -396,7 +396,7 @@ async def test_no_color_still_shows_status_words(monkeypatch: pytest.MonkeyPatch
     async with app.run_test(size=(140, 20)):
         assert app.no_color
         table_text = rendered_text(app.panel.table)
-        for word in ("● RUNNING", "✖ FAILED", "✔ SUCCESS", "? UNKNOWN OUTCOME", "… INIT", "⌛ GONE"):
+        for word in ("● RUNNING", "✖ FAILED", "✔ SUCCEEDED", "? OUTCOME UNKNOWN", "… STARTING", "⌛ GONE"):
             assert word in table_text
 
 
@@ -438,6 +438,7 @@ class EarlyHost(Host):
 
 async def test_records_given_before_mount_are_shown_and_poller_status_is_readable() -> None:
     from imstui.core.poller import PollerStatus
+    from imstui.core.wording import local_clock
 
     app = EarlyHost([make_record(1), make_record(2)])
     async with app.run_test(size=(120, 30)) as pilot:
@@ -448,13 +449,13 @@ async def test_records_given_before_mount_are_shown_and_poller_status_is_readabl
         panel.set_poller_status(PollerStatus(True, False, 1, NOW + timedelta(seconds=8), None))
         await pilot.pause()
         assert "1 running, 1 FAILED" in rendered_text(status_line)
-        assert "polling 1 job, next in 8s" in rendered_text(status_line)
+        assert "1 unfinished, next poll in 8s" in rendered_text(status_line)  # the status bar's words
         panel.set_poller_status(PollerStatus(True, False, 1, None, NOW + timedelta(seconds=30)))
         await pilot.pause()
-        assert "backing off 30s" in rendered_text(status_line)
+        assert f"backing off until {local_clock(NOW + timedelta(seconds=30))}" in rendered_text(status_line)
         panel.set_poller_status(PollerStatus(True, True, 1, None, None))
         await pilot.pause()
-        assert "polling PAUSED (p resumes)" in rendered_text(status_line)
+        assert "paused (p resumes)" in rendered_text(status_line)
 
 
 async def test_poller_events_are_dispatched() -> None:
@@ -468,7 +469,7 @@ async def test_poller_events_are_dispatched() -> None:
         panel.handle_poller_event(JobChanged(succeeded(record), record))
         panel.handle_poller_event(PollFailed(record.job_id or "", ImstuiError("[b]gateway said no[/b]")))
         await pilot.pause()
-        assert cell(panel, record, "status") == "✔ SUCCESS"
+        assert cell(panel, record, "status") == "✔ SUCCEEDED"
         assert "last poll error: [b]gateway said no[/b]" in rendered_text(panel.query_one("#jobs-status"))
 
 

@@ -13,18 +13,26 @@ from imstui.api.catalogue import explain
 from imstui.api.credentials import Credentials
 from imstui.api.models import JobStatus
 from imstui.api.secret import Secret
+from imstui.core.jobs import Phase
+from imstui.core.wording import (
+    LOOKS,
+    JobCounts,
+    PhaseLook,
+    format_age,
+    format_ago,
+    format_progress,
+    format_size,
+    look_of,
+)
 from imstui.ui.attention import (
     RESTORE_TITLE,
     SAVE_TITLE,
-    JobCounts,
     TerminalAttention,
-    count_jobs,
     title_sequence,
     title_text,
     user_is_elsewhere,
 )
 from imstui.ui.clipboard import MAX_PAYLOAD_BYTES, TMUX_HINT, osc52_sequence, parse_mode, plan_copy
-from imstui.ui.status import format_age, format_ago, format_progress, status_view
 from imstui.ui.widgets.jobs_text import detail_fields, explanation_lines, incident_summary, record_matches
 
 from .jobs_factory import NOW, failed, make_record, succeeded
@@ -36,20 +44,42 @@ from .jobs_factory import NOW, failed, make_record, succeeded
     ("state", "status", "gone", "label"),
     [
         ("submitted", JobStatus.RUNNING, False, "● RUNNING"),
-        ("submitted", JobStatus.SUCCESS, False, "✔ SUCCESS"),
+        ("submitted", JobStatus.SUCCESS, False, "✔ SUCCEEDED"),
         ("submitted", JobStatus.FAIL, False, "✖ FAILED"),
-        ("outcome_unknown", None, False, "? UNKNOWN OUTCOME"),
-        ("submitted", JobStatus.INIT, False, "… INIT"),
+        ("outcome_unknown", None, False, "? OUTCOME UNKNOWN"),
+        ("submitted", JobStatus.INIT, False, "… STARTING"),
         ("submitted", JobStatus.RUNNING, True, "⌛ GONE"),
-        ("submitted", JobStatus.SUCCESS, True, "✔ SUCCESS"),  # finished before it was purged: the result stands
+        ("submitted", JobStatus.SUCCESS, True, "✔ SUCCEEDED"),  # finished before it was purged: the result stands
         ("submitting", None, False, "↑ SUBMITTING"),
         ("rejected", None, False, "✖ REJECTED"),
-        ("submitted", None, False, "… SUBMITTED"),
+        ("submitted", None, False, "… WAITING"),
         ("submitted", JobStatus.UNKNOWN, False, "◌ UNRECOGNISED"),
     ],
 )
 def test_every_state_reads_as_a_glyph_and_a_word(state: str, status: JobStatus | None, gone: bool, label: str) -> None:
-    assert status_view(state, status, gone).label == label
+    record = make_record(1, state=state, status=status, gone=gone, job_id=None if state != "submitted" else "j-1")
+    assert look_of(record).label == label
+
+
+@pytest.mark.parametrize("phase", list(Phase))
+def test_every_phase_has_a_distinct_word_that_names_it_and_an_ascii_glyph(phase: Phase) -> None:
+    look: PhaseLook = LOOKS[phase]
+    assert look.word == phase.value.replace("_", " ").upper()  # the word is the phase's own name
+    assert look.ascii_label.isascii() and look.ascii_label.endswith(look.word)
+    assert [other.word for other in LOOKS.values()].count(look.word) == 1
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (None, "unknown"),
+        (0, "unknown"),  # a full-ECS image has no size of its own: not "0.0 MiB"
+        (512 * 1024**2, "512.0 MiB (536,870,912 bytes)"),
+        (40 * 1024**3, "40.0 GiB (42,949,672,960 bytes)"),
+    ],
+)
+def test_sizes_are_said_in_binary_units(size: int | None, text: str) -> None:
+    assert format_size(size) == text
 
 
 @pytest.mark.parametrize(
@@ -145,8 +175,7 @@ def test_counts_from_records() -> None:
         make_record(6, gone=True),
         make_record(7, state="submitting", job_id=None, status=None),
     ]
-    counts = count_jobs((r.state, r.status, r.gone) for r in records)
-    assert counts == JobCounts(running=2, failed=2, unknown=2, succeeded=1)
+    assert JobCounts.of(records) == JobCounts(running=2, failed=2, unknown=2, succeeded=1)
 
 
 def test_terminal_attention_saves_sets_and_restores_title() -> None:
@@ -210,7 +239,7 @@ def test_incident_summary_of_a_request_that_never_got_a_job_id() -> None:
     record = make_record(3, state="outcome_unknown", job_id=None, status=None, fail_reason="read timeout")
     text = incident_summary(record, explain)
     assert "(none: the copy request got no job id)" in text
-    assert "? UNKNOWN OUTCOME" in text
+    assert "? OUTCOME UNKNOWN" in text
     assert "a retry may create a second copy" in text
 
 

@@ -21,9 +21,9 @@ from textual.widgets import Static
 
 from imstui.api.catalogue import explain as catalogue_explain
 from imstui.core.ledger import JobRecord
+from imstui.core.wording import KIND_STYLES, look_of
 from imstui.ui.clipboard import ClipboardMode, copy_text
 from imstui.ui.record_actions import RecordActions, record_bindings
-from imstui.ui.status import KIND_STYLES, status_view
 from imstui.ui.widgets.jobs_text import Explain, detail_fields, explanation_lines
 
 __all__ = ["JobDetailScreen", "detail_text"]
@@ -35,7 +35,7 @@ def _utcnow() -> datetime:
 
 def detail_text(record: JobRecord, explain: Explain, now: datetime) -> Text:
     """The detail view's body: a heading, the explanation block (if any), then every field."""
-    view = status_view(record.state, record.status, record.gone)
+    view = look_of(record)
     body = Text()
     body.append(view.label, style=KIND_STYLES.get(view.kind, "") or "bold")
     body.append("  ")

@@ -36,21 +36,23 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from imstui.api.catalogue import explain as catalogue_explain
 from imstui.api.sanitize import sanitize
+from imstui.core.jobs import is_failed, is_finished, needs_attention
 from imstui.core.ledger import JobRecord
-from imstui.ui.attention import JobCounts, TerminalAttention, count_jobs, count_words, user_is_elsewhere
-from imstui.ui.clipboard import ClipboardMode, CopyResult, copy_text
-from imstui.ui.messages import OpenImageRequested, RetryCopyRequested
-from imstui.ui.record_actions import RecordActions, record_bindings
-from imstui.ui.status import (
+from imstui.core.wording import (
     KIND_STYLES,
+    JobCounts,
+    count_words,
     format_age,
     format_ago,
     format_progress,
-    is_failed,
-    is_finished,
-    needs_attention,
-    status_view,
+    look_of,
+    poller_sentence,
 )
+from imstui.ui.attention import TerminalAttention, user_is_elsewhere
+from imstui.ui.clipboard import ClipboardMode, CopyResult, copy_text
+from imstui.ui.messages import OpenImageRequested, RetryCopyRequested
+from imstui.ui.poller_text import RESUME_HINT
+from imstui.ui.record_actions import RecordActions, record_bindings
 from imstui.ui.widgets.jobs_text import Explain, explanation_lines, record_matches
 
 __all__ = [
@@ -282,9 +284,7 @@ class JobsPanel(RecordActions, Vertical):
         if key == self._cursor_key():
             self._refresh_strip()
         self._refresh_open_detail(record)
-        ended = is_finished(record.state, record.status, record.gone) and not (
-            before is not None and is_finished(before.state, before.status, before.gone)
-        )
+        ended = is_finished(record) and not (before is not None and is_finished(before))
         self._counts_changed()
         if ended and self._attention is not None and self._user_is_elsewhere(key):
             self._attention.ring()
@@ -367,7 +367,7 @@ class JobsPanel(RecordActions, Vertical):
 
     @property
     def counts(self) -> JobCounts:
-        return count_jobs((r.state, r.status, r.gone) for r in self._records.values())
+        return JobCounts.of(self._records.values())
 
     # ------------------------------------------------------------------ actions
 
@@ -446,7 +446,7 @@ class JobsPanel(RecordActions, Vertical):
     # ------------------------------------------------------------------ internals
 
     def _matches(self, record: JobRecord) -> bool:
-        if self._failed_only and not needs_attention(record.state, record.status, record.gone):
+        if self._failed_only and not needs_attention(record):
             return False
         return record_matches(record, self._filter)
 
@@ -462,8 +462,8 @@ class JobsPanel(RecordActions, Vertical):
         return not any(k in rows for k in keys[position + 1 :])
 
     def _cells_for(self, record: JobRecord, now: datetime) -> dict[str, Text]:
-        view = status_view(record.state, record.status, record.gone)
-        failed = is_failed(record.state, record.status)
+        view = look_of(record)
+        failed = is_failed(record)
         base = FAILED_ROW_STYLE if failed else ""
         status_style = KIND_STYLES.get(view.kind, "")
         cells = {
@@ -478,7 +478,7 @@ class JobsPanel(RecordActions, Vertical):
         return cells
 
     def _time_cells(self, record: JobRecord, now: datetime) -> dict[str, Text]:
-        failed = is_failed(record.state, record.status)
+        failed = is_failed(record)
         base = FAILED_ROW_STYLE if failed else ""
         age = Text(format_age((now - record.submitted_at).total_seconds()), style=base, no_wrap=True)
         polled_text = format_ago(record.last_polled_at, now)
@@ -550,7 +550,7 @@ class JobsPanel(RecordActions, Vertical):
             self.remove_class("-strip")
             strip.update("")
             return
-        view = status_view(record.state, record.status, record.gone)
+        view = look_of(record)
         content = Text()
         content.append(view.label, style=KIND_STYLES.get(view.kind, "") or "bold")
         content.append("  ")
@@ -588,20 +588,7 @@ class JobsPanel(RecordActions, Vertical):
         status = self._poller_status
         if status is None:
             return ""
-        if getattr(status, "paused", False):
-            return "polling PAUSED (p resumes)"
-        if not getattr(status, "running", True):
-            return "poller stopped"
-        now = self._clock()
-        backoff = _seconds_until(getattr(status, "backoff_until", None), now)
-        outstanding = getattr(status, "outstanding", None)
-        head = f"polling {outstanding} job{'s' if outstanding != 1 else ''}" if outstanding else "nothing to poll"
-        if backoff is not None and backoff > 0:
-            return f"{head}, backing off {format_age(backoff)}"
-        following = _seconds_until(getattr(status, "next_poll_at", None), now)
-        if outstanding and following is not None:
-            return f"{head}, next in {format_age(max(0.0, following))}"
-        return head
+        return poller_sentence(status, self._clock(), resume_hint=RESUME_HINT)
 
     def _counts_changed(self) -> None:
         self._refresh_status_line()
@@ -641,11 +628,3 @@ def _text(value: str | None, style: str = "") -> Text:
 
 def _one_line(value: str) -> str:
     return sanitize(value)
-
-
-def _seconds_until(value: object, now: datetime) -> float | None:
-    """Seconds from now to ``value`` (a datetime, as in ``PollerStatus``; naive is taken as UTC), else None."""
-    if not isinstance(value, datetime):
-        return None
-    moment = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-    return (moment - now).total_seconds()
