@@ -1,0 +1,108 @@
+"""Image tag rules, checked locally before anything is sent (``kms-eps-tags.md`` §3, IMS "Image Tag Format").
+
+* at most :data:`MAX_TAGS` (10) tags per image;
+* a key is 1-36 characters, a value 0-43 (empty, never absent); keys are unique;
+* the documented character set. The sources differ [UNCERTAIN]: the current IMS page allows only digits, letters,
+  ``_`` and ``-`` in a key (plus ``.`` in a value); older pages allowed anything but ``= * < > \\ , | /``; the Paris
+  page names the letters as ASCII plus CJK (U+4E00-U+9FFF). imstui enforces the strictest reading (what every
+  reading accepts): ASCII letters, digits, CJK, ``_`` and ``-`` (and ``.`` in a value).
+
+Leading and trailing spaces are trimmed (the server trims them too). A tag is typed as ``key=value``; ``key=`` is
+an empty value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from imstui.api.errors import LocalValidationError
+from imstui.api.tags import ImageTag
+from imstui.core.validation import Violation
+
+MAX_TAGS = 10
+KEY_MAX = 36
+VALUE_MAX = 43
+_KEY_CHARS = re.compile(r"[A-Za-z0-9_\-\u4e00-\u9fff]")
+_VALUE_CHARS = re.compile(r"[A-Za-z0-9_.\-\u4e00-\u9fff]")
+KEY_CHARSET_TEXT = "letters, digits, '_' and '-'"
+VALUE_CHARSET_TEXT = "letters, digits, '_', '.' and '-'"
+
+
+def _bad_chars(text: str, allowed: re.Pattern[str]) -> str:
+    bad = list(dict.fromkeys(ch for ch in text if not allowed.fullmatch(ch)))
+    shown = ", ".join(repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}" for ch in bad[:6])
+    return shown + (", …" if len(bad) > 6 else "")
+
+
+def parse_tag(text: str) -> ImageTag | Violation:
+    """``key=value`` -> a tag (both sides trimmed), or the :class:`Violation` of the first broken rule."""
+    key, sep, value = (text or "").partition("=")
+    if not sep:
+        return Violation("tag.format", f"a tag is written key=value (key= for an empty value), not {text!r}")
+    return check_tag(key, value)
+
+
+def check_tag(key: str, value: str) -> ImageTag | Violation:
+    key, value = key.strip(), value.strip()
+    if not key:
+        return Violation("tag.key.required", "a tag needs a key (1 to 36 characters)")
+    if len(key) > KEY_MAX:
+        return Violation("tag.key.length", f"tag key {key[:40]!r}… has {len(key)} characters; at most {KEY_MAX}")
+    if not all(_KEY_CHARS.fullmatch(ch) for ch in key):
+        return Violation(
+            "tag.key.charset",
+            f"tag key {key!r} contains {_bad_chars(key, _KEY_CHARS)}: a key may hold only {KEY_CHARSET_TEXT}",
+        )
+    if len(value) > VALUE_MAX:
+        return Violation(
+            "tag.value.length", f"the value of tag {key!r} has {len(value)} characters; at most {VALUE_MAX}"
+        )
+    if not all(_VALUE_CHARS.fullmatch(ch) for ch in value):
+        return Violation(
+            "tag.value.charset",
+            f"the value of tag {key!r} contains {_bad_chars(value, _VALUE_CHARS)}: "
+            f"a value may hold only {VALUE_CHARSET_TEXT}",
+        )
+    return ImageTag(key, value)
+
+
+def tags_violation(items: Iterable[str | tuple[str, str] | ImageTag]) -> tuple[list[ImageTag], Violation | None]:
+    """Check every tag (``"key=value"``, ``(key, value)`` or :class:`ImageTag`): the tags, and the first failed rule."""
+    tags: list[ImageTag] = []
+    seen: set[str] = set()
+    for item in items:
+        if isinstance(item, ImageTag):
+            result = check_tag(item.key, item.value)
+        elif isinstance(item, tuple):
+            result = check_tag(*item)
+        else:
+            result = parse_tag(item)
+        if isinstance(result, Violation):
+            return tags, result
+        if result.key in seen:
+            return tags, Violation("tag.key.unique", f"tag key {result.key!r} is given twice; keys must be unique")
+        seen.add(result.key)
+        tags.append(result)
+    if len(tags) > MAX_TAGS:
+        return tags, Violation("tags.count", f"{len(tags)} tags given; an image can have at most {MAX_TAGS}")
+    return tags, None
+
+
+def validate_tags(items: Iterable[str | tuple[str, str] | ImageTag]) -> list[ImageTag]:
+    """The checked tags, or :class:`LocalValidationError` (field ``tags``) naming the rule that failed."""
+    tags, violation = tags_violation(items)
+    if violation is not None:
+        raise LocalValidationError("tags", violation.rule, violation.message)
+    return tags
+
+
+def check_total(existing: Sequence[ImageTag], new: Sequence[ImageTag]) -> Violation | None:
+    """Would the image end up with more than :data:`MAX_TAGS` tags? (A key already there is overwritten.)"""
+    keys = {tag.key for tag in existing} | {tag.key for tag in new}
+    if len(keys) > MAX_TAGS:
+        return Violation(
+            "tags.count",
+            f"the image would have {len(keys)} tags ({len(existing)} already there); at most {MAX_TAGS}",
+        )
+    return None
