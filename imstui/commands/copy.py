@@ -1,20 +1,24 @@
 """``imstui copy IMAGE_ID --name NAME [...] [--wait] [--json]``: replicate an image within its region.
 
 Order of events: local validation (exit 2, nothing sent) -> image lookup and eligibility (exit 1 when blocked,
-nothing submitted) -> one copy POST (never retried: a lost answer is reported as "outcome unknown") -> with
+nothing submitted) -> the ledger row (a ledger that cannot be written refuses the copy, nothing sent) -> one copy
+POST (never retried: a lost answer is reported as "outcome unknown") -> the job id into the ledger (retried; if it
+still cannot be written, the id and the ``imstui jobs import`` command that records it are printed, exit 3) -> with
 ``--wait``, poll the job until it ends.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
+from dataclasses import dataclass
 from typing import Any
 
 from imstui.api.catalogue import explain
 from imstui.api.errors import ConfigurationError, ImstuiError, JobNotFoundError
 from imstui.api.models import CopyRequest, Job, JobStatus
 from imstui.api.protocol import ImsApi
-from imstui.commands.jobs import ledger_profile, poller_timing
+from imstui.commands.jobs import DEMO_PROFILE, ENV_PROFILE_FALLBACK, ledger_profile, poller_timing
 from imstui.commands.output import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -22,15 +26,16 @@ from imstui.commands.output import (
     add_command,
     condition_to_dict,
     conditions_lines,
+    error_to_dict,
     format_progress,
     job_to_dict,
     run_command,
 )
-from imstui.core.context import open_client
+from imstui.core.context import current_overrides, open_client
 from imstui.core.eligibility import assess
 from imstui.core.ledger import Ledger, LedgerError
 from imstui.core.poller import JobChanged, Poller, PollerEvent, PollFailed, PollSettings, is_fatal
-from imstui.core.submit import submit_copy
+from imstui.core.submit import SubmitResult, submit_copy
 from imstui.core.validation import Violation, check_image_id, normalise_image_id, validate_copy
 
 FIRST_POLL_DELAY = 2.0
@@ -38,6 +43,7 @@ POLL_INTERVAL = 5.0
 MAX_POLL_INTERVAL = 10.0
 MAX_CONSECUTIVE_ERRORS = 5
 MAX_NOT_FOUND_BEFORE_SEEN = 3
+EXIT_NOT_RECORDED = 3  # IMS accepted the copy, the ledger could not store its job id (printed, with the fix)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -48,7 +54,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="replicate an image within its region",
         description="Validate the input, check the image can be copied, submit the copy once and print the job "
         "ID; with --wait, follow the job to its end. Exit 0 on success, 1 when the image cannot be copied, the "
-        "service refuses or the job fails, 2 on bad input or settings (nothing sent).",
+        "service refuses or the job fails, 2 on bad input or settings or a ledger that cannot be written (nothing "
+        "sent), 3 when the copy was submitted but its job id could not be written to the ledger (the id and the "
+        "command that records it are printed).",
         handler=run,
     )
     parser.add_argument("image_id", metavar="IMAGE_ID", help="the source image ID (a UUID)")
@@ -140,6 +148,12 @@ async def wait_for_job(client: ImsApi, job_id: str, out: Output, *, ledger: Ledg
     return api.last
 
 
+def _retry_sleep() -> dict[str, Any]:
+    """The ledger-retry pause: the commands' test sleep when one is installed (no real waiting in tests)."""
+    sleep = current_overrides().sleep
+    return {} if sleep is None else {"sleep": sleep}
+
+
 def _violations(image_id: str, request: CopyRequest) -> dict[str, Violation]:
     found: dict[str, Violation] = {}
     bad_id = check_image_id(image_id)
@@ -162,27 +176,32 @@ def run(args: argparse.Namespace) -> int:
     if violations:
         return out.violations(violations)
 
-    submitted: list[str] = []  # ["sending"] while the POST is in flight, then ["sending", job_id]
-    profile = ledger_profile(args)
+    sent = _Sent(profile=ledger_profile(args), demo=bool(getattr(args, "demo", False)))
 
     async def main() -> int:
         try:
             ledger = Ledger()
         except LedgerError as exc:
-            raise ConfigurationError(f"{exc}; nothing was submitted") from exc
+            raise ConfigurationError(f"{exc}; nothing was submitted") from None
         with ledger:
             async with open_client(args) as client:
-                return await _copy(client, image_id, request, bool(args.wait), out, submitted, ledger, profile)
+                return await _copy(client, image_id, request, bool(args.wait), out, sent, ledger)
 
     try:
         return run_command(out, main)
     except KeyboardInterrupt:
-        if len(submitted) > 1:
+        if sent.job_id is not None and not sent.recorded:
             print(
-                f"stopped waiting; job {submitted[1]} goes on in IMS (check it with: imstui job {submitted[1]})",
+                f"interrupted: IMS accepted the copy as job {sent.job_id}, but it may not be in the ledger yet; "
+                f"record it with: {sent.import_command()}",
                 file=out.stderr,
             )
-        elif submitted:
+        elif sent.job_id is not None:
+            print(
+                f"stopped waiting; job {sent.job_id} goes on in IMS (check it with: imstui job {sent.job_id})",
+                file=out.stderr,
+            )
+        elif sent.sending:
             print(
                 "interrupted while the copy request was being sent: its outcome is unknown — check the jobs list "
                 "before submitting again",
@@ -193,15 +212,64 @@ def run(args: argparse.Namespace) -> int:
         return 130
 
 
+@dataclass
+class _Sent:
+    """How far the submission got (for what an interruption prints) and what recording the job id later takes."""
+
+    profile: str
+    demo: bool
+    region: str = ""
+    project_id: str | None = None
+    sending: bool = False
+    job_id: str | None = None
+    recorded: bool = False
+
+    def import_command(self) -> str:
+        """The exact command that records ``job_id`` in the ledger under the same profile, region and project."""
+        assert self.job_id is not None
+        words = ["imstui", "jobs", "import", self.job_id]
+        if self.demo and self.profile == DEMO_PROFILE:
+            words.append("--demo")
+        else:
+            if self.profile != ENV_PROFILE_FALLBACK:
+                words += ["--profile", self.profile]
+            words += ["--region", self.region]
+            if self.project_id:
+                words += ["--project-id", self.project_id]
+        return shlex.join(words)
+
+
+def _not_recorded(out: Output, result: SubmitResult, sent: _Sent, base: dict[str, Any]) -> int:
+    """IMS accepted the copy but the ledger would not take its job id: print the id and how to record it."""
+    assert result.job_id is not None and result.not_recorded is not None
+    command = sent.import_command()
+    print(
+        f"error: IMS accepted the copy as job {result.job_id}, but the job ledger could not record it: "
+        f"{result.not_recorded}",
+        file=out.stderr,
+    )
+    print(f"  record it once the ledger can be written again: {command}", file=out.stderr)
+    out.document(
+        {
+            "ok": False,
+            **base,
+            "job_id": result.job_id,
+            "recorded": False,
+            "record_command": command,
+            "error": error_to_dict(result.not_recorded),
+        }
+    )
+    return EXIT_NOT_RECORDED
+
+
 async def _copy(
     client: ImsApi,
     image_id: str,
     request: CopyRequest,
     wait: bool,
     out: Output,
-    submitted: list[str],
+    sent: _Sent,
     ledger: Ledger,
-    profile: str,
 ) -> int:
     image = await client.get_image(image_id)
     verdict = assess(image, client.project_id)
@@ -240,22 +308,31 @@ async def _copy(
     for condition in verdict.warnings:
         out.warn(f"{condition.title}: {condition.detail}")
 
-    submitted.append("sending")
+    sent.sending, sent.region, sent.project_id = True, client.region, client.project_id
     # The ledger row (source image, requested name) is written before the POST and gets the job id after it:
     # a crash or a lost answer leaves a visible "outcome unknown" row (imstui jobs --failed).
-    result = await submit_copy(client, ledger, profile=profile, image=image, request=request)
+
+    def answered(job_id: str) -> None:
+        sent.job_id = job_id
+
+    result = await submit_copy(
+        client, ledger, profile=sent.profile, image=image, request=request, on_job_id=answered, **_retry_sleep()
+    )
+    sent.project_id = result.record.project_id or sent.project_id
     if result.job_id is None:
         assert result.outcome_error is not None
         raise result.outcome_error
+    if result.not_recorded is not None:
+        return _not_recorded(out, result, sent, base)
+    sent.recorded = True
     job_id = result.job_id
-    submitted.append(job_id)
     out.progress(f"copy submitted: job {job_id} (follow it with: imstui job {job_id})")
     if not wait:
         out.document({"ok": True, **base, "job_id": job_id})
         return EXIT_OK
 
     try:
-        job = await wait_for_job(client, job_id, out, ledger=ledger, profile=profile)
+        job = await wait_for_job(client, job_id, out, ledger=ledger, profile=sent.profile)
     except ImstuiError as error:
         print(f"the copy was submitted as job {job_id}, but following it stopped:", file=out.stderr)
         return out.error(error, extra={**base, "job_id": job_id})

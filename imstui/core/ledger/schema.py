@@ -74,7 +74,14 @@ def split_sql(script: str) -> list[str]:
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Bring the file to :data:`SCHEMA_VERSION` in one transaction (a newer file is refused, unchanged)."""
+    """Bring the file to :data:`SCHEMA_VERSION` in one transaction (a newer file is refused, unchanged). A file
+    already at this version is only read (so a full disk or a read-only file can still be listed)."""
+    try:
+        row = conn.execute("SELECT version FROM schema_version").fetchone()
+    except sqlite3.OperationalError:  # no such table: a new file (or a very damaged one, checked below)
+        row = None
+    if row is not None and row[0] == SCHEMA_VERSION:
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
