@@ -151,3 +151,24 @@ def test_a_too_long_job_id_is_never_stored_shortened(fake: FakeIms, capsys: pyte
         rows = led.list()
     assert [r.state for r in rows] == ["outcome_unknown"]
     assert all(r.job_id is None for r in rows)  # no shortened id that polls a job that does not exist
+
+
+@pytest.mark.parametrize("content", [b"this is not a database" * 200, b""], ids=["garbage", "dropped-column"])
+def test_a_damaged_ledger_refuses_the_copy_in_one_line_naming_the_file_and_the_way_out(
+    fake: FakeIms, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    path = default_ledger_path()
+    if content:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    else:
+        with Ledger() as led:
+            led.import_job("job-1", "env", REGION, PROJECT_ID)
+        conn = sqlite3.connect(path)
+        conn.execute("ALTER TABLE jobs DROP COLUMN progress")
+        conn.close()
+    code, _, err = _run(capsys, "copy", IMAGE_ID, "--name", "web-copy")
+    assert code == 2 and fake.seen("POST") == []
+    [line] = err.strip().splitlines()
+    assert f"the job ledger {path} is damaged" in line and f"mv {path} {path}.damaged" in line
+    assert line.endswith("nothing was submitted")
