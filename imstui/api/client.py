@@ -11,45 +11,36 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
-import select
-import ssl
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from typing import Literal
+from urllib.parse import quote
 
-import httpcore
 import httpx
 
 from imstui import __version__
 from imstui.api import endpoints
+from imstui.api.answers import copy_job_id, job_from, json_object, project_id_from, snippet
+from imstui.api.connection import build_http_client, tls_verify_from_env
 from imstui.api.credentials import Credentials
 from imstui.api.error_parsing import (
-    SNIPPET_CHARS,
-    clean,
-    decode_json,
-    describe_body,
     error_from_response,
     request_id_of,
 )
 from imstui.api.errors import (
     ApiError,
     ConfigurationError,
-    ConnectError,
     ImageNotFoundError,
     ImstuiError,
     JobNotFoundError,
     LocalValidationError,
     OutcomeUnknownError,
-    ProjectDiscoveryError,
     ProtocolError,
-    RequestTimeoutError,
-    TransportError,
 )
+from imstui.api.exchange import ACCEPT_ENCODING, Limits, exchange, host_of
+from imstui.api.fields import is_api_id
 from imstui.api.models import CopyRequest, Image, Job
+from imstui.api.quota import ImageQuota
 from imstui.api.retry import RetryPolicy, call_with_retries
 from imstui.api.sanitize import sanitize
 from imstui.api.signer import SdkHmacAuth
@@ -63,40 +54,12 @@ ROUTE_MISSING_CODES = frozenset({"APIGW.0101", "APIG.0101"})
 IMAGE_NOT_FOUND_CODES = frozenset({"IMG.0027", "IMG.0066", "IMG.0086", "IMG.0144"})
 JOB_NOT_FOUND_CODES = frozenset({"IMG.0023"})
 
-# httpx errors raised before any byte of the request left this machine: even a POST can be tried again by hand.
-_NOT_SENT: tuple[type[Exception], ...] = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.ProxyError,
-    httpx.UnsupportedProtocol,
-)
+__all__ = ["ImsClient", "Limits", "check_project_id", "tls_verify_from_env"]
 
-_PROJECT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _JSON_HEADERS: Mapping[str, str] = {"Content-Type": JSON_CONTENT_TYPE}
 _NO_HEADERS: Mapping[str, str] = {}
 _URL_CACHE_SIZE = 4096
 _NO_RETRIES = RetryPolicy.no_retries()  # the poller's checks (it schedules its own retries)
-
-
-def tls_verify_from_env(environ: Mapping[str, str] | None = None) -> ssl.SSLContext | bool:
-    """The CA settings to verify servers with: ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` if set, else httpx's default.
-
-    httpx 0.28 reads these variables itself, but a wrong path would surface as a raw ``OSError`` traceback; building
-    the context here turns it into a :class:`ConfigurationError` naming the variable.
-    """
-    env = os.environ if environ is None else environ
-    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
-        path = env.get(name)
-        if path:
-            try:
-                if name == "SSL_CERT_FILE":
-                    return ssl.create_default_context(cafile=path)
-                return ssl.create_default_context(capath=path)
-            except (OSError, ssl.SSLError) as exc:
-                reason = clean(exc, 200)
-                raise ConfigurationError(f"{name}={path!r} cannot be used as CA certificates: {reason}") from None
-    return True
 
 
 def check_project_id(project_id: str | None) -> str | None:
@@ -106,7 +69,7 @@ def check_project_id(project_id: str | None) -> str | None:
     value = project_id.strip()
     if not value:
         return None
-    if not _PROJECT_ID_RE.fullmatch(value):
+    if not is_api_id(value):
         raise ConfigurationError(
             f"{sanitize(value)[:80]!r} is not a project id (expected letters and digits, e.g. 32 hex characters)"
         )
@@ -119,146 +82,6 @@ def _segment(field: str, value: str) -> str:
     if not text:
         raise LocalValidationError(field, "required", "an id is required")
     return quote(text, safe="")
-
-
-def _snippet(response: httpx.Response) -> str:
-    return clean(response.content[:2048].decode("utf-8", "replace"), SNIPPET_CHARS) or "an empty body"
-
-
-def _has_ssl_verification_error(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    for _ in range(6):
-        if seen is None:
-            return False
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-class _SocketCachingStream(httpcore.AsyncNetworkStream):
-    """A network stream that answers httpcore's "is the server gone?" check from a socket looked up once.
-
-    The connection pool asks every idle connection, on every request it places and every response it releases,
-    whether its socket is readable (a server that closed a keep-alive connection). httpcore's anyio stream looks
-    the socket up again each time through anyio's typed attributes, which rebuild a dict of every attribute (and
-    call ``getpeername``) per lookup: more CPU than signing the request. The answer is the same; only the lookup
-    is done once per connection.
-    """
-
-    __slots__ = ("_inner", "_socket")
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-        self._socket: Any = inner.get_extra_info("socket")
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        return _SocketCachingStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable" and self._socket is not None:
-            return _socket_readable(self._socket)
-        return self._inner.get_extra_info(info)
-
-
-def _socket_readable(sock: Any) -> bool:
-    """httpcore's readability check (a closed socket counts as readable: the next read returns end of stream)."""
-    fd = sock.fileno()
-    if fd < 0:
-        return True
-    if _POLL is None:  # pragma: no cover - Windows
-        readable, _, _ = select.select([fd], [], [], 0)
-        return bool(readable)
-    poller = _POLL()
-    poller.register(fd, select.POLLIN)
-    return bool(poller.poll(0))
-
-
-_POLL = None if sys.platform == "win32" else getattr(select, "poll", None)
-
-
-class _SocketCachingBackend(httpcore.AsyncNetworkBackend):
-    """Wraps the pool's network backend so that every stream it opens is a :class:`_SocketCachingStream`."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
-        self._inner = inner
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        return _SocketCachingStream(stream)
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        return _SocketCachingStream(await self._inner.connect_unix_socket(path, timeout, socket_options))
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-def _cache_stream_sockets(client: httpx.AsyncClient) -> None:
-    """Give the connection pools of ``client``'s own transports a :class:`_SocketCachingBackend`.
-
-    httpx offers no public way to choose the network backend of the transport it builds (with the environment's
-    proxy settings), so this looks for the pools it made; if a future httpx/httpcore lays them out differently,
-    nothing is changed and requests work exactly as before, only with httpcore's slower lookup.
-    """
-    transports: list[object] = [getattr(client, "_transport", None)]
-    mounts = getattr(client, "_mounts", None)
-    if isinstance(mounts, dict):
-        transports.extend(mounts.values())
-    for transport in transports:
-        if type(transport) is not httpx.AsyncHTTPTransport:
-            continue
-        pool = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if isinstance(pool, httpcore.AsyncConnectionPool) and isinstance(backend, httpcore.AsyncNetworkBackend):
-            if not isinstance(backend, _SocketCachingBackend):
-                pool._network_backend = _SocketCachingBackend(backend)
-
-
-class _Cookies(httpx.Cookies):
-    """httpx's cookie jar, minus the work of reading an answer that sets no cookie.
-
-    httpx hands every response to the jar, which builds urllib request/response adapters before finding that
-    there is no ``Set-Cookie``: ~6% of the client's CPU per job-status check. Answers that set cookies are
-    stored exactly as before.
-    """
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        headers = response.headers
-        if "set-cookie" in headers or "set-cookie2" in headers:
-            super().extract_cookies(response)
-
-
-class _HttpClient(httpx.AsyncClient):
-    """:class:`httpx.AsyncClient` with :class:`_Cookies` as its cookie jar."""
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        return self._cookies
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:  # httpx's CookieTypes
-        self._cookies = _Cookies(cookies)
 
 
 class ImsClient:
@@ -280,6 +103,7 @@ class ImsClient:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self._region = endpoints.check_region(region)
         self._project_id = check_project_id(project_id)
@@ -287,17 +111,13 @@ class ImsClient:
         self._iam = endpoints.check_endpoint(iam_endpoint or endpoints.iam_endpoint(self._region))
         self._credentials = credentials
         self._retry = retry or RetryPolicy()
-        injected = transport is not None
-        self._http = _HttpClient(
+        self._limits = limits or Limits()
+        self._http = build_http_client(
+            endpoints=(self._ims, self._iam),
             transport=transport,
             timeout=timeout or DEFAULT_TIMEOUT,
-            trust_env=not injected,
-            verify=True if injected else tls_verify_from_env(),
-            headers={"User-Agent": USER_AGENT},
-            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         )
-        if not injected:
-            _cache_stream_sockets(self._http)
         self._project_lock = asyncio.Lock()
         self._auths: dict[str, SdkHmacAuth] = {}
         self._urls: dict[str, httpx.URL] = {}
@@ -365,35 +185,7 @@ class ImsClient:
             json_content_type=False,
             retry=True,
         )
-        data = self._json_object(response, "the IAM project list")
-        projects = data.get("projects")
-        if not isinstance(projects, list):
-            raise ProtocolError(
-                f"the IAM project list has no 'projects' list: {_snippet(response)}", request_id_of(response)
-            )
-        ids = [
-            sanitize(p["id"]).strip()
-            for p in projects
-            if isinstance(p, dict) and isinstance(p.get("id"), str) and p["id"].strip()
-        ]
-        hint = "pass --project-id or set HUAWEICLOUD_SDK_PROJECT_ID"
-        if not ids:
-            raise ProjectDiscoveryError(
-                f"IAM knows no project named {self._region!r} for this access key; {hint} "
-                "(sub-projects are named region_suffix and must be given explicitly)"
-            )
-        if len(ids) > 1:
-            shown = ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
-            raise ProjectDiscoveryError(
-                f"IAM returned {len(ids)} projects named {self._region!r} ({shown}); {hint} to choose one"
-            )
-        try:
-            project_id = check_project_id(ids[0])
-        except ConfigurationError:
-            project_id = None
-        if project_id is None:
-            raise ProtocolError(f"IAM returned an unusable project id: {clean(ids[0], 80)!r}", request_id_of(response))
-        return project_id
+        return project_id_from(response, self._region)
 
     # -- images ---------------------------------------------------------------------------------------------------
 
@@ -436,10 +228,10 @@ class ImsClient:
         return image
 
     def _find_image(self, response: httpx.Response, wanted: str) -> Image | None:
-        data = self._json_object(response, "the image list")
+        data = json_object(response, "the image list")
         images = data.get("images")
         if not isinstance(images, list):
-            raise ProtocolError(f"the image list has no 'images' list: {_snippet(response)}", request_id_of(response))
+            raise ProtocolError(f"the image list has no 'images' list: {snippet(response)}", request_id_of(response))
         for item in images:
             if isinstance(item, dict) and str(item.get("id") or "").strip().lower() == wanted.lower():
                 return Image.from_api(item)
@@ -484,17 +276,21 @@ class ImsClient:
                     "IMS may have accepted it. Check the jobs list (or the image list) before submitting again."
                 )
             raise error
-        data = self._json_object(response, "the copy answer", accepted=True)
-        job_id = data.get("job_id")
-        if isinstance(job_id, int) and not isinstance(job_id, bool) and job_id >= 0:
-            job_id = str(job_id)  # documented as a string; a number is still the job the copy started
-        if not isinstance(job_id, str) or not clean(job_id, 128):
+        return copy_job_id(response)
+
+    # -- quota ----------------------------------------------------------------------------------------------------
+
+    async def get_image_quota(self) -> ImageQuota:
+        """``GET /v1/cloudimages/quota``: the private-image quota. One attempt (a pre-flight check: a failure
+        means "quota unknown", not a reason to wait)."""
+        auth = self._ims_auth(await self.ensure_project_id())
+        response = await self._get(f"{self._ims}/v1/cloudimages/quota", auth=auth, retry=False)
+        try:
+            return ImageQuota.from_api(json_object(response, "the image quota"))
+        except ValueError as error:
             raise ProtocolError(
-                f"IMS answered the copy request (HTTP {response.status_code}) without a job id: {_snippet(response)}. "
-                "The copy may have been accepted: check the jobs list before submitting again.",
-                request_id_of(response),
-            )
-        return clean(job_id, 128)
+                f"the image quota answer is unusable ({error}): {snippet(response)}", request_id_of(response)
+            ) from None
 
     # -- jobs -----------------------------------------------------------------------------------------------------
 
@@ -514,13 +310,13 @@ class ImsClient:
                 self._job_route = "legacy"
             else:
                 self._job_route = "progress"
-                return self._parse_job(response, wanted)
+                return job_from(response, wanted)
         path_project = _segment("project_id", project_id)
         try:
             response = await self._get(f"{self._ims}/v1/{path_project}/jobs/{segment}", auth=auth, retry=retry)
         except ApiError as error:
             raise self._job_error(error, wanted) from None
-        return self._parse_job(response, wanted)
+        return job_from(response, wanted)
 
     @staticmethod
     def _job_error(error: ApiError, job_id: str) -> ImstuiError:
@@ -530,15 +326,6 @@ class ImsClient:
         if error.status == 404 or code in JOB_NOT_FOUND_CODES:
             return JobNotFoundError(job_id, error.request_id)
         return error
-
-    def _parse_job(self, response: httpx.Response, job_id: str) -> Job:
-        data = self._json_object(response, f"the status of job {job_id}")
-        try:
-            return Job.from_api(data, job_id=job_id)
-        except (ValueError, TypeError, AttributeError):
-            raise ProtocolError(
-                f"the status of job {job_id} has no usable 'status': {_snippet(response)}", request_id_of(response)
-            ) from None
 
     # -- plumbing -------------------------------------------------------------------------------------------------
 
@@ -558,17 +345,8 @@ class ImsClient:
             parsed = self._urls[url] = httpx.URL(url)
         return parsed
 
-    @staticmethod
-    def _json_object(response: httpx.Response, what: str, *, accepted: bool = False) -> dict[str, Any]:
-        data = decode_json(response)
-        if not isinstance(data, dict):
-            extra = ""
-            if accepted:
-                extra = " The request may have been accepted: check the jobs list before submitting again."
-            raise ProtocolError(
-                f"{what}: expected a JSON object but got {describe_body(response)}.{extra}", request_id_of(response)
-            )
-        return data
+    # The answer reader, for the KMS/EPS/tag calls that share this client's plumbing (imstui.api.service_calls).
+    _json_object = staticmethod(json_object)
 
     async def _get(
         self,
@@ -607,50 +385,17 @@ class ImsClient:
         idempotent: bool,
         what: str,
     ) -> httpx.Response:
-        """One request. httpx exceptions become imstui errors, raised outside the ``except`` block so that no
-        traceback chain keeps the signed request (and a security token) alive. ``target``: ``url`` already parsed."""
-        failure: ImstuiError
-        try:
-            return await self._http.request(
-                method, url if target is None else target, params=params, content=content, headers=headers, auth=auth
-            )
-        except httpx.InvalidURL as exc:
-            failure = ConfigurationError(f"invalid request URL: {clean(exc, 200)}")
-        except _NOT_SENT as exc:
-            failure = self._not_sent_error(exc, url)
-        except httpx.TimeoutException as exc:
-            failure = self._maybe_sent_error(exc, url, idempotent, what, timeout=True)
-        except httpx.HTTPError as exc:
-            failure = self._maybe_sent_error(exc, url, idempotent, what, timeout=False)
-        raise failure
-
-    @staticmethod
-    def _not_sent_error(exc: Exception, url: str) -> ConnectError:
-        host = urlsplit(url).hostname or url
-        reason = clean(exc, 200) or type(exc).__name__
-        if _has_ssl_verification_error(exc):
-            error = ConnectError(
-                f"TLS certificate of {host} could not be verified ({reason}); if a proxy re-signs traffic, "
-                "point SSL_CERT_FILE at its CA bundle"
-            )
-            error.retryable = False
-            return error
-        if isinstance(exc, httpx.ProxyError):
-            return ConnectError(f"the proxy refused or failed the connection to {host}: {reason}")
-        if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
-            return ConnectError(f"timed out connecting to {host} (nothing was sent)")
-        return ConnectError(f"could not connect to {host}: {reason}")
-
-    @staticmethod
-    def _maybe_sent_error(exc: Exception, url: str, idempotent: bool, what: str, *, timeout: bool) -> ImstuiError:
-        host = urlsplit(url).hostname or url
-        reason = clean(exc, 200) or type(exc).__name__
-        if not idempotent:
-            cause = "no answer came in time" if timeout else f"the connection failed ({reason})"
-            return OutcomeUnknownError(
-                f"outcome unknown — {what} may have reached IMS but {cause}. Check the jobs list (or look for the "
-                "new image) before submitting again; imstui never resends a copy by itself."
-            )
-        if timeout:
-            return RequestTimeoutError(f"{host} did not answer in time ({type(exc).__name__})")
-        return TransportError(f"the connection to {host} failed: {reason}")
+        """One request and its whole answer, within the client's :class:`Limits` (``target``: ``url`` parsed)."""
+        return await exchange(
+            self._http,
+            method,
+            url if target is None else target,
+            host=host_of(url),
+            params=params,
+            content=content,
+            headers=headers,
+            auth=auth,
+            idempotent=idempotent,
+            what=what,
+            limits=self._limits,
+        )

@@ -25,7 +25,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from ims_fake_server import PROJECT_ID, REGION, credentials
 
-from imstui.api.client import ImsClient, _cache_stream_sockets, _socket_readable, _SocketCachingBackend
+from imstui.api.client import ImsClient
+from imstui.api.connection import _cache_stream_sockets, _socket_readable, _SocketCachingBackend
 from imstui.api.models import JobStatus
 
 _PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
