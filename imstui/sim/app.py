@@ -338,6 +338,9 @@ def create_app(config: SimConfig | None = None) -> Starlette:
         Route("/v1/cloudimages/job/{job_id}", sim.endpoint("job", sim.job, ims=True), methods=["GET"]),
         Route("/v1/{project_id}/jobs/{job_id}", sim.endpoint("job", sim.job, ims=True), methods=["GET"]),
     ]
+    from imstui.sim import eps, kms, tags  # KMS, EPS and image tags (issue 12); they import this module
+
+    routes += [*kms.routes(sim), *eps.routes(sim), *tags.routes(sim)]
     app = Starlette(
         routes=routes,
         middleware=[Middleware(RequestIdMiddleware)],

@@ -22,7 +22,10 @@ from typing import Any
 from imstui.sim import seed
 from imstui.sim.clock import format_image_time, format_job_time
 from imstui.sim.config import SimConfig
+from imstui.sim.eps import EpsProjects
 from imstui.sim.faults import FaultInjector, RateLimiter
+from imstui.sim.kms import KmsKeys
+from imstui.sim.tags import ImageTags
 
 JOB_TYPE = "imsCopyImageInRegionJob"
 SIZE_LIMIT_BYTES = 128 * 1024**3
@@ -136,6 +139,7 @@ class SimState:
         self.copies_created = 0
         for image in seed.catalogue(config.project_id):
             self.images[image["id"]] = image
+        self.kms, self.eps, self.tags = KmsKeys(config.domain_id), EpsProjects(), ImageTags()  # issue 12
 
     # --- time ---------------------------------------------------------------------------------------------------
     def now(self) -> float:
@@ -307,8 +311,9 @@ class SimState:
             if size > SIZE_LIMIT_BYTES or int(image.get("min_disk") or 0) > 128:
                 raise ImsError("IMG.0105", "The operation is not supported: the image is larger than 128 GB.")
             if cmk_id is not None:
-                if cmk_id not in seed.KMS_KEYS:
-                    raise ImsError("IMG.0095", "The KMS key does not exist.")
+                refusal = self.kms.copy_refusal(cmk_id)  # unknown IMG.0095, not enabled IMG.0097
+                if refusal is not None:
+                    raise ImsError(*refusal)
                 if cmk_id == image.get("__system__cmkid"):
                     raise ImsError("IMG.0096", "The specified KMS key ID must be different from the image key ID.")
             if self.unfinished_jobs >= self.config.max_running_jobs:
