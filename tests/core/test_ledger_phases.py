@@ -8,11 +8,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from imstui.api.models import Job
 from imstui.core import jobs
 from imstui.core.jobs import PHASE_SQL, Phase, phase_of
-from imstui.core.ledger import JobRecord, Ledger
+from imstui.core.ledger import DamagedRow, JobRecord, Ledger
+from imstui.core.ledger.records import COLUMNS, parse_row
+from imstui.core.ledger.schema import MIGRATIONS, split_sql
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -153,3 +157,43 @@ def test_outstanding_needs_a_job_id(ledger: Ledger) -> None:
     assert outstanding and all(isinstance(r, JobRecord) and r.job_id for r in outstanding)
     no_id = [r for r in ledger.list() if r.name == "no-id-running"]
     assert no_id and phase_of(no_id[0]) is Phase.RUNNING and no_id[0] not in outstanding
+
+
+_ANY = st.one_of(
+    st.none(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=False),
+    st.sampled_from(["", "x", "1", "0", "yes", "2026-03-01T12:00:00+00:00"]),
+    st.binary(max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    state=st.one_of(st.sampled_from(["submitting", "submitted", "outcome_unknown", "rejected", "SUBMITTED"]), _ANY),
+    status=st.one_of(st.sampled_from(["INIT", "RUNNING", "SUCCESS", "FAIL", "UNKNOWN", "success", " FAIL"]), _ANY),
+    gone=st.one_of(st.sampled_from([0, 1]), _ANY),
+    job_id=st.one_of(st.sampled_from(["job-1"]), _ANY),
+    progress=_ANY,
+)
+def test_any_row_reads_as_a_record_in_exactly_the_phase_its_sql_selects_or_as_damaged(
+    state: object, status: object, gone: object, job_id: object, progress: object
+) -> None:
+    conn = sqlite3.connect(":memory:")
+    try:
+        for statement in split_sql(MIGRATIONS[0]):
+            conn.execute(statement.replace(" NOT NULL", ""))
+        conn.execute(
+            "INSERT INTO jobs (job_id, profile, region, submitted_at, state, status, gone, progress) "
+            "VALUES (?, 'p', 'r', '2026-03-01T12:00:00+00:00', ?, ?, ?, ?)",
+            (job_id, state, status, gone, progress),
+        )
+        [row] = conn.execute(f"SELECT {COLUMNS} FROM jobs").fetchall()
+        parsed = parse_row(row)  # never raises
+        selected = {p for p in Phase if conn.execute(f"SELECT count(*) FROM jobs WHERE {PHASE_SQL[p]}").fetchone()[0]}
+    finally:
+        conn.close()
+    if isinstance(parsed, DamagedRow):
+        assert parsed.reason and parsed.row_id == 1
+    else:
+        assert selected == {phase_of(parsed)}
