@@ -15,20 +15,11 @@ from textual.widgets.option_list import Option
 
 from imstui.api.errors import ImageNotFoundError, ImstuiError
 from imstui.api.models import Image
+from imstui.core.wording import format_size
 from imstui.ui.picks import Pick
 from imstui.ui.text import assemble, literal, plain
 from imstui.ui.widgets.fields import RuleValidator, violation_text
 from imstui.ui.widgets.status_bar import StatusBar
-
-GIB = 1024**3
-
-
-def format_size(size_bytes: int | None) -> str:
-    if size_bytes is None:
-        return "unknown"
-    if size_bytes >= GIB:
-        return f"{size_bytes / GIB:.1f} GiB ({size_bytes:,} bytes)"
-    return f"{size_bytes / 1024**2:.1f} MiB ({size_bytes:,} bytes)"
 
 
 def condition_text(condition: Any) -> str:
