@@ -33,8 +33,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--faults",
         default="",
-        help="fault injection, e.g. 5xx=0.1,429=0.05,latency=0.2,drop=0.01,malformed=0.02,rate=50 "
-        "(prefix a key with copy./job./list./image./projects. for one route)",
+        help="fault injection, e.g. 5xx=0.1,429=0.05,latency=0.2,drop=0.01,malformed=0.02,rate=200,window=300 "
+        "(429s carry no Retry-After unless retry_after=S; prefix a key with copy./job./list./image./quota. "
+        "for one route)",
     )
     parser.add_argument("--seed", type=int, default=None, help="seed for job ids, durations and faults")
     parser.add_argument("--purge-after", type=float, default=600.0, help="seconds a finished job stays queryable")
@@ -43,6 +44,21 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--quota", type=int, default=100, help="private image quota (IMG.0015)")
     parser.add_argument("--max-jobs", type=int, default=50, help="unfinished copy jobs allowed (IMG.0060)")
     parser.add_argument(
+        "--copy-burst", default=None, metavar="N/S", help="IMG.0060 beyond N copies accepted in S seconds (e.g. 10/60)"
+    )
+    parser.add_argument(
+        "--quota-api",
+        choices=("ok", "forbidden", "missing"),
+        default="ok",
+        help="how GET /v1/cloudimages/quota answers",
+    )
+    parser.add_argument(
+        "--time-format", choices=("iso", "legacy"), default="iso", help="job times: ISO or dd-Mon-yyyy HH:MM:SS:mmm"
+    )
+    parser.add_argument(
+        "--statuses", choices=("upper", "lower"), default="upper", help="job statuses SUCCESS/FAIL or success/failed"
+    )
+    parser.add_argument(
         "--allow-remote", action="store_true", help="allow binding a non-loopback address (demo keys are public!)"
     )
     parser.set_defaults(handler=run)
@@ -50,6 +66,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def _export(name: str, value: str) -> str:
     return f"export {name}={shlex.quote(value)}"
+
+
+def _burst(text: str | None) -> tuple[int, float] | None:
+    if not text:
+        return None
+    count, sep, seconds = text.partition("/")
+    try:
+        return (int(count), float(seconds)) if sep else (int(count), 60.0)
+    except ValueError:
+        raise ValueError(f"--copy-burst {text!r}: expected N/S, e.g. 10/60") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
             "fail_probability": args.fail_rate,
             "private_image_quota": args.quota,
             "max_running_jobs": args.max_jobs,
+            "copy_burst": _burst(args.copy_burst),
+            "quota_api": args.quota_api,
+            "time_format": args.time_format,
+            "status_case": args.statuses,
         }
         if getattr(args, "region", None):
             overrides["region"] = args.region

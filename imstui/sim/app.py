@@ -11,12 +11,14 @@ Routes (wire format per ``ims-api.md``)::
     POST /v2.1/cloudimages/{id}/copy CopyImageInRegionInSafeMode (same contract)
     GET  /v1/cloudimages/job/{id}    ShowJobProgress
     GET  /v1/{project_id}/jobs/{id}  ShowJob
+    GET  /v1/cloudimages/quota       ShowImageQuota ({"quotas": {"resources": [{"type": "image", ...}]}})
 
-Errors: IMS shape ``{"error": {"code": "IMG.xxxx", "message": ...}}`` (400; 404 for unknown/purged jobs
-``IMG.0023`` and unknown images on the Glance route; a path project that differs from X-Project-Id is 400
-``IMG.0067``); gateway shape ``{"error_code": "APIGW.xxxx", "error_msg": ..., "request_id": ...}`` for
-authentication (401 APIGW.0301), throttling (429 APIGW.0308 + Retry-After) and unknown routes or methods
-(404 APIGW.0101). Every response carries ``X-Request-Id``.
+Errors: IMS shape ``{"error": {"code": "IMG.xxxx", "message": ...}}`` (400, as the error table documents, also
+for unknown/purged jobs ``IMG.0023``; 404 for unknown images on the Glance route; a path project that differs
+from X-Project-Id is ``IMG.0067``); gateway shape ``{"error_code": "APIGW.xxxx", "error_msg": ...,
+"request_id": ...}`` for authentication (401 APIGW.0301), throttling (429 APIGW.0308, no Retry-After unless the
+``retry_after`` fault option asks for it; the window is in the message) and unknown routes or methods (404
+APIGW.0101). Every response carries ``X-Request-Id``.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from imstui.api import signer
 from imstui.sim.auth import AccessKey, AuthFailure, header_map, parse_authorization, verify
 from imstui.sim.config import SimConfig
-from imstui.sim.faults import FaultDecision
+from imstui.sim.faults import FaultDecision, throttle_message
 from imstui.sim.state import ImsError, SimState
 
 log = logging.getLogger("imstui.sim")
@@ -72,9 +74,11 @@ def gateway_error(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def throttled(request: Request, retry_after: float, message: str) -> Response:
-    seconds = max(1, math.ceil(retry_after))
-    return gateway_error(request, 429, THROTTLE_CODE, message, headers={"Retry-After": str(seconds)})
+def throttled(request: Request, retry_after: float | None, message: str) -> Response:
+    """429 APIGW.0308. The real gateway sends no ``Retry-After`` (``retry_after=None``); the window is in the
+    message. A ``retry_after`` fault option adds the header."""
+    headers = None if retry_after is None else {"Retry-After": str(max(1, math.ceil(retry_after)))}
+    return gateway_error(request, 429, THROTTLE_CODE, message, headers=headers)
 
 
 class RequestIdMiddleware:
@@ -155,16 +159,13 @@ class Simulator:
                 key, project_id = self._authenticate(request, body, ims=ims)
             except AuthFailure as failure:
                 return gateway_error(request, failure.status, failure.code, failure.message)
+            spec = self.config.faults.for_route(route)
             limited = self._rate_limit(route, key)
             if limited is not None:
-                return throttled(
-                    request,
-                    limited,
-                    "The throttling threshold has been reached: policy user over ratelimit, "
-                    f"limit:{self._rate(route):g}, time:1 second",
-                )
+                wait = None if spec.retry_after is None else limited
+                return throttled(request, wait, throttle_message(spec))
             if decision.before == "429":
-                return throttled(request, decision.retry_after, "The throttling threshold has been reached.")
+                return throttled(request, decision.retry_after, throttle_message(spec))
             if decision.before == "5xx":
                 return _server_error(request, decision.variant)
             self.state.settle()
@@ -208,15 +209,12 @@ class Simulator:
             raise AuthFailure("the X-Domain-Id does not match the access key's account")
         return key, project_id or self.config.project_id
 
-    def _rate(self, route: str) -> float:
-        return self.config.faults.for_route(route).rate or 0.0
-
     def _rate_limit(self, route: str, key: AccessKey) -> float | None:
-        rate = self.config.faults.for_route(route).rate
-        if rate is None:
+        spec = self.config.faults.for_route(route)
+        if spec.rate is None:
             return None
         scope = route if route in self.config.faults.route_rates else "*"
-        return self.state.limiter.allow((key.ak, scope), rate, self.state.now())
+        return self.state.limiter.allow((key.ak, scope), spec.rate, self.state.now(), spec.window)
 
     # --- IAM ------------------------------------------------------------------------------------------------------
     async def projects(self, call: Call) -> Response:
@@ -281,6 +279,14 @@ class Simulator:
         job_id = self.state.copy_image(image_id, call.body, call.project_id)
         return JSONResponse({"job_id": job_id})
 
+    async def quota(self, call: Call) -> Response:
+        mode = self.config.quota_api
+        if mode == "forbidden":
+            return gateway_error(call.request, 403, "APIGW.0306", "API access denied.")
+        if mode == "missing":
+            return gateway_error(call.request, 404, NOT_FOUND_CODE, "The API does not exist.")
+        return JSONResponse(self.state.quota_document(call.project_id))
+
     async def job(self, call: Call) -> Response:
         path_project = call.request.path_params.get("project_id")
         if path_project is not None and path_project != call.project_id:
@@ -335,6 +341,7 @@ def create_app(config: SimConfig | None = None) -> Starlette:
         Route("/v2/images/{image_id}", sim.endpoint("image", sim.show_image, ims=True), methods=["GET"]),
         Route("/v1/cloudimages/{image_id}/copy", sim.endpoint("copy", sim.copy, ims=True), methods=["POST"]),
         Route("/v2.1/cloudimages/{image_id}/copy", sim.endpoint("copy", sim.copy, ims=True), methods=["POST"]),
+        Route("/v1/cloudimages/quota", sim.endpoint("quota", sim.quota, ims=True), methods=["GET"]),
         Route("/v1/cloudimages/job/{job_id}", sim.endpoint("job", sim.job, ims=True), methods=["GET"]),
         Route("/v1/{project_id}/jobs/{job_id}", sim.endpoint("job", sim.job, ims=True), methods=["GET"]),
     ]

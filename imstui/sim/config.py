@@ -29,6 +29,9 @@ from imstui.api.secret import Secret
 from imstui.sim.auth import MAX_SKEW_SECONDS, AccessKey
 from imstui.sim.clock import Clock, SystemClock
 from imstui.sim.faults import FaultConfig
+from imstui.sim.jobs import STATUS_CASES, TIME_FORMATS, WireStyle
+
+QUOTA_API_MODES = ("ok", "forbidden", "missing")
 
 DEMO_AK = "IMSTUIDEMOAK00000001"
 DEMO_SK = "imstui-demo-sk-public-value-not-a-secret"
@@ -52,8 +55,16 @@ class SimConfig:
 
     Job timing: a copy job stays ``INIT`` for ``init_seconds`` then ``RUNNING`` for ``run_seconds`` (each drawn
     uniformly from the range, divided by ``speed``); ``purge_after`` seconds after it finished the job is
-    forgotten (404 IMG.0023). ``progress_scale`` is what ``entities.process_percent`` reaches at 100 %
-    (1.0: fractions 0-1; 100.0: percent).
+    forgotten (400 IMG.0023, as the error table documents). ``progress_scale`` is what
+    ``entities.process_percent`` reaches at 100 % (1.0: fractions 0-1; 100.0: percent).
+
+    Wire variants (defaults follow the evidence): ``time_format`` ``iso`` or ``legacy`` (``04-Jun-2015
+    18:11:06:586``), ``status_case`` ``upper`` or ``lower`` (``success``/``failed``, the copy page's prose).
+
+    Limits: ``private_image_quota`` (IMG.0015 when a copy would exceed it; ``GET /v1/cloudimages/quota``
+    reports it), ``max_running_jobs`` (IMG.0060 when that many copies are unfinished), ``copy_burst``
+    ``(N, S)``: IMG.0060 for a copy beyond N accepted within S seconds (off by default). ``quota_api``:
+    ``ok``, ``forbidden`` (403 APIGW.0306) or ``missing`` (404 APIGW.0101) for the quota endpoint.
     """
 
     ak: str = DEMO_AK
@@ -73,6 +84,10 @@ class SimConfig:
     fail_probability: float = 0.0  # extra random FAIL (IMG.0061) for otherwise good copies
     private_image_quota: int = 100  # IMG.0015 beyond this many own private images (incl. copies in flight)
     max_running_jobs: int = 50  # IMG.0060 when this many copy jobs are unfinished
+    copy_burst: tuple[int, float] | None = None  # IMG.0060 beyond N copies accepted within S seconds
+    quota_api: str = "ok"
+    time_format: str = "iso"
+    status_case: str = "upper"
     clock: Clock = field(default_factory=SystemClock)  # drives jobs and the rate limit
     auth_clock: Clock = field(default_factory=SystemClock)  # X-Sdk-Date freshness (clients sign with real time)
     max_skew: float = MAX_SKEW_SECONDS
@@ -94,6 +109,19 @@ class SimConfig:
                 raise ValueError(f"{name} must be a (low, high) range of seconds >= 0")
         if not 0 <= self.fail_probability <= 1:
             raise ValueError("fail_probability must be between 0 and 1")
+        for name, allowed in (
+            ("quota_api", QUOTA_API_MODES),
+            ("time_format", TIME_FORMATS),
+            ("status_case", STATUS_CASES),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}")
+        if self.copy_burst is not None and not (self.copy_burst[0] >= 1 and self.copy_burst[1] > 0):
+            raise ValueError("copy_burst must be (at least 1 copy, a window > 0 seconds)")
+
+    @property
+    def wire_style(self) -> WireStyle:
+        return WireStyle(self.time_format, self.status_case, self.progress_scale)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> SimConfig:

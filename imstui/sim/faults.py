@@ -3,26 +3,33 @@
 ``--faults`` syntax: comma-separated ``key=value`` items; a key may be prefixed with a route name and a dot to
 apply to that route only (route settings override the global ones key by key)::
 
-    5xx=0.1,429=0.05,latency=0.2,drop=0.01,malformed=0.02,truncated=0.01,rate=50,retry_after=2,copy.5xx=0.5
+    5xx=0.1,429=0.05,latency=0.2,drop=0.01,malformed=0.02,truncated=0.01,rate=200,window=300,copy.5xx=0.5
 
 Keys:
 
 ``5xx=P``        probability of a server error instead of the real answer (the request is not processed): one of
                  500 ``{"error":{"code":"IMG.0061",...}}``, 502 HTML page, 503 empty body, chosen by the RNG.
-``429=P``        probability of ``429 APIGW.0308`` with ``Retry-After`` (the request is not processed).
+``429=P``        probability of ``429 APIGW.0308`` (the request is not processed). Like the real gateway
+                 (``kms-eps-tags.md`` §4) the answer has no ``Retry-After``; the window is only in the message:
+                 "The throttling threshold has been reached: policy user over ratelimit,limit:200,time:5 minute"
+                 (limit and time from ``rate``/``window`` when set, else the captured 200 per 5 minutes).
 ``latency=S``    added delay in seconds before answering; ``latency=A-B`` picks uniformly in [A, B].
 ``drop=P``       probability that the connection is dropped *after* the request was processed (a copy job is
                  created!): under uvicorn the status line and headers go out, then the connection closes; in
                  process (httpx.ASGITransport) the app raises ``SimulatedDrop`` (an ``httpx.RemoteProtocolError``).
 ``malformed=P``  probability that the (already computed) JSON answer is replaced by invalid JSON.
 ``truncated=P``  probability that the JSON answer is cut in half (with a matching Content-Length).
-``rate=N``       gateway budget: N requests per second per AK (token bucket of N tokens, refilled at N/s on the
-                 sim clock); beyond it ``429 APIGW.0308`` with ``Retry-After``. Global rate = one bucket per AK
-                 over all routes; ``job.rate=N`` = a bucket per AK for that route.
-``retry_after=S`` the Retry-After seconds sent with injected 429s (default 1).
+``rate=N``       gateway budget: N requests per ``window`` per AK (token bucket of N tokens, refilled at N per
+                 window on the sim clock); beyond it ``429 APIGW.0308`` naming the limit and window. Global rate =
+                 one bucket per AK over all routes; ``job.rate=N`` = a bucket per AK for that route.
+``window=S``     the throttling window in seconds (default 1; ``window=300`` is the captured "time:5 minute").
+``policy=NAME``  the policy the 429 message names: ``user`` (default), ``api`` or ``ip``.
+``retry_after=S`` opt-in ``Retry-After`` header (not what the real gateway sends): injected 429s carry S
+                 seconds, rate-limited 429s the seconds until the bucket has a token again.
 
 Routes: ``projects`` (GET /v3/projects), ``domains`` (GET /v3/auth/domains), ``list`` (GET /v2/cloudimages),
-``image`` (GET /v2/images/{id}), ``copy`` (both copy POSTs), ``job`` (both job GETs).
+``image`` (GET /v2/images/{id}), ``copy`` (both copy POSTs), ``job`` (both job GETs), ``quota``
+(GET /v1/cloudimages/quota).
 Decisions come from a ``random.Random(seed)``: the same seed and request sequence give the same faults.
 """
 
@@ -33,7 +40,7 @@ import random
 import threading
 from dataclasses import dataclass, field, fields, replace
 
-ROUTES = ("projects", "domains", "list", "image", "copy", "job")
+ROUTES = ("projects", "domains", "list", "image", "copy", "job", "quota")
 
 _KEYS = {
     "5xx": "error_5xx",
@@ -48,7 +55,13 @@ _KEYS = {
     "rate": "rate",
     "retry_after": "retry_after",
     "retry-after": "retry_after",
+    "window": "window",
+    "policy": "policy",
 }
+POLICIES = ("user", "api", "ip")
+# The one captured throttling answer (terraform-provider-huaweicloud#1335): 200 requests per 5 minutes.
+CAPTURED_LIMIT = 200
+CAPTURED_WINDOW = 300.0
 _PROBABILITIES = ("error_5xx", "throttle", "drop", "malformed", "truncated")
 
 
@@ -61,7 +74,9 @@ class FaultSpec:
     malformed: float = 0.0
     truncated: float = 0.0
     rate: float | None = None
-    retry_after: float = 1.0
+    retry_after: float | None = None
+    window: float = 1.0
+    policy: str = "user"
 
     @property
     def is_quiet(self) -> bool:
@@ -101,7 +116,8 @@ class FaultConfig:
             attr = _KEYS.get(key)
             if attr is None:
                 raise ValueError(
-                    f"unknown fault key {key!r} (keys: 5xx 429 latency drop malformed truncated rate retry_after)"
+                    f"unknown fault key {key!r} "
+                    "(keys: 5xx 429 latency drop malformed truncated rate window policy retry_after)"
                 )
             parsed = _parse_value(attr, value.strip(), item)
             target = global_items if route is None else route_items.setdefault(route, {})
@@ -132,6 +148,8 @@ def _describe(spec: FaultSpec, base: FaultSpec, prefix: str) -> list[str]:
         if f.name == "latency":
             low, high = value
             text = f"{low:g}" if low == high else f"{low:g}-{high:g}"
+        elif isinstance(value, str):
+            text = value
         else:
             text = f"{value:g}"
         parts.append(f"{prefix}{name}={text}")
@@ -161,10 +179,14 @@ def _parse_value(attr: str, value: str, item: str) -> object:
         if high < low:
             raise ValueError(f"{item!r}: latency range must be low-high")
         return (low, high)
-    if attr == "rate":
+    if attr == "policy":
+        if value.lower() not in POLICIES:
+            raise ValueError(f"{item!r}: policy must be one of {', '.join(POLICIES)}")
+        return value.lower()
+    if attr in ("rate", "window"):
         number = _number(value, item)
         if number <= 0:
-            raise ValueError(f"{item!r}: rate must be > 0 requests per second")
+            raise ValueError(f"{item!r}: {attr} must be > 0")
         return number
     return _number(value, item)
 
@@ -175,7 +197,7 @@ class FaultDecision:
     before: str | None = None  # "5xx" or "429": answer this instead of processing the request
     variant: int = 0  # which 5xx flavour
     after: str | None = None  # "drop", "malformed" or "truncated": spoil the computed answer
-    retry_after: float = 1.0
+    retry_after: float | None = None  # None: no Retry-After header (the real gateway's way)
 
 
 class FaultInjector:
@@ -220,13 +242,31 @@ class RateLimiter:
         self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def allow(self, key: tuple[str, str], rate: float, now: float) -> float | None:
-        """Take a token; return None when allowed, else the seconds until a token is available."""
+    def allow(self, key: tuple[str, str], rate: float, now: float, window: float = 1.0) -> float | None:
+        """Take a token (``rate`` per ``window`` seconds); return None when allowed, else the seconds until a
+        token is available."""
+        per_second = rate / window
         with self._lock:
             tokens, stamp = self._buckets.get(key, (rate, now))
-            tokens = min(rate, tokens + max(0.0, now - stamp) * rate)
+            tokens = min(rate, tokens + max(0.0, now - stamp) * per_second)
             if tokens >= 1.0:
                 self._buckets[key] = (tokens - 1.0, now)
                 return None
             self._buckets[key] = (tokens, now)
-            return (1.0 - tokens) / rate
+            return (1.0 - tokens) / per_second
+
+
+def throttle_message(spec: FaultSpec) -> str:
+    """The gateway's 429 message in the captured format, naming the policy, limit and window."""
+    limit, window = (spec.rate, spec.window) if spec.rate is not None else (CAPTURED_LIMIT, CAPTURED_WINDOW)
+    return (
+        f"The throttling threshold has been reached: policy {spec.policy} over ratelimit,"
+        f"limit:{limit:g},time:{_period(window)}"
+    )
+
+
+def _period(seconds: float) -> str:
+    for unit, size in (("hour", 3600.0), ("minute", 60.0)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} second"

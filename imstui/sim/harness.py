@@ -21,6 +21,7 @@ from typing import IO
 from imstui.api.credentials import Credentials
 from imstui.api.models import CopyRequest, Image, Job
 from imstui.api.protocol import ImsApi
+from imstui.api.quota import ImageQuota
 from imstui.api.secret import Secret
 
 END_OF_BANNER = "# Ctrl-C"  # the last line `imstui sim` prints before serving
@@ -147,6 +148,9 @@ class RecordingApi:
 
     async def copy_image(self, image_id: str, request: CopyRequest) -> str:
         return await self.api.copy_image(image_id, request)
+
+    async def get_image_quota(self) -> ImageQuota:
+        return await self.api.get_image_quota()
 
     async def get_job(self, job_id: str, *, retry: bool = True) -> Job:
         at = self.clock()

@@ -19,15 +19,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = ["CopyJob", "ImsError", "ScriptedOutcome", "SimState"]
+
 from imstui.sim import seed
-from imstui.sim.clock import format_image_time, format_job_time
+from imstui.sim.clock import format_image_time
 from imstui.sim.config import SimConfig
 from imstui.sim.eps import EpsProjects
 from imstui.sim.faults import FaultInjector, RateLimiter
+from imstui.sim.jobs import CopyJob
 from imstui.sim.kms import KmsKeys
 from imstui.sim.tags import ImageTags
 
-JOB_TYPE = "imsCopyImageInRegionJob"
 SIZE_LIMIT_BYTES = 128 * 1024**3
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 1000
@@ -57,70 +59,6 @@ class ScriptedOutcome:
     fail_at: float = 0.5
 
 
-@dataclass
-class CopyJob:
-    job_id: str
-    project_id: str
-    source_id: str
-    name: str
-    description: str
-    cmk_id: str | None
-    enterprise_project_id: str | None
-    begin: float
-    init_s: float
-    run_s: float
-    new_image_id: str
-    fail_at: float = 1.0  # fraction of the run reached; 1.0 for a job that succeeds
-    error: tuple[str, str] | None = None
-    error_in_entities: bool = False
-
-    @property
-    def end(self) -> float:
-        return self.begin + self.init_s + self.run_s * self.fail_at
-
-    @property
-    def succeeds(self) -> bool:
-        return self.error is None
-
-    def document(self, now: float, progress_scale: float) -> dict[str, Any]:
-        entities: dict[str, Any] = {"image_name": self.name}
-        end_time = None
-        error_code = None
-        fail_reason = None
-        if now >= self.end:
-            end_time = format_job_time(self.end)
-            if self.error is None:
-                status = "SUCCESS"
-                entities["image_id"] = self.new_image_id
-            else:
-                status = "FAIL"
-                if self.error_in_entities:
-                    entities["error_code"], entities["error"] = self.error
-                else:
-                    error_code, fail_reason = self.error
-        elif now < self.begin + self.init_s:
-            status = "INIT"
-            entities["process_percent"] = 0.0
-        else:
-            status = "RUNNING"
-            fraction = (now - self.begin - self.init_s) / self.run_s if self.run_s > 0 else 1.0
-            fraction = max(0.0, min(fraction, self.fail_at, 0.99))
-            if progress_scale == 100.0:
-                entities["process_percent"] = round(fraction * 100.0, 2)
-            else:
-                entities["process_percent"] = round(fraction, 4)
-        return {
-            "job_id": self.job_id,
-            "job_type": JOB_TYPE,
-            "begin_time": format_job_time(self.begin),
-            "end_time": end_time,
-            "status": status,
-            "error_code": error_code,
-            "fail_reason": fail_reason,
-            "entities": entities,
-        }
-
-
 class SimState:
     """The simulator's data and rules. Thread-safe (one lock): tests may poke it while uvicorn serves."""
 
@@ -136,6 +74,7 @@ class SimState:
         self._unsettled: list[tuple[float, str]] = []
         self._purge: list[tuple[float, str]] = []
         self._scripted: deque[ScriptedOutcome] = deque()
+        self._accepted: deque[float] = deque()  # when recent copies were accepted (copy_burst)
         self.copies_created = 0
         for image in seed.catalogue(config.project_id):
             self.images[image["id"]] = image
@@ -316,16 +255,40 @@ class SimState:
                     raise ImsError(*refusal)
                 if cmk_id == image.get("__system__cmkid"):
                     raise ImsError("IMG.0096", "The specified KMS key ID must be different from the image key ID.")
-            if self.unfinished_jobs >= self.config.max_running_jobs:
-                raise ImsError("IMG.0060", "The number of tasks exceeds the flow control limit. Try again later.")
+            if self.unfinished_jobs >= self.config.max_running_jobs or self._burst_exceeded():
+                raise ImsError("IMG.0060", "The number of tasks exceeds the flow control limit.")
+            if self.private_images_used(project_id) >= self.config.private_image_quota:
+                raise ImsError("IMG.0015", "The number of private images has reached the maximum allowed.")
+            if self.config.copy_burst is not None:
+                self._accepted.append(self.now())
+            return self._start_job(image_id, name, description, cmk_id, eps, project_id)
+
+    def _burst_exceeded(self) -> bool:
+        if self.config.copy_burst is None:
+            return False
+        count, window = self.config.copy_burst
+        now = self.now()
+        while self._accepted and self._accepted[0] <= now - window:
+            self._accepted.popleft()
+        return len(self._accepted) >= count
+
+    # --- quota --------------------------------------------------------------------------------------------------
+    def private_images_used(self, project_id: str) -> int:
+        """Own private images, counting copies still in flight (they will be images)."""
+        with self._lock:
             own = sum(
                 1
                 for other in self.images.values()
                 if other.get("owner") == project_id and other.get("__imagetype") == "private"
             )
-            if own + self.unfinished_jobs >= self.config.private_image_quota:
-                raise ImsError("IMG.0015", "The number of private images has reached the maximum allowed.")
-            return self._start_job(image_id, name, description, cmk_id, eps, project_id)
+            return own + self.unfinished_jobs
+
+    def quota_document(self, project_id: str) -> dict[str, Any]:
+        """``GET /v1/cloudimages/quota`` as documented: ``quotas.resources[]`` with the ``image`` quota."""
+        quota = self.config.private_image_quota
+        used = self.private_images_used(project_id)
+        resource = {"type": "image", "used": used, "quota": quota, "min": 1, "max": max(quota, 1000)}
+        return {"quotas": {"resources": [resource]}}
 
     def _start_job(
         self, image_id: str, name: str, description: str, cmk_id: str | None, eps: str | None, project_id: str
@@ -374,12 +337,9 @@ class SimState:
         with self._lock:
             job = self.jobs.get(job_id)
             if job is None or job.project_id != project_id:
-                raise ImsError(
-                    "IMG.0023",
-                    "An exception occurred during task query: the job does not exist or has been deleted.",
-                    status=404,
-                )
-            return job.document(self.now(), self.config.progress_scale)
+                # The error table's answer for a job query that fails (400); the client reads it as "not found".
+                raise ImsError("IMG.0023", "An exception occurred during task query.")
+            return job.document(self.now(), self.config.wire_style)
 
 
 def _parse_body(raw: bytes) -> dict[str, Any]:

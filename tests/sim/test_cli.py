@@ -43,6 +43,28 @@ def test_sim_serves_and_prints_exports_a_client_can_use() -> None:
         assert response.json()["images"][0]["id"] == seed.ELIGIBLE_LINUX_ID
 
 
+def test_sim_flags_choose_the_wire_variants_and_limits() -> None:
+    flags = ("--seed", "1", "--statuses", "lower", "--time-format", "legacy", "--quota", "500", "--copy-burst", "1/60")
+    with start_sim_process(*flags, cwd=ROOT, stderr=subprocess.PIPE) as sim:
+        auth = SdkHmacAuth(sim.credentials(), sim.project_id)
+        with httpx.Client(base_url=sim.endpoint, auth=auth, timeout=10) as client:
+            quota = client.get("/v1/cloudimages/quota").json()["quotas"]["resources"][0]
+            copy = f"/v1/cloudimages/{seed.ELIGIBLE_LINUX_ID}/copy"
+            headers = {"Content-Type": "application/json;charset=UTF-8"}
+            first = client.post(copy, content=b'{"name": "a"}', headers=headers)
+            second = client.post(copy, content=b'{"name": "b"}', headers=headers)
+            job = client.get(f"/v1/cloudimages/job/{first.json()['job_id']}").json()
+    assert quota["quota"] == 500
+    assert second.status_code == 400 and second.json()["error"]["code"] == "IMG.0060"
+    assert job["status"] in ("init", "running") and job["begin_time"][2] == "-"
+
+
+@pytest.mark.parametrize("flags", [("--copy-burst", "many"), ("--statuses", "title")])
+def test_sim_rejects_bad_variant_flags(flags: tuple[str, str]) -> None:
+    result = _run(*flags)
+    assert result.returncode == 2 and result.stderr
+
+
 def test_sim_refuses_a_remote_bind_without_allow_remote() -> None:
     result = _run("--host", "0.0.0.0", "--port", "0")
     assert result.returncode == 2

@@ -56,13 +56,25 @@ async def test_5xx_fault_answers_a_server_error_without_processing() -> None:
         assert (await client.get("/v2/cloudimages", params={"limit": "1"})).status_code == 200  # other routes fine
 
 
-async def test_429_fault_has_gateway_shape_and_retry_after() -> None:
-    backend = controlled_backend(faults="429=1,retry_after=7")
+async def test_429_fault_is_the_captured_gateway_answer_without_retry_after() -> None:
+    backend = controlled_backend(faults="429=1")
     async with backend.client() as client:
         response = await client.get(f"/v1/cloudimages/job/{'a' * 32}")
     assert response.status_code == 429
-    assert response.json()["error_code"] == "APIGW.0308"
-    assert response.headers["Retry-After"] == "7"
+    body = response.json()
+    assert set(body) == {"error_code", "error_msg", "request_id"} and body["error_code"] == "APIGW.0308"
+    assert body["error_msg"] == (
+        "The throttling threshold has been reached: policy user over ratelimit,limit:200,time:5 minute"
+    )
+    assert "Retry-After" not in response.headers
+
+
+async def test_429_fault_sends_retry_after_only_when_asked() -> None:
+    backend = controlled_backend(faults="429=1,retry_after=7,policy=api")
+    async with backend.client() as client:
+        response = await client.get(f"/v1/cloudimages/job/{'a' * 32}")
+    assert response.status_code == 429 and response.headers["Retry-After"] == "7"
+    assert "policy api over ratelimit" in response.json()["error_msg"]
 
 
 async def test_latency_fault_delays_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,17 +148,30 @@ async def test_rate_limit_answers_429_beyond_the_budget_and_recovers() -> None:
     assert await _statuses(backend, 4) == [200, 200, 200, 429]
     async with backend.client() as client:
         throttled = await client.get("/v2/cloudimages")
-        assert throttled.json()["error_code"] == "APIGW.0308"
-        assert int(throttled.headers["Retry-After"]) >= 1
+        assert throttled.json()["error_code"] == "APIGW.0308" and "Retry-After" not in throttled.headers
+        assert throttled.json()["error_msg"].endswith("policy user over ratelimit,limit:3,time:1 second")
         backend.manual_clock.advance(1.0)
         assert (await client.get("/v2/cloudimages", params={"limit": "1"})).status_code == 200
+
+
+async def test_a_five_minute_window_names_itself_and_refills_only_after_minutes() -> None:
+    backend = controlled_backend(faults="rate=2,window=300,retry_after=1")
+    assert await _statuses(backend, 3) == [200, 200, 429]
+    async with backend.client() as client:
+        throttled = await client.get("/v2/cloudimages")
+        assert throttled.json()["error_msg"].endswith("limit:2,time:5 minute")
+        assert int(throttled.headers["Retry-After"]) == 150  # opted in: the seconds until one token is back
+        backend.manual_clock.advance(60)
+        assert (await client.get("/v2/cloudimages")).status_code == 429
+        backend.manual_clock.advance(90)
+        assert (await client.get("/v2/cloudimages")).status_code == 200
 
 
 async def test_per_route_rate_limit_leaves_other_routes_alone() -> None:
     backend = controlled_backend(faults="job.rate=1")
     async with backend.client() as client:
         codes = [(await client.get(f"/v1/cloudimages/job/{'a' * 32}")).status_code for _ in range(2)]
-        assert codes == [404, 429]
+        assert codes == [400, 429]  # IMG.0023 for the unknown job, then throttled
         assert await _statuses(backend, 5) == [200] * 5
 
 

@@ -42,7 +42,7 @@ async def test_job_goes_init_running_success_and_the_copy_appears(
     first = await _job(client, job_id)
     assert first["status"] == "INIT"
     assert first["job_type"] == "imsCopyImageInRegionJob"
-    assert JOB_TIME.match(first["begin_time"]) and first["end_time"] is None
+    assert JOB_TIME.match(first["begin_time"]) and first["end_time"] == ""  # as in the one running sample
     assert first["error_code"] is None and first["fail_reason"] is None
 
     clock.advance(2 + 5)  # INIT 2 s, then a quarter of the 20 s run
@@ -52,7 +52,7 @@ async def test_job_goes_init_running_success_and_the_copy_appears(
     clock.advance(10)
     later = await _job(client, job_id, legacy=True, project=backend.project_id)
     assert later["status"] == "RUNNING" and later["entities"]["process_percent"] == 0.75
-    assert later["end_time"] is None
+    assert later["end_time"] == ""
 
     listed = await client.get("/v2/cloudimages", params={"name": "replica-01"})
     assert listed.json()["images"] == []  # not in the catalogue before SUCCESS
@@ -95,7 +95,7 @@ async def test_failing_kms_key_fails_mid_copy_with_top_level_error(
     failed = await _job(client, job_id)
     assert failed["status"] == "FAIL"
     assert (failed["error_code"], failed["fail_reason"]) == seed.FAILING_CMK_ERROR
-    assert failed["end_time"] is not None
+    assert JOB_TIME.match(failed["end_time"])
     assert "image_id" not in failed["entities"]
 
 
@@ -131,16 +131,16 @@ async def test_finished_job_is_purged_and_then_unknown() -> None:
         backend.manual_clock.advance(2)
         for path in (f"/v1/cloudimages/job/{job_id}", f"/v1/{backend.project_id}/jobs/{job_id}"):
             gone = await client.get(path)
-            assert gone.status_code == 404
-            assert gone.json()["error"]["code"] == "IMG.0023"
+            assert gone.status_code == 400
+            assert gone.json()["error"] == {"code": "IMG.0023", "message": "An exception occurred during task query."}
         copies = (await client.get("/v2/cloudimages", params={"name": "replica-01"})).json()["images"]
         assert len(copies) == 1  # the image stays; only the job record is gone
 
 
-async def test_unknown_job_is_404_ims_shape(client: httpx.AsyncClient) -> None:
+async def test_unknown_job_is_the_documented_400_img_0023(client: httpx.AsyncClient) -> None:
     response = await client.get(f"/v1/cloudimages/job/{'a' * 32}")
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "IMG.0023"
+    assert response.status_code == 400  # the error table's status for IMG.0023, in the IMS shape
+    assert response.json() == {"error": {"code": "IMG.0023", "message": "An exception occurred during task query."}}
     assert response.headers["X-Request-Id"]
 
 

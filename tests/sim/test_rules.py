@@ -129,7 +129,7 @@ async def test_unknown_route_or_method_is_gateway_404(backend: DemoBackend, meth
         (None, "GET", f"/v2/images/{seed.ELIGIBLE_LINUX_ID}", 200),
         (None, "POST", f"/v2.1/cloudimages/{seed.ELIGIBLE_LINUX_ID}/copy", 400),  # empty body: IMS shape
         (None, "GET", "/v2/images/00000000-0000-4000-8000-000000000000", 404),  # IMS shape
-        (None, "GET", f"/v1/cloudimages/job/{'a' * 32}", 404),
+        (None, "GET", f"/v1/cloudimages/job/{'a' * 32}", 400),  # IMG.0023
         (None, "GET", "/v9/nothing", 404),  # gateway shape
         (None, "DELETE", "/v2/cloudimages", 404),  # method not published: gateway shape
         ("list.5xx=1", "GET", "/v2/cloudimages", 500),

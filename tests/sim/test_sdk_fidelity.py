@@ -16,6 +16,7 @@ from huaweicloudsdkims.v2 import (
     CopyImageInRegionRequestBody,
     ImsClient,
     ListImagesRequest,
+    ShowImageQuotaRequest,
     ShowJobProgressRequest,
     ShowJobRequest,
 )
@@ -80,7 +81,7 @@ def test_sdk_copy_then_show_job_and_progress(live_sim: RunningSim, live_clock: M
     progress = client.show_job_progress(ShowJobProgressRequest(job_id=job_id))
     assert progress.status == "RUNNING"
     assert progress.job_type == "imsCopyImageInRegionJob"
-    assert progress.end_time is None
+    assert progress.end_time == ""  # a running job's end_time, as in the documented sample
     assert progress.entities.process_percent == pytest.approx(0.5)
 
     live_clock.advance(10)
@@ -168,3 +169,22 @@ def test_sdk_basic_credentials_discover_the_project_from_the_region(live_sim: Ru
     response = client.list_images(ListImagesRequest(id=seed.CJK_ID))
     assert credentials.project_id == DEMO_PROJECT_ID
     assert response.images[0].name == seed.CJK_NAME
+
+
+def test_sdk_show_image_quota_reads_the_private_image_quota(live_sim: RunningSim) -> None:
+    client = ims_client(live_sim)
+    before = client.show_image_quota(ShowImageQuotaRequest())
+    [resource] = before.quotas.resources
+    assert (resource.type, resource.quota, resource.min) == ("image", live_sim.state.config.private_image_quota, 1)
+    assert resource.used == live_sim.state.private_images_used(DEMO_PROJECT_ID) and resource.max >= resource.quota
+    body = CopyImageInRegionRequestBody(name="sdk-quota-copy")
+    client.copy_image_in_region(CopyImageInRegionRequest(image_id=seed.ELIGIBLE_SMALL_ID, body=body))
+    after = client.show_image_quota(ShowImageQuotaRequest()).quotas.resources[0]
+    assert after.used == resource.used + 1  # a copy in flight counts: it will be an image
+
+
+def test_sdk_sees_an_unknown_job_as_the_documented_img_0023(live_sim: RunningSim) -> None:
+    with pytest.raises(ClientRequestException) as caught:
+        ims_client(live_sim).show_job_progress(ShowJobProgressRequest(job_id="a" * 32))
+    assert (caught.value.status_code, caught.value.error_code) == (400, "IMG.0023")
+    assert caught.value.error_msg == "An exception occurred during task query."
