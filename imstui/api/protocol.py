@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from imstui.api.models import CopyRequest, Image, Job
+from imstui.api.quota import ImageQuota
 
 
 class ImsApi(Protocol):
@@ -23,6 +24,9 @@ class ImsApi(Protocol):
 
     async def copy_image(self, image_id: str, request: CopyRequest) -> str:
         """Submit the in-region copy and return the job id. Never retried automatically."""
+
+    async def get_image_quota(self) -> ImageQuota:
+        """The private-image quota (``GET /v1/cloudimages/quota``), one attempt."""
 
     async def get_job(self, job_id: str, *, retry: bool = True) -> Job:
         """Job status with progress. Raises ``JobNotFoundError`` when the server does not know the job.

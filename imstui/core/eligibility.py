@@ -3,13 +3,22 @@
 Rules from ``ims-api.md`` §1.3 and §3.4. Blocking conditions are the documented refusals (full-ECS, ISO, Windows,
 not active, public/market, shared but not accepted, shared and encrypted); warnings are what may still make the
 job fail or surprise the operator (encryption and KMS rights, the 128 GB limit of the newer API, another owner).
+
+The private-image quota (``GET /v1/cloudimages/quota``, read by :func:`read_quota`) joins the verdict as a line
+("private images 48 of 50 used"); at the limit it blocks with the IMG.0015 explanation. When the quota cannot be
+read (403, an endpoint that does not exist) the verdict says so and does not block.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from imstui.api.catalogue import explain
+from imstui.api.errors import ApiError, ImstuiError
 from imstui.api.models import COPY_SIZE_LIMIT_BYTES, GIB, Image
+from imstui.api.protocol import ImsApi
+from imstui.api.quota import ImageQuota
+from imstui.api.sanitize import sanitize
 
 
 @dataclass(frozen=True)
@@ -22,9 +31,49 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class QuotaReading:
+    """The private-image quota before a copy: ``quota`` when IMS answered, else ``problem`` (why it is unknown)."""
+
+    quota: ImageQuota | None = None
+    problem: str | None = None
+
+    @property
+    def line(self) -> str:
+        if self.quota is not None:
+            return self.quota.line
+        return f"private image quota unknown ({self.problem or 'not read'}): not checked, the copy is not blocked"
+
+    @property
+    def reached(self) -> bool:
+        return self.quota is not None and self.quota.reached
+
+
+async def read_quota(api: ImsApi) -> QuotaReading:
+    """Ask IMS for the private-image quota; a failure is a reading that says why (never raised)."""
+    try:
+        return QuotaReading(await api.get_image_quota())
+    except ApiError as error:
+        return QuotaReading(problem=f"the quota call failed: HTTP {error.status} {sanitize(error.code)}")
+    except ImstuiError as error:
+        return QuotaReading(problem=f"the quota call failed: {sanitize(str(error))[:120]}")
+
+
+def quota_condition(quota: ImageQuota) -> Condition:
+    """The blocking condition of a quota with no room left, explained as IMS's IMG.0015."""
+    info = explain("IMG.0015")
+    why = f" {info.meaning} {info.next_step}" if info is not None else ""
+    return Condition(
+        "quota",
+        f"Private image quota reached ({quota.used} of {quota.quota} used)",
+        f"IMS would refuse the copy with IMG.0015.{why}",
+    )
+
+
+@dataclass(frozen=True)
 class Verdict:
     blocking: tuple[Condition, ...] = ()
     warnings: tuple[Condition, ...] = ()
+    quota: QuotaReading | None = None  # None: the quota was not asked for
 
     @property
     def ok(self) -> bool:
@@ -43,8 +92,9 @@ def _is_shared(image: Image, project_id: str | None) -> bool:
     return (image.visibility or "").lower() == "shared" and foreign
 
 
-def assess(image: Image, project_id: str | None = None) -> Verdict:
-    """The copy verdict for ``image`` as seen from ``project_id`` (the project the copy would be created in)."""
+def assess(image: Image, project_id: str | None = None, quota: QuotaReading | None = None) -> Verdict:
+    """The copy verdict for ``image`` as seen from ``project_id`` (the project the copy would be created in),
+    with the private-image ``quota`` when it was read (see :func:`read_quota`)."""
     blocking: list[Condition] = []
     warnings: list[Condition] = []
     image_type = (image.image_type or "").lower()
@@ -156,4 +206,6 @@ def assess(image: Image, project_id: str | None = None) -> Verdict:
                 "the copy (IMG.0047/IMG.0106); check the region and project settings.",
             )
         )
-    return Verdict(tuple(blocking), tuple(warnings))
+    if quota is not None and quota.quota is not None and quota.reached:
+        blocking.append(quota_condition(quota.quota))
+    return Verdict(tuple(blocking), tuple(warnings), quota)

@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
+from imstui.api.errors import ApiError, ProtocolError
 from imstui.api.models import Image
-from imstui.core.eligibility import assess
+from imstui.api.quota import ImageQuota
+from imstui.core.eligibility import QuotaReading, assess, read_quota
 
 PROJECT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 OTHER = "ffffffffffffffffffffffffffffffff"
@@ -110,3 +112,63 @@ def test_accepted_shared_image_is_allowed_with_a_note() -> None:
 def test_a_public_image_you_own_is_not_blocked_as_public() -> None:
     verdict = assess(image(visibility="public"), PROJECT)
     assert verdict.ok
+
+
+# --- the private-image quota -------------------------------------------------------------------------------------
+
+
+def _reading(used: int, quota: int) -> QuotaReading:
+    return QuotaReading(ImageQuota(used=used, quota=quota, min=1, max=1000))
+
+
+def test_quota_with_room_is_a_line_and_does_not_block() -> None:
+    verdict = assess(image(), PROJECT, quota=_reading(48, 50))
+    assert verdict.ok and verdict.quota is not None
+    assert verdict.quota.line == "private images 48 of 50 used"
+
+
+@pytest.mark.parametrize("used", [50, 51])
+def test_quota_at_the_limit_blocks_with_the_img_0015_explanation(used: int) -> None:
+    verdict = assess(image(), PROJECT, quota=_reading(used, 50))
+    assert not verdict.ok and [c.key for c in verdict.blocking] == ["quota"]
+    condition = verdict.blocking[0]
+    assert f"{used} of 50 used" in condition.title
+    assert "IMG.0015" in condition.detail and "Delete images" in condition.detail
+
+
+def test_an_unreadable_quota_is_said_and_does_not_block() -> None:
+    verdict = assess(image(), PROJECT, quota=QuotaReading(problem="the quota call failed: HTTP 403 APIGW.0306"))
+    assert verdict.ok and verdict.quota is not None
+    assert verdict.quota.line.startswith("private image quota unknown (the quota call failed: HTTP 403 APIGW.0306)")
+    assert "not blocked" in verdict.quota.line
+
+
+def test_without_a_reading_the_verdict_has_no_quota() -> None:
+    assert assess(image(), PROJECT).quota is None
+
+
+class _QuotaApi:
+    def __init__(self, answer: ImageQuota | Exception) -> None:
+        self.answer = answer
+
+    async def get_image_quota(self) -> ImageQuota:
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (ImageQuota(3, 50), "private images 3 of 50 used"),
+        (
+            ApiError(403, "APIGW.0306", "API access denied."),
+            "quota unknown (the quota call failed: HTTP 403 APIGW.0306)",
+        ),
+        (ApiError(404, "APIGW.0101", "The API does not exist."), "HTTP 404 APIGW.0101"),
+        (ProtocolError("the image quota answer is unusable"), "unusable"),
+    ],
+)
+async def test_read_quota_never_raises_and_says_why_it_is_unknown(answer: Any, expected: str) -> None:
+    reading = await read_quota(_QuotaApi(answer))  # type: ignore[arg-type]
+    assert expected in reading.line and reading.reached is False

@@ -56,3 +56,34 @@ async def test_client_receives_hostile_text_sanitised() -> None:
         image = await client.get_image(seed.HOSTILE_ESCAPES_ID)
     assert "\x1b" not in image.name and "\u202e" not in image.name
     assert "\x1b" in seed.HOSTILE_ESCAPES_NAME  # the sim sent it raw; the client removed it
+
+
+async def test_client_reads_the_quota_and_the_verdict_follows_it() -> None:
+    from imstui.core.eligibility import assess, read_quota
+
+    probe = controlled_backend()
+    used = probe.state.private_images_used(probe.project_id)
+    backend = controlled_backend(private_image_quota=used + 1)
+    async with _client(backend) as client:
+        quota = await client.get_image_quota()
+        assert (quota.used, quota.quota, quota.reached) == (used, used + 1, False)
+        image = await client.get_image(seed.ELIGIBLE_LINUX_ID)
+        assert assess(image, backend.project_id, await read_quota(client)).ok
+        await client.copy_image(seed.ELIGIBLE_LINUX_ID, CopyRequest("last-one"))
+        full = await read_quota(client)
+        assert full.line == f"private images {used + 1} of {used + 1} used"
+        assert [c.key for c in assess(image, backend.project_id, full).blocking] == ["quota"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"), [("forbidden", "HTTP 403 APIGW.0306"), ("missing", "HTTP 404 APIGW.0101")]
+)
+async def test_a_quota_call_the_cloud_refuses_leaves_the_quota_unknown(mode: str, expected: str) -> None:
+    from imstui.core.eligibility import assess, read_quota
+
+    backend = controlled_backend(quota_api=mode)
+    async with _client(backend) as client:
+        reading = await read_quota(client)
+        image = await client.get_image(seed.ELIGIBLE_LINUX_ID)
+    assert "quota unknown" in reading.line and expected in reading.line
+    assert assess(image, backend.project_id, reading).ok
