@@ -46,15 +46,25 @@ def test_a_job_id_of_the_documented_maximum_is_stored_byte_exact(tmp_path: Path)
     assert stored is not None and stored.job_id == job_id and len(job_id) == 128
 
 
+def test_every_id_the_api_accepts_from_a_copy_answer_is_stored(tmp_path: Path) -> None:
+    from imstui.api.fields import is_api_id
+
+    job_id = "_x-" + "9" * 61  # fits the API's rule (64 characters, may start with '_'), not the import rule
+    assert is_api_id(job_id)
+    with Ledger(tmp_path / "jobs.sqlite3") as led:
+        led.attach_job_id(_intent(led), job_id)
+        assert led.get(job_id) is not None
+
+
 @pytest.mark.parametrize(
     ("job_id", "shown"),
     [
-        ("f" * 129, "'" + "f" * 129 + "'"),
-        ("f" * 127 + "…", "…'"),  # what a client that clips would hand over
+        ("f" * 129, '"' + "f" * 129 + '"'),
+        ("f" * 127 + "…", '\\u2026"'),  # what a client that clips would hand over
         ("job-\ud800", "\\ud800"),
         ("job-\u202eevil", "\\u202e"),
-        ("job\x1b[31m", "\\x1b"),
-        (" job-1", "' job-1'"),
+        ("job\x1b[31m", "\\u001b"),
+        (" job-1", '" job-1"'),
     ],
     ids=["129-chars", "ellipsis", "lone-surrogate", "bidi", "escape", "blank"],
 )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from imstui.api.sanitize import escape
+
 __all__ = [
     "InvalidJobIdError",
     "LedgerDamagedError",
@@ -17,8 +19,6 @@ __all__ = [
     "escaped",
     "translate",
 ]
-
-_SHOWN_CHARS = 300
 
 
 class LedgerError(Exception):
@@ -56,13 +56,8 @@ class InvalidJobIdError(LedgerError, ValueError):
 
 
 def escaped(value: object) -> str:
-    """``value`` as a Python literal (every unprintable character escaped); a very long one is elided with its
-    length, so the message stays one readable line."""
-    text = repr(value)
-    if len(text) <= _SHOWN_CHARS:
-        return text
-    length = len(value) if isinstance(value, str) else len(text)
-    return f"{text[:_SHOWN_CHARS]}… ({length} characters in all)"
+    """``value`` shown exactly, as printable ASCII (:func:`imstui.api.sanitize.escape`; a non-string as its repr)."""
+    return escape(value) if isinstance(value, str) else escape(repr(value))
 
 
 _DAMAGE = ("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_ERROR", "SQLITE_MISMATCH", "SQLITE_SCHEMA")

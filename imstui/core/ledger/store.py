@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from imstui.api.fields import ID_RULE, is_api_id
 from imstui.api.models import Job
 from imstui.core import jobs
 from imstui.core.fsutil import ensure_private_dir, ensure_private_file, tighten_file
@@ -52,13 +53,15 @@ _SINCE = f"{_SELECT} WHERE version > ? ORDER BY row_id"
 
 
 def check_stored_job_id(job_id: object) -> str:
-    """``job_id`` exactly as given, if it fits the documented shape (:func:`imstui.core.validation.check_job_id`:
-    letters, digits, ``-_.``, at most 128 characters); otherwise :class:`InvalidJobIdError`, never a shortened id."""
+    """``job_id`` exactly as given if some way in accepts it: the API's id rule for a copy answer
+    (:data:`imstui.api.fields.ID_RE`) or the rule of ``imstui jobs import``
+    (:func:`imstui.core.validation.check_job_id`). Anything else raises :class:`InvalidJobIdError` (showing the
+    value escaped); an id is never shortened or altered."""
     if not isinstance(job_id, str):
         raise InvalidJobIdError(job_id, "a job id is text")
     violation = check_job_id(job_id)
-    if violation is not None:
-        raise InvalidJobIdError(job_id, violation.message)
+    if violation is not None and not is_api_id(job_id):
+        raise InvalidJobIdError(job_id, f"{violation.message} IMS ids: {ID_RULE}.")
     return job_id
 
 
