@@ -107,6 +107,22 @@ def test_watch_follows_every_outstanding_job_and_exits_1_when_one_failed(
         assert led.outstanding() == []
 
 
+def test_watch_says_once_until_when_it_backs_off_when_throttled(
+    fake: FakeIms, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ims_fake_server import gateway_error
+
+    _seed(JOB_ID)
+    fake.jobs[JOB_ID] = [job_doc("RUNNING"), job_doc("SUCCESS")]
+    for _ in range(2):
+        fake.queue("GET", "/job/", gateway_error(429, "APIGW.0308", "throttled", **{"Retry-After": "120"}))
+    code, out, _ = run(capsys, "jobs", "watch")
+    assert code == 0
+    backing = [line for line in out.splitlines() if "backing off until" in line]
+    assert len(backing) == len(set(backing)) >= 1  # said when it starts (and again only if the time moves)
+    assert "1 succeeded, 0 did not" in out
+
+
 def test_watch_exits_0_when_all_succeeded_and_when_nothing_is_outstanding(
     fake: FakeIms, capsys: pytest.CaptureFixture[str]
 ) -> None:
