@@ -213,3 +213,15 @@ def test_a_lock_held_longer_than_the_wait_is_a_clear_write_error_and_reads_still
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_a_full_disk_is_a_clear_write_error_and_the_rows_already_written_still_read(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "jobs.sqlite3") as led:
+        led.attach_job_id(_intent(led, "kept"), "job-kept")
+        pages = led._conn.execute("PRAGMA page_count").fetchone()[0]
+        led._conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own SQLITE_FULL, as on a full disk
+        with pytest.raises(LedgerUnwritableError, match=r"cannot write the job ledger .*: the disk is full"):
+            for _ in range(100):
+                _intent(led, "n" * 3000)
+        rows = led.list()
+    assert rows[0].job_id == "job-kept" and all(r.state == "submitting" for r in rows[1:])
