@@ -1,75 +1,64 @@
-"""The imstui console: :class:`ImstuiApp` (the shell) and its command-palette provider.
+"""The imstui console: :class:`ImstuiApp`, the shell around a core :class:`~imstui.core.session.Session`.
 
-The app owns the :class:`~imstui.ui.session.Session` (API client, ledger, poller). The poller runs as an async
-worker of the app; its callbacks post :class:`~imstui.ui.messages.PollerEvent` messages, which the app turns into
-status-bar text and jobs-panel updates on the event loop.
+The app owns the session (API client, ledger, poller). The poller runs as an async worker of the app; its callbacks
+post :class:`~imstui.ui.messages.PollerEvent` messages carrying the poller's own typed events (``JobChanged``,
+``PollFailed``, ``PollerStatus``), handled on the event loop. Two reactives are the single source of what the
+console shows about the connection: :attr:`ImstuiApp.poller_status` (the poller's last ``PollerStatus``, paused
+included) and :attr:`ImstuiApp.status` (every status bar's fields). Every row change reaches the jobs panel through
+one method, :meth:`ImstuiApp.job_changed`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import sys
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timezone
-from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import Worker
 
 from imstui.api.errors import ImstuiError
 from imstui.api.models import Image
-from imstui.ui.messages import JobSubmitted, OpenImageRequested, PollerEvent, RetryCopyRequested, StatusChanged
-from imstui.ui.session import Connector, NeedsCredentials, Session
-from imstui.ui.text import plain, terminal_title
-from imstui.ui.widgets.jobs_table import PauseToggled, PollNowRequested
+from imstui.ui import terminal
+from imstui.ui.messages import PollerEvent
+from imstui.ui.palette import ImstuiCommands, SafeCommandPalette
+from imstui.ui.session import Connector
+from imstui.ui.text import plain
+from imstui.ui.widgets.status_bar import StatusBar, StatusValues, session_values
+
+if TYPE_CHECKING:
+    from imstui.api.secret import Secret
+    from imstui.core.ledger import JobRecord
+    from imstui.core.poller import JobChanged, PollerStatus, PollFailed
+    from imstui.core.secret_store import SecretStore
+    from imstui.core.session import Session
+    from imstui.ui.record_actions import RecordActions
+    from imstui.ui.screens.copy_form import CopyFormScreen
+    from imstui.ui.widgets.jobs_table import JobsPanel
+
+__all__ = ["ImstuiApp", "ImstuiCommands", "stylesheet_path"]
 
 Clock = Callable[[], datetime]
 EXIT_ON_READY_ENV = "IMSTUI_EXIT_ON_READY"
 TERMINAL_LOST_EXIT = 1  # the exit code when the terminal goes away (SIGHUP, dead stdin)
 TERMINAL_LOST_GRACE = 3.0  # seconds the orderly shutdown may take before the process ends itself
+LOCKED_REASONS = ("needs-master-password", "wrong-master-password")
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-class ImstuiCommands(Provider):
-    """Command-palette entries for the main actions (``category: Verb`` titles)."""
-
-    COMMANDS: ClassVar[tuple[tuple[str, str, str], ...]] = (
-        ("image: Look up an image", "lookup", "Type or paste an image id and check whether it can be copied"),
-        ("jobs: Poll now", "poll_now", "Ask IMS for the status of every unfinished copy job now"),
-        ("jobs: Pause or resume polling", "toggle_pause", "Stop or restart the automatic job polling"),
-        ("credentials: Manage profiles", "credentials", "Create, edit, select, test or delete a profile"),
-        ("help: Show key bindings", "help", "List the keys that work on the current screen"),
-        ("app: Quit", "quit", "Leave imstui (jobs keep running on the server)"),
-    )
-
-    def _command(self, action: str) -> Callable[[], Any]:
-        app = self.app
-        return partial(app.run_action, action)
-
-    async def discover(self) -> Hits:
-        for title, action, help_text in self.COMMANDS:
-            yield DiscoveryHit(title, self._command(action), help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, action, help_text in self.COMMANDS:
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), self._command(action), help=help_text)
 
 
 class ImstuiApp(App[int]):
@@ -90,6 +79,11 @@ class ImstuiApp(App[int]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
+    poller_status: var[PollerStatus | None] = var(None, init=False)
+    """The poller's last reported state (running, paused, outstanding, next poll, back-off)."""
+    status: var[StatusValues] = var(StatusValues(connection="connecting…"), always_update=True, init=False)
+    """What every status bar shows."""
+
     def __init__(
         self,
         connector: Connector,
@@ -106,11 +100,9 @@ class ImstuiApp(App[int]):
         self.clock: Clock = clock or utc_now
         self.initial_profile = profile
         self.session: Session | None = None
-        self.poller_paused = False
-        self.poller_text = ""
-        self._poller_status: Any = None
-        self.status_values: dict[str, Any] = {"connection": "connecting…", "demo": self.demo}
-        self._unsubscribe: Callable[[], Any] | None = None
+        self.set_reactive(ImstuiApp.status, StatusValues(connection="connecting…", demo=self.demo))
+        self._status_text = ""  # the last poller state in words (a failed poll is shown until it changes)
+        self._unsubscribe: Callable[[], None] | None = None
         self._loop_thread = threading.get_ident()
         self._ready_hook: Callable[[], None] | None = None
         self.last_error: str = ""
@@ -144,10 +136,7 @@ class ImstuiApp(App[int]):
 
     async def _close_session(self) -> None:
         if self._unsubscribe is not None:
-            try:
-                self._unsubscribe()
-            except Exception:  # noqa: S110 - best effort on shutdown
-                pass
+            self._unsubscribe()
             self._unsubscribe = None
         session, self.session = self.session, None
         if session is not None:
@@ -156,51 +145,61 @@ class ImstuiApp(App[int]):
             except Exception:  # noqa: S110 - best effort on shutdown
                 pass
 
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
+
     # ---------------------------------------------------------------- connecting
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def connect(self, profile: str | None) -> None:
         """Build the session for ``profile`` (None: the active one); first run opens the credentials screen."""
+        from imstui.core.context import MissingCredentialsError
+        from imstui.core.keyring_backends import SecretStoreUnavailable
+
         self.update_status(connection="connecting…")
         try:
             await asyncio.to_thread(_preload, self.connector.demo)
             session = await self.connector.connect(profile)
-        except NeedsCredentials as exc:
+        except MissingCredentialsError as exc:
             self.update_status(connection="no credentials")
             self.notify(plain(exc.message), title="Set up a profile", severity="warning", markup=False)
             self.open_credentials(first_run=True)
             return
-        except ImstuiError as exc:
-            reason = getattr(exc, "reason", None)
-            if reason in ("needs-master-password", "wrong-master-password"):
+        except SecretStoreUnavailable as exc:
+            if exc.reason in LOCKED_REASONS:
                 self.update_status(connection="keyring locked")
-                self.ask_master_password(profile, error=plain(str(exc)) if reason == "wrong-master-password" else "")
+                self.ask_master_password(profile, error=plain(str(exc)) if exc.reason == LOCKED_REASONS[1] else "")
                 return
-            self.update_status(connection="not connected")
-            self.last_error = plain(str(exc))
-            remedy = getattr(exc, "remedy", "")
-            text = self.last_error + (f"\n{plain(remedy)}" if remedy else "")
-            self.notify(text, title="Cannot connect", severity="error", timeout=15, markup=False)
+            self._cannot_connect(exc, exc.remedy)
+            return
+        except ImstuiError as exc:
+            self._cannot_connect(exc, "")
             return
         await self.use_session(session)
+
+    def _cannot_connect(self, exc: ImstuiError, remedy: str) -> None:
+        self.update_status(connection="not connected")
+        self.last_error = plain(str(exc))
+        text = self.last_error + (f"\n{plain(remedy)}" if remedy else "")
+        self.notify(text, title="Cannot connect", severity="error", timeout=15, markup=False)
 
     def ask_master_password(self, profile: str | None, *, error: str = "") -> None:
         """Open the master-password modal for a password-based keyring, unlock it, then connect again."""
         from imstui.ui.screens.unlock import UnlockScreen
 
         store = self.connector.secret_store
-        info_name = "encrypted file"
 
-        def unlocked(password: Any) -> None:
-            if password is None:
+        def unlocked(password: Secret | None) -> None:
+            if password is None or store is None:
                 self.update_status(connection="keyring locked (press k)")
                 return
             self._unlock_and_connect(store, password, profile)
 
-        self.push_screen(UnlockScreen(info_name, error=error), unlocked)
+        self.push_screen(UnlockScreen("encrypted file", error=error), unlocked)
 
     @work(exclusive=True, group="connect", exit_on_error=False)
-    async def _unlock_and_connect(self, store: Any, password: Any, profile: str | None) -> None:
+    async def _unlock_and_connect(self, store: SecretStore, password: Secret, profile: str | None) -> None:
         try:
             await store.aunlock(password)
         except ImstuiError as exc:
@@ -211,29 +210,15 @@ class ImstuiApp(App[int]):
     async def use_session(self, session: Session) -> None:
         await self._close_session()
         self.session = session
-        subscribe = getattr(session.poller, "subscribe", None)
-        if callable(subscribe):
-            unsubscribe = subscribe(self._on_poller_callback)
-            self._unsubscribe = unsubscribe if callable(unsubscribe) else None
+        self._unsubscribe = session.poller.subscribe(self._on_poller_callback)
         self.update_status(connection="")
-        self.post_message(StatusChanged())
-        self._load_jobs(session)
-        self.run_worker(self._run_poller(session), name="poller", group="poller", exclusive=True, exit_on_error=False)
+        panel = self.jobs_panel()
+        if panel is not None:
+            panel.load(session.ledger.list(session.profile))
+        self.run_worker(session.poller.run(), name="poller", group="poller", exclusive=True, exit_on_error=False)
         self.set_terminal_title(f"imstui {session.profile}" + (" (demo)" if session.demo else ""))
 
-    def _load_jobs(self, session: Session) -> None:
-        panel = self.jobs_panel()
-        if panel is None:
-            return
-        records = list(_ledger_records(session.ledger, session.profile))
-        panel.load(records)
-
-    async def _run_poller(self, session: Session) -> None:
-        run = getattr(session.poller, "run", None)
-        if callable(run):
-            await run()
-
-    def _on_poller_callback(self, event: object) -> None:
+    def _on_poller_callback(self, event: JobChanged | PollFailed | PollerStatus) -> None:
         """Called by the poller (possibly from another thread): hand the event to the event loop."""
         message = PollerEvent(event)
         if threading.get_ident() == self._loop_thread:
@@ -245,108 +230,102 @@ class ImstuiApp(App[int]):
 
     @on(PollerEvent)
     def _poller_event(self, message: PollerEvent) -> None:
-        event = message.event
-        kind = type(event).__name__
-        if kind == "PollerStatus":
-            self._poller_status = event
-            self.poller_paused = bool(getattr(event, "paused", False))
-            self._refresh_poller_text()
-        elif kind == "PollFailed":
-            from imstui.ui.poller_text import describe_event
+        from imstui.core.poller import JobChanged, PollerStatus, PollFailed
+        from imstui.ui.poller_text import describe_event
 
-            self.update_status(poller=describe_event(event, self.clock()))
+        match message.event:
+            case PollerStatus() as status:
+                self.poller_status = status
+            case PollFailed() as failed:
+                self.update_status(poller=describe_event(failed, self.clock()))
+                panel = self.jobs_panel()
+                if panel is not None:
+                    panel.poll_failed(failed)
+            case JobChanged() as changed:
+                self.job_changed(changed.record, changed.previous)
+
+    def job_changed(self, record: JobRecord, previous: JobRecord | None = None) -> None:
+        """The one way a new or changed ledger row reaches the jobs panel (poller events and new submissions)."""
+        panel = self.jobs_panel()
+        if panel is None:
+            return
+        try:
+            panel.update_record(record, previous)
+        except NoMatches:  # the panel is being torn down (the app is exiting)
+            pass
+
+    def watch_poller_status(self, status: PollerStatus | None) -> None:
+        self._refresh_poller_text()
         panel = self.jobs_panel()
         if panel is not None:
-            try:
-                panel.handle_poller_event(event)
-            except NoMatches:  # the panel is being torn down (the app is exiting)
-                pass
+            panel.set_poller_status(status)
 
     def _refresh_poller_text(self) -> None:
         from imstui.ui.poller_text import describe_status
 
-        if self._poller_status is None:
+        status = self.poller_status
+        if status is None:
             return
-        text = describe_status(self._poller_status, self.clock())
-        if text != self.poller_text:
-            self.poller_text = text
+        text = describe_status(status, self.clock())
+        if text != self._status_text:
+            self._status_text = text
             self.update_status(poller=text)
 
-    @on(PollNowRequested)
-    def _poll_now_requested(self, message: PollNowRequested) -> None:
-        message.stop()
+    @property
+    def poller_text(self) -> str:
+        """The poller's state as the status bar words it (empty before the first report)."""
+        return self._status_text
+
+    def on_jobs_panel_poll_now_requested(self) -> None:
         self.action_poll_now()
 
-    @on(PauseToggled)
-    def _pause_toggled(self, message: PauseToggled) -> None:
-        message.stop()
+    def on_jobs_panel_pause_toggled(self) -> None:
         self.action_toggle_pause()
 
-    @on(JobSubmitted)
-    def _job_submitted(self, message: JobSubmitted) -> None:
+    def on_copy_form_screen_submitted(self, message: CopyFormScreen.Submitted) -> None:
         session = self.session
-        panel = self.jobs_panel()
-        if panel is not None:
-            panel.update_record(message.record)
         if session is not None and message.job_id:
-            track = getattr(session.poller, "track", None)
-            if callable(track):
-                track(message.job_id)
+            session.poller.track(message.job_id)
+        self.job_changed(message.record)
 
-    @on(RetryCopyRequested)
-    def _retry_requested(self, message: RetryCopyRequested) -> None:
+    def on_record_actions_retry_requested(self, message: RecordActions.RetryRequested) -> None:
         self.open_retry(message.record)
 
-    @on(OpenImageRequested)
-    def _open_image(self, message: OpenImageRequested) -> None:
+    def on_record_actions_open_image_requested(self, message: RecordActions.OpenImageRequested) -> None:
         self.action_lookup(message.image_id)
 
-    def jobs_panel(self) -> Any:
+    def jobs_panel(self) -> JobsPanel | None:
         """The jobs panel on the main screen, or None before it is mounted."""
         from imstui.ui.widgets.jobs_table import JobsPanel
 
         try:
-            panel = self.get_default_screen_instance().query_one(JobsPanel)
+            panel = self.screen_stack[0].query_one(JobsPanel)
         except (NoMatches, IndexError):
             return None
         return panel if panel.is_attached and panel.children else None
 
-    def get_default_screen_instance(self) -> Screen[Any]:
-        return self.screen_stack[0]
-
     # ---------------------------------------------------------------- status
 
-    def update_status(self, **values: Any) -> None:
-        from imstui.ui.widgets.status_bar import StatusBar
+    def update_status(self, *, connection: str | None = None, poller: str | None = None) -> None:
+        """Refresh every status bar from the session, with a new connection state or poller text if given."""
+        values = self.status if self.session is None else session_values(self.status, self.session)
+        if connection is not None:
+            values = replace(values, connection=connection)
+        if poller is not None:
+            values = replace(values, poller=poller)
+        self.status = replace(values, demo=self.demo)
 
-        session = self.session
-        if session is not None:
-            values.setdefault("profile", session.profile)
-            values.setdefault("region_id", session.region)
-            values.setdefault("project", session.project_id or getattr(session.api, "project_id", None) or "")
-            if session.keyring is not None:
-                values.setdefault("keyring", session.keyring.label)
-                values.setdefault("keyring_warning", not session.keyring.secure)
-                values.setdefault("plaintext", session.keyring.plaintext_opt_in)
-        values.setdefault("demo", self.demo)
-        self.status_values.update({k: ("" if v is None else v) for k, v in values.items()})
+    def on_status_bar_mounted(self, message: StatusBar.Mounted) -> None:
+        message.bar.values = self.status
+
+    def watch_status(self, values: StatusValues) -> None:
         for screen in self.screen_stack:
             for bar in screen.query(StatusBar):
-                self.apply_status(bar)
-
-    def apply_status(self, bar: Any) -> None:
-        """Copy the current status values onto a status bar (new screens call this when their bar mounts)."""
-        for key, value in self.status_values.items():
-            setattr(bar, key, value)
+                bar.values = values
 
     def set_terminal_title(self, title: str) -> None:
         """Set the terminal window title from sanitised text (OSC 2), only on a real terminal."""
-        safe = terminal_title(title)
-        if self.is_headless or not safe:
-            return
-        driver = self._driver
-        if driver is not None:
-            driver.write(f"\x1b]2;{safe}\x07")
+        terminal.set_title(self, title)
 
     # ---------------------------------------------------------------- actions
 
@@ -377,16 +356,16 @@ class ImstuiApp(App[int]):
             return
         self.push_screen(CredentialsScreen(first_run=first_run))
 
-    def open_copy_form(self, image: Image, *, record: object | None = None) -> None:
+    def open_copy_form(self, image: Image, *, record: JobRecord | None = None) -> None:
         from imstui.ui.screens.copy_form import CopyFormScreen
 
         self.push_screen(CopyFormScreen(image, retry_of=record))
 
     @work(group="retry", exclusive=True, exit_on_error=False)
-    async def open_retry(self, record: object) -> None:
+    async def open_retry(self, record: JobRecord) -> None:
         """Retry a failed copy: look the source image up again, then open the copy form pre-filled from ``record``."""
         session = self.session
-        image_id = plain(getattr(record, "source_image_id", "") or getattr(record, "image_id", ""))
+        image_id = plain(record.source_image_id or "")
         if session is None or not image_id:
             self.notify("Not connected: cannot retry yet.", severity="warning", markup=False)
             return
@@ -401,22 +380,19 @@ class ImstuiApp(App[int]):
         session = self.session
         if session is None:
             return
-        poll_now = getattr(session.poller, "poll_now", None)
-        if callable(poll_now):
-            poll_now()
-            self.notify("Polling now.", timeout=2, markup=False)
+        session.poller.poll_now()
+        self.notify("Polling now.", timeout=2, markup=False)
 
     def action_toggle_pause(self) -> None:
+        """Pause or resume: the poller itself knows which it is (its ``PollerStatus`` then updates the screen)."""
         session = self.session
         if session is None:
             return
-        if self.poller_paused:
+        if session.poller.paused:
             session.poller.resume()
-            self.poller_paused = False
             self.notify("Polling resumed.", timeout=2, markup=False)
         else:
             session.poller.pause()
-            self.poller_paused = True
             self.notify("Polling paused: press p to resume.", timeout=2, markup=False)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -431,33 +407,20 @@ class ImstuiApp(App[int]):
     def _start_terminal_watchdog(self) -> None:
         """Exit when the terminal goes away (an SSH drop) instead of spinning on a dead TTY (dolphie's guard)."""
         self.set_interval(5, self._check_terminal, name="terminal-watchdog")
-        try:
-            loop = asyncio.get_running_loop()
-            loop.add_signal_handler(signal.SIGHUP, self._terminal_lost)
-        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
-            pass
+        terminal.on_hangup(self._terminal_lost)
 
     def _check_terminal(self) -> None:
-        try:
-            alive = sys.stdin is not None and sys.stdin.isatty()
-        except (ValueError, OSError):
-            alive = False
-        if not alive:
+        if not terminal.stdin_alive():
             self._terminal_lost()
 
     def _terminal_lost(self) -> None:
-        """Exit with :data:`TERMINAL_LOST_EXIT`. The orderly shutdown writes to the terminal, and with the pty gone
-        Textual's output thread can block it for ever (seen with ``tmux kill-session``: the kernel's SIGHUP comes
-        with a SIGCONT, and the writes to the dead pty fail), so a daemon timer ends the process after
-        :data:`TERMINAL_LOST_GRACE` seconds if the shutdown has not. Nothing is lost: every ledger write is an
-        already committed SQLite transaction and the poller's GETs are safe to abandon."""
+        """Exit with :data:`TERMINAL_LOST_EXIT` (see :func:`imstui.ui.terminal.end_process_after` for why the
+        process also ends itself after :data:`TERMINAL_LOST_GRACE` seconds)."""
         if self._terminal_gone:
             return
         self._terminal_gone = True
         if not self.is_headless:  # a real terminal only: never end a test process (Pilot runs headless)
-            timer = threading.Timer(TERMINAL_LOST_GRACE, os._exit, args=(TERMINAL_LOST_EXIT,))
-            timer.daemon = True
-            timer.start()
+            terminal.end_process_after(TERMINAL_LOST_GRACE, TERMINAL_LOST_EXIT)
         self.exit(return_code=TERMINAL_LOST_EXIT, message=Content("imstui: the terminal went away; exiting."))
 
     # ---------------------------------------------------------------- notifications
@@ -476,23 +439,12 @@ def _preload(demo: bool) -> None:
     """Import the connection stack off the event loop, so the screen stays responsive while it loads."""
     import importlib
 
-    modules = ["imstui.api.client", "imstui.core.ledger", "imstui.core.poller", "imstui.core.submit"]
-    modules += ["imstui.sim.demo"] if demo else ["imstui.core.credential_source", "imstui.core.secret_store"]
+    modules = ["imstui.api.client", "imstui.core.session", "imstui.core.submit"]
+    modules += (
+        ["imstui.connect", "imstui.sim.demo"] if demo else ["imstui.core.credential_source", "imstui.core.secret_store"]
+    )
     for name in modules:
         importlib.import_module(name)
-
-
-def _ledger_records(ledger: Any, profile: str) -> Iterable[Any]:
-    if ledger is None:
-        return ()
-    for name in ("records", "list", "all"):
-        method = getattr(ledger, name, None)
-        if callable(method):
-            try:
-                return [r for r in method() if getattr(r, "profile", profile) == profile]
-            except TypeError:
-                continue
-    return ()
 
 
 def stylesheet_path() -> Path:

@@ -51,7 +51,7 @@ def run_console(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     from imstui.ui.app import ImstuiApp
-    from imstui.ui.session import connector_for_args
+    from imstui.ui.connectors import connector_for_args
 
     app = ImstuiApp(connector_for_args(args), demo=bool(getattr(args, "demo", False)), watch_terminal=True)
     result = app.run(mouse=True)

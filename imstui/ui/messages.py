@@ -1,54 +1,27 @@
-"""App-wide Textual messages.
+"""The poller's events, carried into the app's message queue.
 
-Poller callbacks run outside the widget tree; they only ``post_message`` one of these, and handlers on the app
-and screens do the rest on the event loop. Widgets (the jobs panel included) post the request messages
-(:class:`RetryCopyRequested`, :class:`OpenImageRequested`) and the app decides what to do.
+Poller callbacks run outside the widget tree; they only ``post_message`` a :class:`PollerEvent`, and the app's
+handler does the rest on the event loop. The messages widgets and screens post are declared in the class that posts
+them (Textual's convention): :class:`imstui.ui.widgets.jobs_table.JobsPanel` (``PollNowRequested``,
+``PauseToggled``), :class:`imstui.ui.record_actions.RecordActions` (``RetryRequested``, ``OpenImageRequested``),
+:class:`imstui.ui.screens.copy_form.CopyFormScreen` (``Submitted``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-__all__ = [
-    "JobSubmitted",
-    "OpenImageRequested",
-    "PollerEvent",
-    "RetryCopyRequested",
-    "StatusChanged",
-]
+if TYPE_CHECKING:
+    from imstui.core.poller import JobChanged, PollerStatus, PollFailed
+
+__all__ = ["PollerEvent"]
 
 
 @dataclass
 class PollerEvent(Message):
-    """An event from ``imstui.core.poller.Poller`` (JobChanged, PollFailed or PollerStatus), carried as is."""
+    """One event of ``imstui.core.poller.Poller``, as the poller emitted it."""
 
-    event: object
-
-
-@dataclass
-class JobSubmitted(Message):
-    """A copy was submitted (``job_id`` set) or its outcome is unknown (``job_id`` None); ``record`` is the ledger
-    record (``imstui.core.ledger.JobRecord``)."""
-
-    record: object
-    job_id: str | None
-
-
-@dataclass
-class RetryCopyRequested(Message):
-    """The user asked to retry a failed copy: open the copy form pre-filled from this ledger record."""
-
-    record: object
-
-
-@dataclass
-class OpenImageRequested(Message):
-    """The user asked to look an image up (e.g. the new image of a finished job)."""
-
-    image_id: str
-
-
-class StatusChanged(Message):
-    """Something shown in the status bar changed (profile, keyring verdict, poller state)."""
+    event: JobChanged | PollFailed | PollerStatus

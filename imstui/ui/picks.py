@@ -1,5 +1,5 @@
-"""What the lookup screen offers to pick when the id field is empty: the demo catalogue (``--demo``) and the
-recent source images of the active profile's copies (from the ledger). Pure functions, no Textual.
+"""What the lookup screen offers to pick when the id field is empty: the demo session's catalogue (``--demo``) and
+the recent source images of the active profile's copies (from the ledger). Pure functions, no Textual.
 
 Every name here may be hostile (the demo seeds markup and escape sequences on purpose): the screen shows them with
 :func:`imstui.ui.text.literal` only.
@@ -10,13 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from imstui.core.wording import format_ago
 
+if TYPE_CHECKING:
+    from imstui.core.ledger import JobRecord, Ledger
+    from imstui.core.session import DemoCatalogue
+
 RECENT_LIMIT = 10
 
-# The seeded demo cases in plain words (keys of imstui.sim.seed.DEMO_IMAGES); the catalogue gives the names.
+# The seeded demo cases in plain words, by the key the simulator gives each case (``SeededImage.key``); the
+# session's catalogue gives the ids and names.
 DEMO_LABELS: dict[str, str] = {
     "eligible_linux": "eligible Linux",
     "eligible_small": "eligible small CentOS",
@@ -54,50 +59,31 @@ def demo_label(key: str) -> str:
     return DEMO_LABELS.get(key, key.replace("_", " "))
 
 
-def demo_picks() -> list[Pick]:
-    """The seeded demo images, in the catalogue's order of cases (eligible first, then each blocking case...)."""
-    from imstui.sim import seed
-
-    names = {str(item.get("id")): str(item.get("name") or "") for item in seed.catalogue(seed_project())}
-    return [
-        Pick(image_id, demo_label(key), names.get(image_id, ""), "demo") for key, image_id in seed.DEMO_IMAGES.items()
-    ]
+def demo_picks(catalogue: DemoCatalogue | None) -> list[Pick]:
+    """The images a demo session's simulator seeded, in the seed's order of cases (eligible first, then each
+    blocking case...); none for a real session."""
+    if catalogue is None:
+        return []
+    return [Pick(image.image_id, demo_label(image.key), image.name, "demo") for image in catalogue.images]
 
 
-def seed_project() -> str:
-    return "0" * 32  # the catalogue's names do not depend on the owning project
-
-
-def demo_failure_hint() -> str:
-    """How to see a copy FAIL in the demo (plain text)."""
-    from imstui.sim import seed
-
-    return (
-        f"A copy FAILS mid-way with KMS key {seed.FAILING_CMK_ID} ({seed.FAILING_CMK_ERROR[0]});\n"
-        f"the image {seed.INTERNAL_FAIL_ID} fails by itself ({seed.INTERNAL_FAIL_ERROR[0]})."
-    )
-
-
-def recent_picks(records: Iterable[Any], now: datetime, *, limit: int = RECENT_LIMIT) -> list[Pick]:
+def recent_picks(records: Iterable[JobRecord], now: datetime, *, limit: int = RECENT_LIMIT) -> list[Pick]:
     """Distinct source images of ``records`` (ledger rows), newest copy first, at most ``limit``."""
     ordered = sorted(records, key=lambda r: (r.submitted_at, r.row_id), reverse=True)
     picks: list[Pick] = []
     seen: set[str] = set()
     for record in ordered:
-        image_id = getattr(record, "source_image_id", None)
+        image_id = record.source_image_id
         if not image_id or image_id in seen:
             continue
         seen.add(image_id)
         label = f"copied {format_ago(record.submitted_at, now)}"
-        picks.append(Pick(image_id, label, getattr(record, "source_image_name", None) or "", "recent"))
+        picks.append(Pick(image_id, label, record.source_image_name or "", "recent"))
         if len(picks) >= limit:
             break
     return picks
 
 
-def ledger_recent_picks(ledger: Any, profile: str, now: datetime, *, limit: int = RECENT_LIMIT) -> list[Pick]:
-    """:func:`recent_picks` for ``profile``'s rows of ``ledger`` (an ``imstui.core.ledger.Ledger``)."""
-    listing = getattr(ledger, "list", None)
-    if not callable(listing):
-        return []
-    return recent_picks(listing(profile), now, limit=limit)
+def ledger_recent_picks(ledger: Ledger, profile: str, now: datetime, *, limit: int = RECENT_LIMIT) -> list[Pick]:
+    """:func:`recent_picks` for ``profile``'s rows of ``ledger``."""
+    return recent_picks(ledger.list(profile), now, limit=limit)

@@ -9,6 +9,8 @@ posts the message, the detail view closes first and gives it to the app).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from textual.binding import Binding, BindingType
@@ -16,7 +18,6 @@ from textual.message import Message
 
 from imstui.core.jobs import OUTCOME_UNKNOWN, needs_attention
 from imstui.core.ledger import JobRecord
-from imstui.ui.messages import OpenImageRequested, RetryCopyRequested
 from imstui.ui.widgets.jobs_text import Explain, incident_summary
 
 NO_JOB_ID = "this copy has no job id (the request got no answer)"
@@ -40,6 +41,18 @@ def record_bindings(prefix: str) -> list[BindingType]:
 class RecordActions:
     """The per-job actions; the host class provides the three hooks and ``_explain``."""
 
+    @dataclass
+    class RetryRequested(Message):
+        """The user asked to retry a failed copy: open the copy form pre-filled from this ledger record."""
+
+        record: JobRecord
+
+    @dataclass
+    class OpenImageRequested(Message):
+        """The user asked to look an image up (the new image of a finished job)."""
+
+        image_id: str
+
     _explain: Explain
 
     def action_record(self) -> JobRecord | None:
@@ -55,24 +68,24 @@ class RecordActions:
         host: Any = self
         host.notify(text, severity="warning", markup=False)
 
-    def _required(self, attr: str, missing: str) -> str | None:
+    def _required(self, field: Callable[[JobRecord], str | None], missing: str) -> str | None:
         """The record's ``attr`` (job id, new image id), or None after telling the user why it is not there."""
         record = self.action_record()
         if record is None:
             return None
-        value: str | None = getattr(record, attr)
+        value = field(record)
         if not value:
             self._warn(missing)
             return None
         return value
 
     def action_copy_job_id(self) -> None:
-        job_id = self._required("job_id", NO_JOB_ID)
+        job_id = self._required(lambda r: r.job_id, NO_JOB_ID)
         if job_id:
             self.copy_record_text(job_id, "job id")
 
     def action_copy_image_id(self) -> None:
-        image_id = self._required("new_image_id", NO_IMAGE_YET)
+        image_id = self._required(lambda r: r.new_image_id, NO_IMAGE_YET)
         if image_id:
             self.copy_record_text(image_id, "new image id")
 
@@ -82,9 +95,9 @@ class RecordActions:
             self.copy_record_text(incident_summary(record, self._explain), "job report")
 
     def action_open_image(self) -> None:
-        image_id = self._required("new_image_id", NO_IMAGE_YET)
+        image_id = self._required(lambda r: r.new_image_id, NO_IMAGE_YET)
         if image_id:
-            self.hand_over(OpenImageRequested(image_id))
+            self.hand_over(RecordActions.OpenImageRequested(image_id))
 
     def action_retry(self) -> None:
         record = self.action_record()
@@ -95,4 +108,4 @@ class RecordActions:
             return
         if record.state == OUTCOME_UNKNOWN:
             self._warn(RETRY_MAY_DUPLICATE)
-        self.hand_over(RetryCopyRequested(record))
+        self.hand_over(RecordActions.RetryRequested(record))

@@ -10,7 +10,8 @@ from typing import Any
 
 from imstui.api.errors import ImageNotFoundError, ImstuiError, JobNotFoundError
 from imstui.api.models import CopyRequest, Image, Job
-from imstui.ui.session import Session
+from imstui.api.quota import ImageQuota
+from imstui.core.session import Endpoint, Session
 
 REGION = "ap-southeast-1"
 PROJECT = "0123456789abcdef0123456789abcdef"
@@ -58,6 +59,8 @@ class FakeApi:
         self.copy_error: ImstuiError | None = None
         self.copy_gate: asyncio.Event | None = None
         self.closed = False
+        # The private-image quota the lookup and the copy form show (an error: the quota call fails).
+        self.quota: ImageQuota | ImstuiError = ImageQuota(used=3, quota=50)
 
     @property
     def region(self) -> str:
@@ -69,6 +72,11 @@ class FakeApi:
 
     async def ensure_project_id(self) -> str:
         return PROJECT
+
+    async def get_image_quota(self) -> ImageQuota:
+        if isinstance(self.quota, ImstuiError):
+            raise self.quota
+        return self.quota
 
     async def get_image(self, image_id: str) -> Image:
         try:
@@ -86,7 +94,7 @@ class FakeApi:
         self.jobs[job_id] = {"status": "RUNNING", "job_id": job_id, "entities": {"process_percent": 10}}
         return job_id
 
-    async def get_job(self, job_id: str) -> Job:
+    async def get_job(self, job_id: str, *, retry: bool = True) -> Job:
         try:
             return Job.from_api(self.jobs[job_id], job_id=job_id)
         except KeyError:
@@ -110,11 +118,11 @@ class FakeConnector:
         return self._demo
 
     @property
-    def profile_store(self) -> Any:
+    def profile_store(self) -> None:
         return None
 
     @property
-    def secret_store(self) -> Any:
+    def secret_store(self) -> None:
         return None
 
     async def connect(self, profile: str | None) -> Session:
@@ -124,15 +132,9 @@ class FakeConnector:
         ledger = Ledger(self.tmp / "jobs.sqlite3")
         settings = PollSettings(first_delay=0.05, initial_interval=0.05, max_interval=0.2, rate_per_second=None)
         poller = Poller(self.api, ledger, profile="test", settings=settings, now=lambda: FROZEN)
+        endpoint = Endpoint(REGION, PROJECT, "https://ims.example.test", "https://iam.example.test")
         self.session = Session(
-            api=self.api,
-            profile="test",
-            region=REGION,
-            project_id=PROJECT,
-            ledger=ledger,
-            poller=poller,
-            demo=self._demo,
-            closers=[ledger.close],
+            api=self.api, ledger=ledger, poller=poller, profile="test", endpoint=endpoint, demo=self._demo
         )
         return self.session
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from textual.command import CommandPalette
 
-from imstui.ui.app import ImstuiCommands
+from imstui.ui.palette import ImstuiCommands
 from imstui.ui.launch import terminal_problem
 from imstui.ui.screens.help import HelpScreen, key_label
 from imstui.ui.screens.lookup import LookupScreen

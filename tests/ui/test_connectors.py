@@ -13,14 +13,13 @@ from textual.widgets import Input
 
 from imstui.api.credentials import Credentials
 from imstui.api.secret import Secret
-from imstui.core.context import resolve_settings
+from imstui.core.context import MissingCredentialsError, resolve_settings
 from imstui.core.profiles import Profile, ProfileStore
 from imstui.core.secret_store import SecretStore
 from imstui.ui.app import ImstuiApp
 from imstui.ui.connectors import DemoConnector, ProfileConnector
 from imstui.ui.screens.credentials import CredentialsScreen
 from imstui.ui.screens.unlock import UnlockScreen
-from imstui.ui.session import NeedsCredentials
 
 from .fakes import FROZEN, wait_until
 from .screen_text import screen_text
@@ -70,13 +69,13 @@ async def test_console_session_uses_the_same_precedence_as_the_commands(
 
 
 async def test_first_run_and_a_profile_without_keys_need_credentials(memory_keyring: Any) -> None:
-    with pytest.raises(NeedsCredentials) as first:
+    with pytest.raises(MissingCredentialsError) as first:
         await ProfileConnector(args(), environ={}).connect(None)
-    assert first.value.profile is None and "HUAWEICLOUD_SDK_AK" in first.value.message
+    assert first.value.profile is None and "HUAWEICLOUD_SDK_AK" in str(first.value)
     ProfileStore().save(Profile(name="empty", region="ap-southeast-1"))
-    with pytest.raises(NeedsCredentials) as empty:
+    with pytest.raises(MissingCredentialsError) as empty:
         await ProfileConnector(args(), environ={}).connect("empty")
-    assert empty.value.profile == "empty" and "imstui profile add empty" in empty.value.message
+    assert empty.value.profile == "empty" and "imstui profile add empty" in str(empty.value)
 
 
 async def test_first_run_opens_the_credentials_screen(memory_keyring: Any) -> None:
@@ -120,23 +119,16 @@ async def test_locked_cryptfile_asks_for_the_master_password_then_connects(tmp_p
         assert PASSWORD not in screen_text(app)
 
 
-async def test_demo_connector_builds_its_client_through_the_shared_demo_factory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import imstui.core.context as context
-
-    calls: list[float] = []
-    real = context.demo_client
-
-    def spy(speed: float = 1.0, **kw: Any) -> Any:
-        calls.append(speed)
-        return real(speed, **kw)
-
-    monkeypatch.setattr(context, "demo_client", spy)
+async def test_demo_connector_opens_the_simulator_with_its_catalogue(tmp_path: Path) -> None:
+    """The demo session comes from the one session factory, on the simulator, with the seeded images to pick."""
     session = await DemoConnector(speed=7.0, ledger_path=tmp_path / "jobs.sqlite3").connect(None)
     try:
-        assert calls == [7.0] and session.demo and session.profile == "demo"
-        image = await session.api.get_image("1db073f0-7c3b-46c1-a336-e3bc3b607d7e")
-        assert image.name == "web-server-ubuntu22"
+        assert session.demo and session.profile == "demo" and session.catalogue is not None
+        seeded = {image.key: image for image in session.catalogue.images}
+        linux = seeded["eligible_linux"]
+        image = await session.api.get_image(linux.image_id)
+        assert image.name == linux.name == "web-server-ubuntu22"
+        assert "FAILS" in session.catalogue.failure_hint
+        assert session.poller.settings.first_delay < 2.5  # the demo speed shortens the poll intervals
     finally:
         await session.aclose()

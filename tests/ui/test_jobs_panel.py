@@ -14,14 +14,8 @@ from imstui.api.catalogue import explain
 from imstui.api.models import JobStatus
 from imstui.core.ledger import JobRecord
 from imstui.ui.screens.job_detail import JobDetailScreen
-from imstui.ui.widgets.jobs_table import (
-    JobsPanel,
-    OpenImageRequested,
-    PauseToggled,
-    PollNowRequested,
-    RetryCopyRequested,
-    row_key_for,
-)
+from imstui.ui.record_actions import RecordActions
+from imstui.ui.widgets.jobs_table import JobsPanel, row_key_for
 
 from .jobs_factory import NOW, failed, make_record, rendered_text, succeeded
 
@@ -59,10 +53,10 @@ class Host(App[None]):
     def bell(self) -> None:
         self.bells += 1
 
-    @on(PollNowRequested)
-    @on(PauseToggled)
-    @on(RetryCopyRequested)
-    @on(OpenImageRequested)
+    @on(JobsPanel.PollNowRequested)
+    @on(JobsPanel.PauseToggled)
+    @on(RecordActions.RetryRequested)
+    @on(RecordActions.OpenImageRequested)
     def _record(self, message: Any) -> None:
         self.received.append(message)
 
@@ -296,8 +290,8 @@ async def test_keys_post_messages_for_the_app() -> None:
             "PollNowRequested",
             "PauseToggled",
             "OpenImageRequested",
-            "RetryCopyRequested",
-            "RetryCopyRequested",
+            "RetryRequested",
+            "RetryRequested",
         ]
         assert app.received[0].job_id is None
         assert app.received[2].image_id == "img-new-1"
@@ -458,16 +452,16 @@ async def test_records_given_before_mount_are_shown_and_poller_status_is_readabl
         assert "paused (p resumes)" in rendered_text(status_line)
 
 
-async def test_poller_events_are_dispatched() -> None:
+async def test_a_change_and_a_failed_poll_are_shown() -> None:
     from imstui.api.errors import ImstuiError
-    from imstui.core.poller import JobChanged, PollFailed
+    from imstui.core.poller import PollFailed
 
     record = make_record(1)
     app = Host([record])
     async with app.run_test(size=(120, 30)) as pilot:
         panel = app.panel
-        panel.handle_poller_event(JobChanged(succeeded(record), record))
-        panel.handle_poller_event(PollFailed(record.job_id or "", ImstuiError("[b]gateway said no[/b]")))
+        panel.update_record(succeeded(record), record)
+        panel.poll_failed(PollFailed(record.job_id or "", ImstuiError("[b]gateway said no[/b]")))
         await pilot.pause()
         assert cell(panel, record, "status") == "✔ SUCCEEDED"
         assert "last poll error: [b]gateway said no[/b]" in rendered_text(panel.query_one("#jobs-status"))
@@ -487,5 +481,5 @@ async def test_detail_view_keys_act_like_the_panel_keys_and_warn_before_retrying
         await pilot.press("R")
         await pilot.pause()
         assert not isinstance(app.screen, JobDetailScreen)
-        assert [type(m).__name__ for m in app.received] == ["RetryCopyRequested"]
+        assert [type(m).__name__ for m in app.received] == ["RetryRequested"]
         assert any("first copy may exist" in n.message for n in app._notifications)

@@ -6,25 +6,28 @@ source and target before the single POST. An "outcome unknown" answer is shown a
 
 from __future__ import annotations
 
-import inspect
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
 from imstui.api.errors import ImstuiError, OutcomeUnknownError
 from imstui.api.models import CopyRequest, Image
-from imstui.ui.messages import JobSubmitted
 from imstui.ui.screens.confirm import ConfirmScreen, copy_summary
 from imstui.ui.text import assemble, literal, plain
 from imstui.ui.widgets.fields import ValidatedField
 from imstui.ui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from imstui.core.ledger import JobRecord
 
 NAME_MAX = 128
 COPY_SUFFIX = "-copy"
@@ -43,6 +46,10 @@ FORM_FIELDS: tuple[tuple[str, str, str], ...] = (
 
 IN_FLIGHT_TEXT = "The copy request is on its way: wait for IMS's answer before leaving this form."
 
+NOT_RECORDED_TEXT = (
+    "IMS accepted the copy, but the local job ledger could not store its job id: the jobs panel will not follow it."
+)
+
 OUTCOME_UNKNOWN_TEXT = (
     "OUTCOME UNKNOWN: the copy request may have reached IMS, but no answer came back. It was NOT retried. "
     "Check the image list in the console (or the jobs panel) before submitting again, or a second copy is created."
@@ -58,6 +65,13 @@ def default_copy_name(source_name: str) -> str:
 class CopyFormScreen(Screen[None]):
     """Fill in the new image's attributes and submit the in-region copy."""
 
+    @dataclass
+    class Submitted(Message):
+        """A copy was submitted (``job_id`` set) or its outcome is unknown (``job_id`` None): its ledger row."""
+
+        record: JobRecord
+        job_id: str | None
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="copy-back"),
         Binding("f2", "submit", "Submit", id="copy-submit", tooltip="Confirm and submit the copy"),
@@ -66,22 +80,25 @@ class CopyFormScreen(Screen[None]):
     in_flight: reactive[bool] = reactive(False)
     submitted: reactive[bool] = reactive(False)
 
-    def __init__(self, image: Image, *, retry_of: object | None = None) -> None:
+    def __init__(self, image: Image, *, retry_of: JobRecord | None = None) -> None:
         super().__init__()
         self.image = image
         self.retry_of = retry_of
         self._confirming = False
-        self.result_record: Any = None
+        self.result_record: JobRecord | None = None
 
     def _initial(self, key: str) -> str:
-        if self.retry_of is not None:
-            value = getattr(self.retry_of, key, None)
-            if key == "name" and not value:
-                return default_copy_name(self.image.name)
-            return plain(value) if value else ""
-        if key == "name":
-            return default_copy_name(self.image.name)
-        return ""
+        retry_of = self.retry_of
+        if retry_of is None:
+            return default_copy_name(self.image.name) if key == "name" else ""
+        values = {
+            "name": retry_of.name or default_copy_name(self.image.name),
+            "description": retry_of.description,
+            "cmk_id": retry_of.cmk_id,
+            "enterprise_project_id": retry_of.enterprise_project_id,
+        }
+        value = values.get(key)
+        return plain(value) if value else ""
 
     def compose(self) -> ComposeResult:
         from imstui.core import validation as v
@@ -185,7 +202,7 @@ class CopyFormScreen(Screen[None]):
         request = self.request()
         body = copy_summary(
             region=plain(session.region),
-            project=plain(session.project_id or getattr(session.api, "project_id", None) or ""),
+            project=plain(session.project_id or ""),
             source_id=self.image.id,
             source_name=self.image.name,
             target_name=request.name,
@@ -210,10 +227,10 @@ class CopyFormScreen(Screen[None]):
 
         app: Any = self.app
         session = app.session
-        retry_of = getattr(self.retry_of, "row_id", None) if self.retry_of is not None else None
+        retry_of = self.retry_of.row_id if self.retry_of is not None else None
         self._show_result(literal("Submitting…", "italic"))
         try:
-            outcome = submit_copy(
+            result = await submit_copy(
                 session.api,
                 session.ledger,
                 profile=session.profile,
@@ -222,42 +239,51 @@ class CopyFormScreen(Screen[None]):
                 retry_of=retry_of,
                 poller=session.poller,
             )
-            result = await outcome if inspect.isawaitable(outcome) else outcome
         except OutcomeUnknownError as exc:
             self.submitted = True
-            self._show_outcome_unknown(getattr(exc, "record", None), str(exc))
+            self._show_outcome_unknown(None, str(exc))
             return
         except ImstuiError as exc:
             from imstui.ui.screens.lookup import error_content
 
             self._show_result(Content("\n").join([literal("The copy was not accepted.", "bold"), error_content(exc)]))
-            record = getattr(exc, "record", None)
-            if record is not None:
-                app.post_message(JobSubmitted(record, None))
             return
         finally:
             self.in_flight = False
-        record = getattr(result, "record", None)
-        job_id = getattr(result, "job_id", None)
+        record = result.record
+        job_id = result.job_id
         self.result_record = record
+        self.submitted = True
         if not job_id:
-            self.submitted = True
-            error = getattr(result, "outcome_error", None)
+            error = result.outcome_error
             self._show_outcome_unknown(record, str(error) if error is not None else "")
             return
-        self.submitted = True
-        app.post_message(JobSubmitted(record, job_id))
+        if result.not_recorded is not None:
+            self._show_not_recorded(job_id, str(result.not_recorded))
+            return
+        app.post_message(CopyFormScreen.Submitted(record, job_id))
         app.notify(f"Copy submitted: job {plain(job_id)}", title="Copy submitted", markup=False)
         self._return_to_main()
 
-    def _show_outcome_unknown(self, record: Any, detail: str) -> None:
+    def _show_not_recorded(self, job_id: str, detail: str) -> None:
+        """IMS accepted the copy but the ledger could not store its job id: show the id and how to record it."""
+        lines = [
+            literal(NOT_RECORDED_TEXT, "bold $text-warning"),
+            assemble(("Job id: ", "bold"), plain(job_id)),
+            assemble(("Record it later with: ", "bold"), f"imstui jobs import {plain(job_id)}"),
+            assemble(("Detail: ", "bold"), plain(detail)),
+        ]
+        self._show_result(Content("\n").join(lines))
+        self.notify(f"Copy submitted as job {plain(job_id)}, NOT recorded locally.", severity="warning", markup=False)
+
+    def _show_outcome_unknown(self, record: JobRecord | None, detail: str) -> None:
         app: Any = self.app
         lines = [literal(OUTCOME_UNKNOWN_TEXT, "bold $text-warning")]
         if detail:
             lines.append(assemble(("Detail: ", "bold"), plain(detail)))
         self._show_result(Content("\n").join(lines))
         if record is not None:
-            app.post_message(JobSubmitted(record, None))
+            app.post_message(CopyFormScreen.Submitted(record, None))
         app.notify(
             "The copy's outcome is unknown: check before submitting again.",
             title="Outcome unknown",

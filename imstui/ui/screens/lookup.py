@@ -193,12 +193,10 @@ class LookupScreen(Screen[None]):
         if session is None:
             return []
         recent = ledger_recent_picks(session.ledger, session.profile, app.clock())
-        return recent + (demo_picks() if session.demo else [])
+        return recent + demo_picks(session.catalogue)
 
     def refresh_picks(self) -> None:
         """Rebuild the pick list (and its hint) and show it only while the id field is empty."""
-        from imstui.ui.picks import demo_failure_hint
-
         app: Any = self.app
         session = app.session
         picker = self.query_one("#image-picker", OptionList)
@@ -221,8 +219,8 @@ class LookupScreen(Screen[None]):
             text = "Paste an image id (UUID). Images you copy appear here next time."
         else:
             text = "↑/↓ then Enter looks one up (or type an id)."
-            if session.demo:
-                text += "\n" + demo_failure_hint()
+            if session.catalogue is not None:
+                text += "\n" + session.catalogue.failure_hint
         hint.update(literal(text, "italic", multiline=True))
         first = next((i for i, o in enumerate(options) if not o.disabled), None)
         picker.highlighted = first
@@ -319,7 +317,7 @@ class LookupScreen(Screen[None]):
         except ImstuiError as exc:
             details.update(error_content(exc))
             return
-        project_id = session.project_id or getattr(session.api, "project_id", None)
+        project_id = session.project_id
         verdict = assess(image, project_id)
         self._show(image, verdict)
 

@@ -1,18 +1,17 @@
 """The jobs panel: every copy job of the active profile, updated in place as the poller reports.
 
-Rows are keyed by the ledger ``row_id`` (stable from the moment a copy is submitted, before IMS returns a job id);
-``row_key_for_job`` finds a row by job id. Updates change only the cells whose text changed (``update_cell``), so
-the cursor and the scroll position stay where the user left them. Every cell is a ``rich.text.Text`` built from
-sanitised strings: server text (names, failure reasons) is never parsed as markup.
+The panel keeps the records (by row key, and by job id) and the filter; it composes the parts that show them: the
+status line and the failure strip (:mod:`imstui.ui.widgets.jobs_status`), the table with its row diffing
+(:mod:`imstui.ui.widgets.jobs_grid`), and the terminal title and bell (:mod:`imstui.ui.terminal`, the only module
+that writes to the terminal directly).
 
 Keys (none of them needs extended keyboard support, so all survive SSH and tmux): ``/`` filter (Esc clears),
 ``f`` failed-only, ``r`` poll now, ``p`` pause/resume polling, ``c`` copy job id, ``i`` copy new image id,
 ``y`` copy an incident summary, ``o`` open the new image in lookup, ``R``/``t`` retry a failed copy, ``enter``/``d``
 job details.
 
-The panel posts messages for the app: :class:`PollNowRequested`, :class:`PauseToggled`,
-:class:`RetryCopyRequested` (alias :data:`RetryRequested`) and :class:`OpenImageRequested` (the last two are the
-app-wide classes from :mod:`imstui.ui.messages`).
+The panel posts :class:`JobsPanel.PollNowRequested` and :class:`JobsPanel.PauseToggled`, and the per-job requests
+of :class:`~imstui.ui.record_actions.RecordActions` (``RetryRequested``, ``OpenImageRequested``); the app decides.
 """
 
 from __future__ import annotations
@@ -20,93 +19,34 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.content import Content
-from textual.coordinate import Coordinate
 from textual.dom import NoScreen
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual.widgets import DataTable, Input
 
 from imstui.api.catalogue import explain as catalogue_explain
-from imstui.api.sanitize import sanitize
-from imstui.core.jobs import is_failed, is_finished, needs_attention
+from imstui.core.jobs import is_finished, needs_attention
 from imstui.core.ledger import JobRecord
-from imstui.core.wording import (
-    KIND_STYLES,
-    JobCounts,
-    count_words,
-    format_age,
-    format_ago,
-    format_progress,
-    look_of,
-    poller_sentence,
-)
+from imstui.core.poller import PollerStatus, PollFailed
+from imstui.core.wording import JobCounts
+from imstui.ui import terminal
 from imstui.ui.attention import TerminalAttention, user_is_elsewhere
 from imstui.ui.clipboard import ClipboardMode, CopyResult, copy_text
-from imstui.ui.messages import OpenImageRequested, RetryCopyRequested
-from imstui.ui.poller_text import RESUME_HINT
 from imstui.ui.record_actions import RecordActions, record_bindings
-from imstui.ui.widgets.jobs_text import Explain, explanation_lines, record_matches
+from imstui.ui.widgets.jobs_grid import COLUMNS, JobsTable, row_key_for
+from imstui.ui.widgets.jobs_status import FailureStrip, JobsStatusLine, StatusFacts
+from imstui.ui.widgets.jobs_text import Explain, record_matches
 
-__all__ = [
-    "COLUMNS",
-    "JobsPanel",
-    "OpenImageRequested",
-    "PauseToggled",
-    "PollNowRequested",
-    "RetryCopyRequested",
-    "RetryRequested",
-    "row_key_for",
-]
-
-RetryRequested = RetryCopyRequested
-
-# (column key, header). The key is what update_cell addresses.
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("status", "Status"),
-    ("progress", "Progress"),
-    ("name", "New image name"),
-    ("age", "Age"),
-    ("polled", "Polled"),
-    ("error", "Error"),
-    ("job", "Job id"),
-    ("image", "New image id"),
-)
-# Columns with a fixed width (longer text is cut with an ellipsis; the detail view shows it in full). The short,
-# most telling columns come first so an 80-column terminal shows status, progress, name, times and error code.
-COLUMN_WIDTHS: dict[str, int] = {"name": 28, "error": 12}
-FAILED_ROW_STYLE = "red"
-
-
-@dataclass
-class PollNowRequested(Message):
-    """Poll now: ``job_id`` for one job, ``None`` for every outstanding job (the app calls ``poller.poll_now``)."""
-
-    job_id: str | None = None
-
-
-@dataclass
-class PauseToggled(Message):
-    """The user pressed ``p``: pause polling if it runs, resume it if paused."""
-
-
-def row_key_for(record: JobRecord) -> str:
-    return f"row-{record.row_id}"
+__all__ = ["COLUMNS", "JobsPanel", "row_key_for"]
 
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _fingerprint(text: Text) -> tuple[object, ...]:
-    return (text.plain, str(text.style), tuple((s.start, s.end, str(s.style)) for s in text.spans))
 
 
 class JobsPanel(RecordActions, Vertical):
@@ -153,6 +93,16 @@ class JobsPanel(RecordActions, Vertical):
         *record_bindings("jobs"),
     ]
 
+    @dataclass
+    class PollNowRequested(Message):
+        """Poll now: ``job_id`` for one job, ``None`` for every outstanding job."""
+
+        job_id: str | None = None
+
+    @dataclass
+    class PauseToggled(Message):
+        """The user pressed ``p``: pause polling if it runs, resume it if paused."""
+
     def __init__(
         self,
         records: Iterable[JobRecord] = (),
@@ -172,34 +122,29 @@ class JobsPanel(RecordActions, Vertical):
         self._clipboard_mode = clipboard_mode
         self._records: dict[str, JobRecord] = {}
         self._job_index: dict[str, str] = {}
-        self._cells: dict[str, dict[str, Text]] = {}
         self._filter = ""
         self._failed_only = False
-        self._poller_status: Any = None
+        self._poller_status: PollerStatus | None = None
         self._attention_enabled = attention
         self._title_prefix = title_prefix
         self._attention: TerminalAttention | None = None
         self._initial = list(records)
         self._last_poll_failure: tuple[str | None, str] | None = None
-        self._status_line: str | None = None
         self._ready = False  # columns exist: before that, load/update_record only remember the records
 
     # ------------------------------------------------------------------ composition
 
     def compose(self) -> ComposeResult:
-        yield Static(id="jobs-status", markup=False)
+        yield JobsStatusLine(self._clock)
         yield Input(placeholder="filter: name, job or image id, status, error code (Esc clears)", id="jobs-filter")
-        table: DataTable[Text] = DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
-        yield table
-        yield Static(id="jobs-strip", markup=False)
+        yield JobsTable(self._clock)
+        yield FailureStrip(self._explain)
 
     def on_mount(self) -> None:
-        table = self.table
-        for key, label in COLUMNS:
-            table.add_column(label, key=key, width=COLUMN_WIDTHS.get(key))
+        self.table.add_job_columns()
         self._ready = True
         if self._attention_enabled:
-            self._attention = TerminalAttention(self._write_terminal, self.app.bell, self._title_prefix)
+            self._attention = terminal.attention_for(self.app, self._title_prefix)
         if self._initial:
             self.load(self._initial)
             self._initial = []
@@ -211,8 +156,8 @@ class JobsPanel(RecordActions, Vertical):
         self.restore_terminal_title()
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#jobs-table", DataTable)
+    def table(self) -> JobsTable:
+        return self.query_one(JobsTable)
 
     # ------------------------------------------------------------------ public API
 
@@ -223,14 +168,8 @@ class JobsPanel(RecordActions, Vertical):
 
     @property
     def selected_record(self) -> JobRecord | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
-        except CellDoesNotExist:
-            return None
-        return self._records.get(str(key.value))
+        key = self.table.cursor_key
+        return self._records.get(key) if key is not None else None
 
     def row_key_for_job(self, job_id: str) -> str | None:
         return self._job_index.get(job_id)
@@ -245,15 +184,15 @@ class JobsPanel(RecordActions, Vertical):
         if not self._ready:
             self._initial = list(records)
             return
-        selected = self.selected_record
+        keep = self.table.cursor_key
         ordered = sorted(records, key=lambda r: (r.submitted_at, str(r.row_id)))
         self._records = {row_key_for(r): r for r in ordered}
         self._job_index = {r.job_id: row_key_for(r) for r in ordered if r.job_id}
-        self._rebuild(keep=row_key_for(selected) if selected is not None else None)
+        self._rebuild(keep=keep)
         self._counts_changed()
 
     def update_record(self, record: JobRecord, previous: JobRecord | None = None) -> None:
-        """Apply a new version of a record (``JobChanged``); a new ``row_id`` is appended.
+        """Apply a new version of a record (a ``JobChanged``, a new submission); a new ``row_id`` is appended.
 
         Only cells whose text changed are written. When the job has just finished and the user is elsewhere (see
         :func:`imstui.ui.attention.user_is_elsewhere`), the bell rings; the terminal title follows the counts.
@@ -263,25 +202,23 @@ class JobsPanel(RecordActions, Vertical):
             return
         key = row_key_for(record)
         before = self._records.get(key, previous)
-        if self._last_poll_failure is not None and self._last_poll_failure[0] == record.job_id:
-            if not record.last_poll_error:
-                self._last_poll_failure = None
+        failure = self._last_poll_failure
+        if failure is not None and failure[0] == record.job_id and not record.last_poll_error:
+            self._last_poll_failure = None
         self._records[key] = record
         if record.job_id:
             self._job_index[record.job_id] = key
         table = self.table
-        shown = key in table.rows
+        shown = table.has_row(key)
         wanted = self._matches(record)
-        if shown and wanted:
-            self._write_cells(key, record)
-        elif wanted and not shown:
-            if self._is_last(key):
-                self._add_row(key, record)
-            else:
-                self._rebuild(keep=self._cursor_key())
-        elif shown and not wanted:
-            self._remove_row(key)
-        if key == self._cursor_key():
+        if wanted and (shown or self._is_last(key)):
+            table.put(key, record)
+        elif wanted:
+            self._rebuild(keep=table.cursor_key)
+        elif shown:
+            table.drop(key)
+            self._refresh_strip()
+        if key == table.cursor_key:
             self._refresh_strip()
         self._refresh_open_detail(record)
         ended = is_finished(record) and not (before is not None and is_finished(before))
@@ -289,36 +226,21 @@ class JobsPanel(RecordActions, Vertical):
         if ended and self._attention is not None and self._user_is_elsewhere(key):
             self._attention.ring()
 
-    def set_poller_status(self, status: Any) -> None:
-        """Show the poller's state (``imstui.core.poller.PollerStatus``: running, paused, outstanding,
-        next_poll_at, backoff_until) in the panel's status line."""
+    def set_poller_status(self, status: PollerStatus | None) -> None:
+        """Show the poller's state (running, paused, outstanding, next poll, back-off) in the status line."""
         self._poller_status = status
         if self._ready:
             self._refresh_status_line()
 
-    def handle_poller_event(self, event: Any) -> None:
-        """Dispatch a poller event by its shape: ``JobChanged(record, previous)`` -> :meth:`update_record`,
-        ``PollerStatus`` -> :meth:`set_poller_status`, ``PollFailed(job_id, error)`` -> the status line."""
-        kind = type(event).__name__
-        if kind == "JobChanged":
-            self.update_record(event.record, getattr(event, "previous", None))
-        elif kind == "PollerStatus":
-            self.set_poller_status(event)
-        elif kind == "PollFailed":
-            self._last_poll_failure = (getattr(event, "job_id", None), str(getattr(event, "error", "")))
-            if self._ready:
-                self._refresh_status_line()
+    def poll_failed(self, event: PollFailed) -> None:
+        """Show a failed status check in the status line (until that job's row has no poll error again)."""
+        self._last_poll_failure = (event.job_id, str(event.error))
+        if self._ready:
+            self._refresh_status_line()
 
     def refresh_times(self) -> None:
         """Rewrite the age and "polled … ago" cells that changed (the 1 s timer calls this)."""
-        table = self.table
-        now = self._clock()
-        for key in list(table.rows):
-            record = self._records.get(str(key.value))
-            if record is None:
-                continue
-            cells = self._time_cells(record, now)
-            self._apply_cells(str(key.value), cells)
+        self.table.refresh_times(self._records)
         self._refresh_status_line()
 
     @property
@@ -331,17 +253,15 @@ class JobsPanel(RecordActions, Vertical):
 
     def set_filter(self, text: str) -> None:
         """Show only the rows matching ``text`` (case-insensitive on name, ids, status word, error code)."""
-        if text == self._filter:
-            return
-        self._filter = text
-        self._rebuild(keep=self._cursor_key())
+        if text != self._filter:
+            self._filter = text
+            self._rebuild(keep=self.table.cursor_key)
 
     def set_failed_only(self, value: bool) -> None:
         """Show only rows needing attention: FAILED, REJECTED, UNKNOWN OUTCOME, GONE."""
-        if value == self._failed_only:
-            return
-        self._failed_only = value
-        self._rebuild(keep=self._cursor_key())
+        if value != self._failed_only:
+            self._failed_only = value
+            self._rebuild(keep=self.table.cursor_key)
 
     def copy(self, text: str, what: str) -> CopyResult:
         """Copy ``text`` (sanitised) to the clipboard over OSC 52 and notify the user how it went."""
@@ -394,10 +314,10 @@ class JobsPanel(RecordActions, Vertical):
         self.set_failed_only(not self._failed_only)
 
     def action_poll_now(self) -> None:
-        self.post_message(PollNowRequested(None))
+        self.post_message(JobsPanel.PollNowRequested(None))
 
     def action_toggle_pause(self) -> None:
-        self.post_message(PauseToggled())
+        self.post_message(JobsPanel.PauseToggled())
 
     def action_details(self) -> None:
         record = self.selected_record
@@ -450,73 +370,11 @@ class JobsPanel(RecordActions, Vertical):
             return False
         return record_matches(record, self._filter)
 
-    def _cursor_key(self) -> str | None:
-        record = self.selected_record
-        return row_key_for(record) if record is not None else None
-
     def _is_last(self, key: str) -> bool:
         """Whether ``key`` sorts after every row already in the table (so appending keeps the order)."""
         keys = list(self._records)
-        position = keys.index(key)
-        rows = self.table.rows
-        return not any(k in rows for k in keys[position + 1 :])
-
-    def _cells_for(self, record: JobRecord, now: datetime) -> dict[str, Text]:
-        view = look_of(record)
-        failed = is_failed(record)
-        base = FAILED_ROW_STYLE if failed else ""
-        status_style = KIND_STYLES.get(view.kind, "")
-        cells = {
-            "status": Text(view.label, style=status_style, no_wrap=True),
-            "progress": Text(format_progress(record.progress), style=base, justify="right", no_wrap=True),
-            "name": _text(record.name, base),
-            "job": _text(record.job_id, base) if record.job_id else Text("(no job id)", style="dim", no_wrap=True),
-            "image": _text(record.new_image_id or "–", base),
-            "error": _text(record.error_code or "", "bold red" if failed else "yellow"),
-        }
-        cells.update(self._time_cells(record, now))
-        return cells
-
-    def _time_cells(self, record: JobRecord, now: datetime) -> dict[str, Text]:
-        failed = is_failed(record)
-        base = FAILED_ROW_STYLE if failed else ""
-        age = Text(format_age((now - record.submitted_at).total_seconds()), style=base, no_wrap=True)
-        polled_text = format_ago(record.last_polled_at, now)
-        if record.last_poll_error:
-            polled = Text(f"{polled_text} ⚠ poll error", style="yellow", no_wrap=True)
-        else:
-            polled = Text(polled_text, style=base, no_wrap=True)
-        return {"age": age, "polled": polled}
-
-    def _apply_cells(self, key: str, cells: dict[str, Text]) -> int:
-        """Write the cells that differ from what the row shows; returns how many were written."""
-        current = self._cells.setdefault(key, {})
-        written = 0
         table = self.table
-        for column, text in cells.items():
-            old = current.get(column)
-            if old is not None and _fingerprint(old) == _fingerprint(text):
-                continue
-            current[column] = text
-            table.update_cell(key, column, text, update_width=old is None or len(text.plain) > len(old.plain))
-            written += 1
-        return written
-
-    def _write_cells(self, key: str, record: JobRecord) -> int:
-        return self._apply_cells(key, self._cells_for(record, self._clock()))
-
-    def _add_row(self, key: str, record: JobRecord) -> None:
-        cells = self._cells_for(record, self._clock())
-        self._cells[key] = dict(cells)
-        self.table.add_row(*(cells[column] for column, _ in COLUMNS), key=key)
-
-    def _remove_row(self, key: str) -> None:
-        try:
-            self.table.remove_row(key)
-        except RowDoesNotExist:
-            pass
-        self._cells.pop(key, None)
-        self._refresh_strip()
+        return not any(table.has_row(k) for k in keys[keys.index(key) + 1 :])
 
     def _rebuild(self, keep: str | None) -> None:
         """Refill the table for a new filter or a new set of records, keeping the cursor on ``keep`` if shown.
@@ -524,14 +382,7 @@ class JobsPanel(RecordActions, Vertical):
         Used only when the *set* of visible rows changes; record updates never come here unless a filter is
         active and the update moves a row in or out of it.
         """
-        table = self.table
-        table.clear()
-        self._cells = {}
-        for key, record in self._records.items():
-            if self._matches(record):
-                self._add_row(key, record)
-        if keep is not None and keep in table.rows:
-            table.move_cursor(row=table.get_row_index(keep), animate=False)
+        self.table.show(((k, r) for k, r in self._records.items() if self._matches(r)), keep=keep)
         self._refresh_strip()
         self._refresh_status_line()
 
@@ -543,63 +394,26 @@ class JobsPanel(RecordActions, Vertical):
                 screen.show(record)
 
     def _refresh_strip(self) -> None:
-        strip = self.query_one("#jobs-strip", Static)
-        record = self.selected_record
-        lines = explanation_lines(record, self._explain) if record is not None else []
-        if not lines or record is None:
-            self.remove_class("-strip")
-            strip.update("")
-            return
-        view = look_of(record)
-        content = Text()
-        content.append(view.label, style=KIND_STYLES.get(view.kind, "") or "bold")
-        content.append("  ")
-        content.append(record.name or "", style="bold")
-        for label, value in lines:
-            content.append("\n")
-            content.append(f"{label}: ", style="bold")
-            content.append(value)
-        strip.update(content)
-        self.add_class("-strip")
+        shown = self.query_one(FailureStrip).show(self.selected_record)
+        self.set_class(shown, "-strip")
 
     def _refresh_status_line(self) -> None:
-        parts = count_words(self.counts)
-        line = ", ".join(parts) if parts else "no copy jobs yet for this profile"
-        poller = self._poller_line()
-        if poller:
-            line += f"  ·  {poller}"
-        shown = self.table.row_count if self.is_mounted else 0
-        if self._filter or self._failed_only:
-            how = []
-            if self._filter:
-                how.append(f'filter "{self._filter}"')
-            if self._failed_only:
-                how.append("failed only (f)")
-            line += f"  ·  {shown}/{len(self._records)} shown: {', '.join(how)}"
         failure = self._last_poll_failure
-        if failure is not None and failure[1]:
-            line += f"  ·  last poll error: {failure[1]}"
-        line = _one_line(line)
-        if line != self._status_line:
-            self._status_line = line
-            self.query_one("#jobs-status", Static).update(Content(line))
-
-    def _poller_line(self) -> str:
-        status = self._poller_status
-        if status is None:
-            return ""
-        return poller_sentence(status, self._clock(), resume_hint=RESUME_HINT)
+        facts = StatusFacts(
+            counts=self.counts,
+            poller=self._poller_status,
+            shown=self.table.row_count if self.is_mounted else 0,
+            total=len(self._records),
+            filter_text=self._filter,
+            failed_only=self._failed_only,
+            poll_error=failure[1] if failure is not None else "",
+        )
+        self.query_one(JobsStatusLine).show(facts)
 
     def _counts_changed(self) -> None:
         self._refresh_status_line()
         if self._attention is not None:
             self._attention.show_counts(self.counts)
-
-    def _write_terminal(self, data: str) -> None:
-        app = self.app
-        driver = app._driver
-        if driver is not None and not app.is_headless:
-            driver.write(data)
 
     def _user_is_elsewhere(self, key: str) -> bool:
         app = self.app
@@ -608,23 +422,5 @@ class JobsPanel(RecordActions, Vertical):
         except NoScreen:
             on_screen = False
         return user_is_elsewhere(
-            app_focused=bool(app.app_focus), panel_on_active_screen=on_screen, row_visible=self._row_visible(key)
+            app_focused=bool(app.app_focus), panel_on_active_screen=on_screen, row_visible=self.table.row_visible(key)
         )
-
-    def _row_visible(self, key: str) -> bool:
-        table = self.table
-        if key not in table.rows:
-            return False
-        index = table.get_row_index(key)
-        header = table.header_height if table.show_header else 0
-        visible = max(0, table.scrollable_content_region.height - header)
-        top = int(table.scroll_y)
-        return top <= index < top + visible
-
-
-def _text(value: str | None, style: str = "") -> Text:
-    return Text(sanitize(value or ""), style=style, no_wrap=True, overflow="ellipsis")
-
-
-def _one_line(value: str) -> str:
-    return sanitize(value)

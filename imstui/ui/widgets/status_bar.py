@@ -8,13 +8,18 @@ the poller state stay as long as anything fits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from textual.content import Content
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
 from imstui.ui.text import literal, plain
+
+if TYPE_CHECKING:
+    from imstui.core.session import Session
 
 SHORT_PROJECT = 8
 
@@ -35,6 +40,29 @@ class StatusValues:
     plaintext: bool = False
     poller: str = ""
     connection: str = ""
+
+
+def keyring_label(session: Session) -> str:
+    """The words for the session's secret store (empty: demo or environment keys)."""
+    info = session.keyring
+    if info is None:
+        return ""
+    if session.plaintext:
+        return f"{info.name} PLAINTEXT (opted in)"
+    return f"{info.name} ({'secure' if info.secure else 'INSECURE'})"
+
+
+def session_values(values: StatusValues, session: Session) -> StatusValues:
+    """``values`` with the fields that come from the connected session."""
+    return replace(
+        values,
+        profile=session.profile,
+        region_id=session.region,
+        project=session.project_id or "",
+        keyring=keyring_label(session),
+        keyring_warning=session.keyring is not None and not session.keyring.secure,
+        plaintext=session.plaintext,
+    )
 
 
 # How much to give up, level by level: (short project, keyring shown, project shown, labels shown).
@@ -88,7 +116,8 @@ def status_line(values: StatusValues, width: int) -> Content:
 
 
 class StatusBar(Widget):
-    """One line of connection state. Every value is untrusted text shown literally."""
+    """One line of connection state. Every value is untrusted text shown literally. The app keeps every bar's
+    ``values`` equal to its own ``status`` (a new bar asks for them with :class:`StatusBar.Mounted`)."""
 
     DEFAULT_CSS = """
     StatusBar {
@@ -99,34 +128,18 @@ class StatusBar(Widget):
     }
     """
 
-    demo: reactive[bool] = reactive(False)
-    profile: reactive[str] = reactive("")
-    region_id: reactive[str] = reactive("")
-    project: reactive[str] = reactive("")
-    keyring: reactive[str] = reactive("")
-    keyring_warning: reactive[bool] = reactive(False)
-    plaintext: reactive[bool] = reactive(False)
-    poller: reactive[str] = reactive("")
-    connection: reactive[str] = reactive("connecting…")
+    values: reactive[StatusValues] = reactive(StatusValues(connection="connecting…"))
+    """Set by the app from its ``status`` reactive (the one source of these fields)."""
+
+    class Mounted(Message):
+        """A bar appeared (a new screen): the app gives it the current values."""
+
+        def __init__(self, bar: StatusBar) -> None:
+            super().__init__()
+            self.bar = bar
 
     def on_mount(self) -> None:
-        apply = getattr(self.app, "apply_status", None)
-        if callable(apply):
-            apply(self)
-
-    @property
-    def values(self) -> StatusValues:
-        return StatusValues(
-            demo=self.demo,
-            profile=self.profile,
-            region_id=self.region_id,
-            project=self.project,
-            keyring=self.keyring,
-            keyring_warning=self.keyring_warning,
-            plaintext=self.plaintext,
-            poller=self.poller,
-            connection=self.connection,
-        )
+        self.post_message(StatusBar.Mounted(self))
 
     def render(self) -> Content:
         return status_line(self.values, self.content_size.width or self.size.width)

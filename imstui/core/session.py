@@ -1,0 +1,165 @@
+"""A connected session: the IMS API, the job ledger and the poller of one profile on one endpoint.
+
+:func:`open_session` is the one factory. The console (``imstui.ui.connectors``), ``jobs watch`` and ``copy`` all
+open their session through it, from :class:`~imstui.core.context.ConnectionSettings`: a stored profile's (resolved
+by :mod:`imstui.core.context`) or the simulator's (built by :mod:`imstui.connect`, the one module outside the
+simulator that knows it; the core never imports ``imstui.sim``). What the simulator seeds for the lookup screen's
+pick list reaches the console as a :class:`DemoCatalogue` on the session, so the UI never imports the simulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from imstui.api.protocol import ImsApi
+from imstui.core.context import ConnectionSettings, client_from_settings
+from imstui.core.keyring_backends import BackendInfo
+from imstui.core.ledger import Ledger, utcnow
+from imstui.core.poller import Poller, PollSettings
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "DEMO_PROFILE",
+    "ENV_PROFILE",
+    "DemoCatalogue",
+    "Endpoint",
+    "PollerTiming",
+    "SeededImage",
+    "Session",
+    "open_session",
+]
+
+DEMO_PROFILE = "demo"  # the ledger profile of every --demo job
+ENV_PROFILE = "env"  # jobs submitted with environment keys and no stored profile
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Which IMS the session talks to: a job belongs to one region and project, reached at one endpoint."""
+
+    region: str
+    project_id: str | None  # None until discovered from the region
+    ims_endpoint: str
+    iam_endpoint: str
+
+    @classmethod
+    def of(cls, settings: ConnectionSettings) -> Endpoint:
+        return cls(settings.region, settings.project_id, settings.ims_endpoint, settings.iam_endpoint)
+
+
+@dataclass(frozen=True)
+class SeededImage:
+    """One image the simulator seeds for the demo: ``key`` names the case (``eligible_linux``, ``iso``...)."""
+
+    key: str
+    image_id: str
+    name: str  # untrusted on purpose: some seeded names carry markup and escape codes
+
+
+@dataclass(frozen=True)
+class DemoCatalogue:
+    """What a demo session offers to pick, and how to see a copy fail there (plain text)."""
+
+    images: tuple[SeededImage, ...]
+    failure_hint: str
+
+
+@dataclass(frozen=True)
+class PollerTiming:
+    """The poller's clocks: real time by default; virtual time in tests (``imstui.core.poller.VirtualTime``)."""
+
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    now: Callable[[], datetime] = utcnow
+
+
+@dataclass
+class Session:
+    """A connected profile. Close it with :meth:`aclose` (or ``async with``): stops the poller, closes the client
+    and the ledger."""
+
+    api: ImsApi
+    ledger: Ledger
+    poller: Poller
+    profile: str
+    endpoint: Endpoint
+    demo: bool = False
+    keyring: BackendInfo | None = None  # the secret store backend in use (None: demo or environment keys)
+    plaintext: bool = False  # the profile's keys are in the plaintext opt-in file
+    catalogue: DemoCatalogue | None = None  # demo sessions only
+    _closed: bool = field(default=False, repr=False)
+
+    @property
+    def region(self) -> str:
+        return self.endpoint.region
+
+    @property
+    def project_id(self) -> str | None:
+        """The project in use: the configured one, else the one the client discovered (None before that)."""
+        return self.endpoint.project_id or self.api.project_id
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.poller.stop()
+        try:
+            await self.api.aclose()
+        finally:
+            self.ledger.close()
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+def open_session(
+    settings: ConnectionSettings,
+    *,
+    profile: str | None = None,
+    ledger_path: Path | None = None,
+    poll_settings: PollSettings | None = None,
+    timing: PollerTiming | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    keyring: BackendInfo | None = None,
+    catalogue: DemoCatalogue | None = None,
+) -> Session:
+    """The session for ``settings``: a client (:func:`~imstui.core.context.client_from_settings`), the ledger
+    (``ledger_path``, default the user's) and a poller of ``profile``'s jobs (default: the settings' profile,
+    ``demo`` for the simulator, ``env`` for environment keys). Raises ``LedgerError`` when the ledger cannot be
+    opened (nothing else is left open then)."""
+    name = profile or settings.profile or (DEMO_PROFILE if settings.demo else ENV_PROFILE)
+    ledger = Ledger(ledger_path)
+    try:
+        api = client_from_settings(settings, transport=transport)
+    except BaseException:
+        ledger.close()
+        raise
+    clocks = timing or PollerTiming()
+    poller = Poller(
+        api, ledger, profile=name, settings=poll_settings, clock=clocks.clock, sleep=clocks.sleep, now=clocks.now
+    )
+    return Session(
+        api=api,
+        ledger=ledger,
+        poller=poller,
+        profile=name,
+        endpoint=Endpoint.of(settings),
+        demo=settings.demo,
+        keyring=keyring,
+        plaintext=settings.plaintext,
+        catalogue=catalogue,
+    )
