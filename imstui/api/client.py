@@ -112,6 +112,7 @@ class ImsClient:
         self._credentials = credentials
         self._retry = retry or RetryPolicy()
         self._limits = limits or Limits()
+        self._traceable = transport is None  # httpx's own transport reports when a request starts to leave
         self._http = build_http_client(
             endpoints=(self._ims, self._iam),
             transport=transport,
@@ -398,4 +399,5 @@ class ImsClient:
             idempotent=idempotent,
             what=what,
             limits=self._limits,
+            traceable=self._traceable,
         )

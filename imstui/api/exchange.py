@@ -64,23 +64,23 @@ class _BodyRefused(Exception):
 
 
 class _Sent:
-    """httpcore's trace hook, noting whether the request has started to leave (headers being sent)."""
+    """httpcore's trace hook, noting whether the request has started to leave (its headers being sent, to the
+    server or to a proxy). ``traceable``: the transport is httpx's own, which reports every step; another one
+    (a test's MockTransport, the simulator's ASGI app) reports nothing, so it may have sent anything."""
 
-    __slots__ = ("sent", "traced")
+    __slots__ = ("sent", "traceable")
 
-    def __init__(self) -> None:
-        self.traced = False
+    def __init__(self, traceable: bool) -> None:
+        self.traceable = traceable
         self.sent = False
 
     async def __call__(self, event: str, info: Mapping[str, Any]) -> None:
-        self.traced = True
         if "send_request" in event:
             self.sent = True
 
     @property
     def surely_not_sent(self) -> bool:
-        """Only when the transport reports its progress (a transport that does not may have sent anything)."""
-        return self.traced and not self.sent
+        return self.traceable and not self.sent
 
 
 class _Decoder:
@@ -110,7 +110,7 @@ class _Decoder:
                 self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
                 self._first = False
                 return self.decode(data, room)
-        self._first = False
+        self._first = self._first and not data
         if len(out) > room:
             raise _BodyRefused("it decompresses to more than the limit")
         return out
@@ -155,9 +155,11 @@ async def exchange(
     idempotent: bool,
     what: str,
     limits: Limits,
+    traceable: bool,
 ) -> httpx.Response:
-    """One request with its whole answer read, within ``limits``; httpx failures become imstui errors."""
-    progress = _Sent()
+    """One request with its whole answer read, within ``limits``; httpx failures become imstui errors.
+    ``traceable``: the transport reports its progress (see :class:`_Sent`)."""
+    progress = _Sent(traceable)
     answered: httpx.Response | None = None
     failure: ImstuiError
     try:
