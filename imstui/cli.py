@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "imstui.commands.copy",
     "imstui.commands.job",
     "imstui.commands.jobs",
+    "imstui.commands.keys",
+    "imstui.commands.enterprise_projects",
     "imstui.commands.sim",
     "imstui.commands.profile",
     "imstui.commands.doctor",

@@ -7,11 +7,17 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Protocol
 
-from imstui.api.eps import DEFAULT_PROJECT, EnterpriseProject, NoEpsRightsError
+from imstui.api.client import ImsClient
+from imstui.api.eps import DEFAULT_PROJECT, EnterpriseProject, EpsClient, NoEpsRightsError
 from imstui.api.errors import LocalValidationError
 from imstui.core.validation import check_enterprise_project_id, normalise_image_id
+
+ENV_EPS_ENDPOINT = "IMSTUI_EPS_ENDPOINT"
+ENV_DOMAIN_ID = "IMSTUI_DOMAIN_ID"
 
 
 class ProjectSource(Protocol):
@@ -78,3 +84,18 @@ async def resolve_enterprise_project(eps: ProjectSource, name_or_id: str) -> tup
         "enterprise_project.unknown_name",
         f"no enterprise project named {text!r}; names containing it: {near}",
     )
+
+
+def eps_client(
+    ims: ImsClient,
+    endpoint: str | None = None,
+    domain_id: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> EpsClient:
+    """An :class:`EpsClient` on ``ims``'s connection: ``endpoint`` (``--eps-endpoint``), else ``IMSTUI_EPS_ENDPOINT``,
+    else the region's default (the simulator's port when IMS is on loopback); the account id from ``domain_id``
+    (``--domain-id``), else ``IMSTUI_DOMAIN_ID``, else found with IAM on first use."""
+    env = os.environ if environ is None else environ
+    chosen = (endpoint or "").strip() or env.get(ENV_EPS_ENDPOINT, "").strip() or None
+    domain = (domain_id or "").strip() or env.get(ENV_DOMAIN_ID, "").strip() or None
+    return EpsClient(ims, chosen, domain)

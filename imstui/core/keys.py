@@ -8,13 +8,17 @@ nothing was sent to IMS.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Protocol
 
+from imstui.api.client import ImsClient
 from imstui.api.errors import LocalValidationError
-from imstui.api.kms import ENABLED, KeyNotFoundError, KmsKey
+from imstui.api.kms import ENABLED, KeyNotFoundError, KmsClient, KmsKey
 from imstui.core.validation import check_cmk_id, normalise_image_id
 
 MAX_NAMED = 10  # enabled aliases listed in the "unknown alias" message
+ENV_KMS_ENDPOINT = "IMSTUI_KMS_ENDPOINT"
 
 
 class KeySource(Protocol):
@@ -79,3 +83,10 @@ async def resolve_key(kms: KeySource, alias_or_id: str) -> KmsKey:
 def choosable(keys: list[KmsKey]) -> list[KmsKey]:
     """The keys a picker offers: enabled ones, default keys first, then by alias."""
     return sorted((k for k in keys if k.state == ENABLED), key=lambda k: (not k.is_default, k.alias.lower(), k.key_id))
+
+
+def kms_client(ims: ImsClient, endpoint: str | None = None, environ: Mapping[str, str] | None = None) -> KmsClient:
+    """A :class:`KmsClient` on ``ims``'s connection: ``endpoint`` (``--kms-endpoint``), else ``IMSTUI_KMS_ENDPOINT``,
+    else the region's default (the simulator's port when IMS is on loopback)."""
+    env = os.environ if environ is None else environ
+    return KmsClient(ims, (endpoint or "").strip() or env.get(ENV_KMS_ENDPOINT, "").strip() or None)
