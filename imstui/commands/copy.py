@@ -10,7 +10,6 @@ still cannot be written, the id and the ``imstui jobs import`` command that reco
 from __future__ import annotations
 
 import argparse
-import shlex
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +17,7 @@ from imstui.api.catalogue import explain
 from imstui.api.errors import ConfigurationError, ImstuiError, JobNotFoundError
 from imstui.api.models import CopyRequest, Job, JobStatus
 from imstui.api.protocol import ImsApi
-from imstui.commands.jobs import DEMO_PROFILE, ENV_PROFILE_FALLBACK, ledger_profile, poller_timing
+from imstui.commands.jobs import ENV_PROFILE_FALLBACK, ledger_profile, poller_timing
 from imstui.commands.output import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -35,7 +34,7 @@ from imstui.core.context import current_overrides, open_client
 from imstui.core.eligibility import assess
 from imstui.core.ledger import Ledger, LedgerError
 from imstui.core.poller import JobChanged, Poller, PollerEvent, PollFailed, PollSettings, is_fatal
-from imstui.core.submit import SubmitResult, submit_copy
+from imstui.core.submit import SubmitResult, import_command, submit_copy
 from imstui.core.validation import Violation, check_image_id, normalise_image_id, validate_copy
 
 FIRST_POLL_DELAY = 2.0
@@ -227,16 +226,10 @@ class _Sent:
     def import_command(self) -> str:
         """The exact command that records ``job_id`` in the ledger under the same profile, region and project."""
         assert self.job_id is not None
-        words = ["imstui", "jobs", "import", self.job_id]
-        if self.demo and self.profile == DEMO_PROFILE:
-            words.append("--demo")
-        else:
-            if self.profile != ENV_PROFILE_FALLBACK:
-                words += ["--profile", self.profile]
-            words += ["--region", self.region]
-            if self.project_id:
-                words += ["--project-id", self.project_id]
-        return shlex.join(words)
+        profile = None if self.profile == ENV_PROFILE_FALLBACK else self.profile
+        return import_command(
+            self.job_id, region=self.region, project_id=self.project_id, profile=profile, demo=self.demo
+        )
 
 
 def _not_recorded(out: Output, result: SubmitResult, sent: _Sent, base: dict[str, Any]) -> int:

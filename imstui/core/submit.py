@@ -15,6 +15,7 @@ arrives, before any ledger write, so even an interruption during the retries can
 from __future__ import annotations
 
 import asyncio
+import shlex
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -63,6 +64,18 @@ class SubmitResult:
     @property
     def recorded(self) -> bool:
         return self.not_recorded is None
+
+
+def import_command(job_id: str, *, region: str, project_id: str | None, profile: str | None, demo: bool) -> str:
+    """The exact ``imstui jobs import`` command line that records ``job_id`` later under the same ledger profile,
+    region and project (``profile=None``: environment credentials, no stored profile)."""
+    words = ["imstui", "jobs", "import", job_id]
+    if demo:
+        words.append("--demo")
+    else:
+        words += ["--profile", profile] if profile else []
+        words += ["--region", region] + (["--project-id", project_id] if project_id else [])
+    return shlex.join(words)
 
 
 def _best_effort(write: Callable[..., object], *args: object) -> None:

@@ -139,3 +139,31 @@ async def test_a_rejection_the_ledger_cannot_record_is_still_reported(jobkit: An
     with FlakyLedger(tmp_path / "jobs.sqlite3", mark_rejected=-1) as ledger:
         with pytest.raises(ConnectError):
             await _submit(api, ledger, Sleeps())
+
+
+@pytest.mark.parametrize(
+    ("kw", "expected"),
+    [
+        ({"profile": None, "demo": False}, "imstui jobs import j-1 --region r1 --project-id p1"),
+        (
+            {"profile": "ops team", "demo": False},
+            "imstui jobs import j-1 --profile 'ops team' --region r1 --project-id p1",
+        ),
+        ({"profile": "demo", "demo": True}, "imstui jobs import j-1 --demo"),
+    ],
+)
+def test_the_record_later_command_is_one_the_cli_reads_back(kw: dict[str, Any], expected: str) -> None:
+    import shlex
+
+    from imstui.cli import build_parser
+    from imstui.core.submit import import_command
+
+    command = import_command("j-1", region="r1", project_id="p1", **kw)
+    assert command == expected
+    args = build_parser().parse_args(shlex.split(command)[1:])
+    assert (args.jobs_command, args.job_id) == ("import", "j-1")
+    got = {name: getattr(args, name, None) for name in ("profile", "demo", "region", "project_id")}
+    if kw["demo"]:
+        assert got == {"profile": None, "demo": True, "region": None, "project_id": None}
+    else:
+        assert got == {"profile": kw["profile"], "demo": None, "region": "r1", "project_id": "p1"}
