@@ -6,7 +6,11 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
+import keyring.core
 import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
 
 _LEAKY_ENV = (
     "HUAWEICLOUD_SDK_AK",
@@ -56,56 +60,40 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     yield home
 
 
-class MemoryKeyring:
-    """Placeholder replaced below (keeps this module importable without keyring)."""
+class MemoryKeyring(KeyringBackend):
+    """An in-memory keyring for tests (priority 1 = "recommended", so imstui treats it as secure)."""
 
+    priority = 1
+    viable = False  # never picked by keyring's own detection; only installed with keyring.set_keyring()
 
-try:
-    import keyring as _keyring
-    import keyring.core as _keyring_core
-    from keyring.backend import KeyringBackend as _KeyringBackend
-    from keyring.errors import PasswordDeleteError as _PasswordDeleteError
-except ImportError:  # pragma: no cover - keyring is a runtime dependency
-    _keyring = None  # type: ignore[assignment]
-else:
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
 
-    class MemoryKeyring(_KeyringBackend):  # type: ignore[no-redef]
-        """An in-memory keyring for tests (priority 1 = "recommended", so imstui treats it as secure)."""
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
 
-        priority = 1
-        viable = False  # never picked by keyring's own detection; only installed with keyring.set_keyring()
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.items: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.items.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.items[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            if self.items.pop((service, username), None) is None:
-                raise _PasswordDeleteError("not found")
+    def delete_password(self, service: str, username: str) -> None:
+        if self.items.pop((service, username), None) is None:
+            raise PasswordDeleteError("not found")
 
 
 @pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[MemoryKeyring]:
     """Every test runs against a fresh in-memory keyring: no test ever reaches a real keyring."""
-    if _keyring is None:  # pragma: no cover
-        yield MemoryKeyring()
-        return
     from imstui.core.secret_store import SESSION_SECRETS, reset_default_store
 
-    previous = _keyring_core._keyring_backend
+    previous = keyring.core._keyring_backend
     backend = MemoryKeyring()
-    _keyring.set_keyring(backend)
+    keyring.set_keyring(backend)
     reset_default_store()  # imstui's process-wide store: no unlock state or timeout verdict from another test
     SESSION_SECRETS.clear()
     try:
         yield backend
     finally:
-        _keyring_core._keyring_backend = previous
+        keyring.core._keyring_backend = previous
         reset_default_store()
         SESSION_SECRETS.clear()

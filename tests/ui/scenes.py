@@ -2,13 +2,16 @@
 
 Each scene is an app (frozen clock, in-process data only) plus a ``run_before(pilot)`` coroutine that drives it to
 the screen to capture. Nothing depends on the wall clock: job rows carry fixed timestamps and the app's clock is
-frozen at :data:`NOW`.
+frozen at :data:`NOW`. Nothing depends on machine speed either: every step waits for a *state* (a screen, a
+value, no worker left running, no message or animation pending), never for an amount of time, and a state that is
+never reached fails the scene with its name instead of capturing whatever is on the screen by then.
 """
 
 from __future__ import annotations
 
 import argparse
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -36,13 +39,44 @@ def _tmp() -> Path:
     return Path(tempfile.mkdtemp(prefix="imstui-scene-"))
 
 
-async def _settle(pilot: Any, predicate: Callable[[], object], steps: int = 300) -> None:
-    for _ in range(steps):
-        if predicate():
-            break
-        await pilot.pause(0.02)
-    await pilot.pause()
-    await pilot.wait_for_scheduled_animations()
+#: Only a fence against a scene that can never get there (the test then fails saying what it waited for); a
+#: passing scene never waits for it, so it is generous enough for a machine under any load.
+DEADLINE = 120.0
+#: Workers that run for the app's whole life (the poller loop): "quiet" does not wait for them to end.
+LONG_LIVED_GROUPS = frozenset({"poller"})
+
+
+def busy_workers(app: Any) -> list[Any]:
+    """The app's workers still pending or running, except the long-lived ones."""
+    return [w for w in app.workers if not w.is_finished and w.group not in LONG_LIVED_GROUPS]
+
+
+async def wait_for(pilot: Any, predicate: Callable[[], object], what: str) -> None:
+    """Let the app run until ``predicate()`` holds; fail with ``what`` if it never does."""
+    app = pilot.app
+    start = time.monotonic()
+    while not predicate():
+        if app._exception is not None:  # the app crashed: nothing more will happen
+            raise AssertionError(f"the app failed before: {what}") from app._exception
+        if time.monotonic() - start > DEADLINE:
+            raise AssertionError(f"scene never reached: {what}")
+        await pilot.pause(0.01)
+
+
+async def quiet(pilot: Any) -> None:
+    """Wait until nothing is left to change the screen: no worker busy, every queued message and scheduled
+    animation processed (checked again after each round, since a finishing worker can post more)."""
+    app = pilot.app
+    while True:
+        await wait_for(pilot, lambda: not busy_workers(app), f"workers done (busy: {busy_workers(app)})")
+        await pilot.wait_for_scheduled_animations()
+        if not busy_workers(app):
+            return
+
+
+async def _settle(pilot: Any, predicate: Callable[[], object], what: str) -> None:
+    await wait_for(pilot, predicate, what)
+    await quiet(pilot)
 
 
 def demo_console() -> ImstuiApp:
@@ -52,7 +86,7 @@ def demo_console() -> ImstuiApp:
 
 
 def fake_console() -> ImstuiApp:
-    from tests.ui.fakes import FakeConnector
+    from .fakes import FakeConnector
 
     return ImstuiApp(FakeConnector(_tmp()), clock=lambda: NOW)
 
@@ -120,30 +154,32 @@ def job_records() -> list[JobRecord]:
 
 async def _connected(pilot: Any) -> None:
     app = pilot.app
-    await _settle(pilot, lambda: app.session is not None and app.poller_text)
+    await _settle(pilot, lambda: app.session is not None and app.poller_text, "connected, poller status shown")
 
 
-async def _lookup(pilot: Any, image_id: str) -> None:
+async def _open_lookup(pilot: Any) -> None:
     from imstui.ui.screens.lookup import LookupScreen
 
     app = pilot.app
     await _connected(pilot)
     await pilot.press("l")
-    await _settle(pilot, lambda: isinstance(app.screen, LookupScreen))
+    await _settle(pilot, lambda: isinstance(app.screen, LookupScreen), "the lookup screen")
+
+
+async def _lookup(pilot: Any, image_id: str) -> None:
+    app = pilot.app
+    await _open_lookup(pilot)
     await pilot.press(*image_id, "enter")
-    await _settle(pilot, lambda: getattr(app.screen, "image", None) is not None)
+    await _settle(pilot, lambda: getattr(app.screen, "image", None) is not None, f"image {image_id} shown")
 
 
 async def lookup_picker(pilot: Any) -> None:
     from textual.widgets import OptionList
 
-    from imstui.ui.screens.lookup import LookupScreen
-
     app = pilot.app
-    await _connected(pilot)
-    await pilot.press("l")
-    await _settle(pilot, lambda: isinstance(app.screen, LookupScreen))
-    await _settle(pilot, lambda: app.screen.query_one("#image-picker", OptionList).option_count > 0)
+    await _open_lookup(pilot)
+    picker = app.screen.query_one("#image-picker", OptionList)
+    await _settle(pilot, lambda: picker.option_count > 0, "the demo images listed")
 
 
 async def lookup_eligible(pilot: Any) -> None:
@@ -155,20 +191,24 @@ async def lookup_blocked(pilot: Any) -> None:
 
 
 async def copy_form_errors(pilot: Any) -> None:
-    from textual.widgets import Input
+    from textual.widgets import Input, Static
 
     from imstui.ui.screens.copy_form import CopyFormScreen
 
     app = pilot.app
     await _lookup(pilot, seed.ELIGIBLE_LINUX_ID)
     await pilot.press("f2")
-    await _settle(pilot, lambda: isinstance(app.screen, CopyFormScreen))
+    await _settle(pilot, lambda: isinstance(app.screen, CopyFormScreen), "the copy form")
     form = app.screen
-    form.query_one("#name", Input).value = " web/copy"
-    form.query_one("#cmk_id", Input).value = "not-a-key"
-    form.query_one("#description", Input).value = "nightly <build>"
+    values = {"name": " web/copy", "cmk_id": "not-a-key", "description": "nightly <build>"}
+    for field_id, value in values.items():
+        form.query_one(f"#{field_id}", Input).value = value
     form.query_one("#name", Input).focus()
-    await _settle(pilot, lambda: True)
+
+    def errors_shown() -> bool:
+        return all(str(form.query_one(f"#{f}-error", Static).content) for f in values)
+
+    await _settle(pilot, lambda: errors_shown() and app.focused is form.query_one("#name", Input), "three errors")
 
 
 async def jobs_panel(pilot: Any) -> None:
@@ -187,7 +227,7 @@ async def jobs_panel(pilot: Any) -> None:
         running=True, paused=False, outstanding=1, next_poll_at=NOW + timedelta(seconds=8), backoff_until=None
     )
     app.post_message(PollerEvent(status))
-    await _settle(pilot, lambda: panel.table.row_count == 3 and "8s" in app.poller_text)
+    await _settle(pilot, lambda: panel.table.row_count == 3 and "8s" in app.poller_text, "3 rows, next poll in 8s")
 
 
 async def job_detail(pilot: Any) -> None:
@@ -197,18 +237,28 @@ async def job_detail(pilot: Any) -> None:
     app = pilot.app
     await jobs_panel(pilot)
     panel = app.screen.query_one(JobsPanel)
-    panel.table.move_cursor(row=panel.table.get_row_index("row-3"))
-    await pilot.pause()
+    failed_row = panel.table.get_row_index("row-3")
+    panel.table.move_cursor(row=failed_row)
+    await _settle(pilot, lambda: panel.table.cursor_row == failed_row, "the cursor on the failed row")
     await pilot.press("d")
-    await _settle(pilot, lambda: isinstance(app.screen, JobDetailScreen))
+    await _settle(pilot, lambda: isinstance(app.screen, JobDetailScreen), "the job detail screen")
 
 
 async def credentials(pilot: Any) -> None:
+    from textual.containers import VerticalScroll
+    from textual.widgets import Input
+
     from imstui.ui.screens.credentials import CredentialsScreen
 
     app = pilot.app
-    await _settle(pilot, lambda: isinstance(app.screen, CredentialsScreen))
-    await _settle(pilot, lambda: app.screen.backend_info is not None)
+    await _settle(pilot, lambda: isinstance(app.screen, CredentialsScreen), "the credentials screen")
+    screen = app.screen
+    await _settle(pilot, lambda: screen.backend_info is not None, "the keyring verdict")
+    # What a flaky run got wrong (the form scrolled down to "Profile name" when the keyring check answered before
+    # the first refresh): the screen opens at its top with the name field focused, however fast the check is.
+    body = screen.query_one("#credentials-body", VerticalScroll)
+    assert app.focused is screen.query_one("#profile-name", Input), app.focused
+    assert body.scroll_offset == (0, 0), body.scroll_offset
 
 
 async def help_screen(pilot: Any) -> None:
@@ -217,7 +267,7 @@ async def help_screen(pilot: Any) -> None:
     app = pilot.app
     await _connected(pilot)
     await pilot.press("question_mark")
-    await _settle(pilot, lambda: isinstance(app.screen, HelpScreen))
+    await _settle(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
 
 
 SCENES: tuple[Scene, ...] = (

@@ -138,7 +138,9 @@ class CredentialsScreen(Screen[None]):
             return
         self.reload_profiles()
         self.load_backend_info()
-        self.query_one("#profile-name", Input).focus()
+        # Not scrolled to: whether the field is in view at the first refresh depends on how fast the keyring verdict
+        # above it arrives (it can answer before or after), so the screen always opens at its top instead.
+        self.query_one("#profile-name", Input).focus(scroll_visible=False)
 
     # ------------------------------------------------------------------ helpers
 
