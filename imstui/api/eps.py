@@ -11,100 +11,23 @@ may or may not be listed [UNCERTAIN]; :data:`DEFAULT_PROJECT` is always offered 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
 from imstui.api import service_calls
 from imstui.api.client import ImsClient
+from imstui.api.eps_models import (
+    DISABLED,
+    ENABLED,
+    MAX_PAGE_SIZE,
+    MAX_PAGES,
+    EnterpriseProject,
+    NoEpsRightsError,
+    ProjectPage,
+    check_domain_id,
+    text_of,
+)
 from imstui.api.error_parsing import clean, request_id_of
-from imstui.api.errors import ApiError, ImstuiError, LocalValidationError, ProjectDiscoveryError, ProtocolError
-from imstui.api.sanitize import sanitize_opt
-
-ENABLED, DISABLED = 1, 2
-MAX_PAGE_SIZE = 1000
-MAX_PAGES = 1000
-DEFAULT_ID = "0"
-_DOMAIN_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-def _text(data: dict[str, Any], name: str, limit: int = 255, *, multiline: bool = False) -> str:
-    return (sanitize_opt(data.get(name), multiline=multiline) or "").strip()[:limit]
-
-
-@dataclass(frozen=True)
-class EnterpriseProject:
-    id: str
-    name: str
-    status: int | None  # 1 enabled, 2 disabled; None if the answer said something else
-    description: str = ""
-    type: str = ""
-    created_at: str = ""
-    updated_at: str = ""
-
-    @property
-    def is_default(self) -> bool:
-        return self.id == DEFAULT_ID
-
-    @property
-    def is_enabled(self) -> bool:
-        return self.status == ENABLED
-
-    @property
-    def status_text(self) -> str:
-        return {ENABLED: "enabled", DISABLED: "disabled"}.get(self.status or 0, "unknown status")
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.id})" if self.name and self.name != self.id else self.id
-
-    @classmethod
-    def from_api(cls, data: dict[str, Any]) -> EnterpriseProject | None:
-        project_id = _text(data, "id", 64)
-        if not project_id:
-            return None
-        status = data.get("status")
-        return cls(
-            id=project_id,
-            name=_text(data, "name"),
-            status=status if isinstance(status, int) and not isinstance(status, bool) and status in (1, 2) else None,
-            description=_text(data, "description", 1024, multiline=True),
-            type=_text(data, "type", 16),
-            created_at=_text(data, "created_at", 40),
-            updated_at=_text(data, "updated_at", 40),
-        )
-
-
-DEFAULT_PROJECT = EnterpriseProject(DEFAULT_ID, "default", ENABLED, "the account's default enterprise project")
-
-
-@dataclass(frozen=True)
-class ProjectPage:
-    projects: tuple[EnterpriseProject, ...]
-    total_count: int | None
-    offset: int
-
-
-class NoEpsRightsError(ImstuiError):
-    """EPS answered 403: the key may not list enterprise projects (``eps:enterpriseProjects:list``)."""
-
-    def __init__(self, cause: ApiError) -> None:
-        super().__init__(
-            f"no EPS rights: this access key may not list enterprise projects ({cause.code}, HTTP {cause.status}); "
-            "type the enterprise project id instead (0 is the default project)"
-        )
-        self.cause = cause
-        self.request_id = cause.request_id
-
-
-def check_domain_id(value: str | None) -> str | None:
-    text = (value or "").strip()
-    if not text:
-        return None
-    if not _DOMAIN_ID_RE.fullmatch(text):
-        raise LocalValidationError("domain_id", "domain_id.charset", "an account (domain) id is letters and digits")
-    return text
+from imstui.api.errors import ApiError, LocalValidationError, ProjectDiscoveryError, ProtocolError
 
 
 class EpsClient:
@@ -146,7 +69,7 @@ class EpsClient:
         data = service_calls.json_object(response, "the IAM domain list")
         domains = data.get("domains")
         first = domains[0] if isinstance(domains, list) and domains and isinstance(domains[0], dict) else {}
-        domain_id = _text(first, "id", 64)
+        domain_id = text_of(first, "id", 64)
         if not domain_id:
             raise ProjectDiscoveryError(
                 "IAM returned no account (domain) id for this access key; pass --domain-id or set IMSTUI_DOMAIN_ID"

@@ -10,119 +10,24 @@ through :func:`sanitize`; numbers out of range become ``None``. Project-scoped s
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from imstui.api import service_calls
 from imstui.api.client import ImsClient
 from imstui.api.error_parsing import clean
-from imstui.api.errors import ApiError, ImstuiError, LocalValidationError, ProtocolError
+from imstui.api.errors import ApiError, LocalValidationError, ProtocolError
+from imstui.api.kms_models import (
+    DEFAULT_PAGE_SIZE,
+    KEY_NOT_FOUND_CODES,
+    KEY_STATES,
+    MAX_PAGE_SIZE,
+    MAX_PAGES,
+    KeyNotFoundError,
+    KeyPage,
+    KmsKey,
+    truthy,
+)
 from imstui.api.sanitize import sanitize_opt
-
-PENDING_ACTIVATION, ENABLED, DISABLED, PENDING_DELETION, PENDING_IMPORT = "1", "2", "3", "4", "5"
-KEY_STATES: dict[str, str] = {
-    PENDING_ACTIVATION: "pending activation",
-    ENABLED: "enabled",
-    DISABLED: "disabled",
-    PENDING_DELETION: "pending deletion",
-    PENDING_IMPORT: "pending import",
-}
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 2000  # the documented default and ceiling of list-keys
-MAX_PAGES = 1000  # a server that never stops paging is a protocol error, not an endless loop
-_MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
-KEY_NOT_FOUND_CODES = frozenset({"KMS.0207"})  # [UNCERTAIN] "the key does not exist"; 404 counts too
-
-
-def _millis(value: Any) -> int | None:
-    """A millisecond timestamp (int or digit string) within 1970..9999, else ``None``."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, int) and 0 <= value <= _MAX_MS:
-        return value
-    return None
-
-
-def _text(data: dict[str, Any], name: str, limit: int = 255) -> str:
-    return (sanitize_opt(data.get(name)) or "").strip()[:limit]
-
-
-@dataclass(frozen=True)
-class KmsKey:
-    """One customer master key as list-keys/describe-key report it (every string sanitised)."""
-
-    key_id: str
-    alias: str
-    state: str  # "1".."5"; anything else is kept (sanitised) and reads "unknown state"
-    is_default: bool  # default_key_flag "1": a service's default key such as ims/default
-    description: str = ""
-    created_ms: int | None = None
-    key_spec: str = ""
-    key_usage: str = ""
-    origin: str = ""
-    scheduled_deletion_ms: int | None = None
-
-    @property
-    def is_enabled(self) -> bool:
-        return self.state == ENABLED
-
-    @property
-    def state_text(self) -> str:
-        return KEY_STATES.get(self.state, f"in an unknown state ({self.state or 'none'})")
-
-    @property
-    def created(self) -> datetime | None:
-        if self.created_ms is None:
-            return None
-        return datetime.fromtimestamp(self.created_ms / 1000, tz=timezone.utc)
-
-    @property
-    def label(self) -> str:
-        """``alias (id)``, or the id alone for a key without an alias."""
-        return f"{self.alias} ({self.key_id})" if self.alias else self.key_id
-
-    @classmethod
-    def from_api(cls, data: dict[str, Any]) -> KmsKey | None:
-        """A key from one ``key_details`` / ``key_info`` object; ``None`` when it has no usable id."""
-        key_id = _text(data, "key_id", 64)
-        if not key_id:
-            return None
-        return cls(
-            key_id=key_id,
-            alias=_text(data, "key_alias"),
-            state=_text(data, "key_state", 8),
-            is_default=_text(data, "default_key_flag", 8) == "1",
-            description=(sanitize_opt(data.get("key_description"), multiline=True) or "")[:1024],
-            created_ms=_millis(data.get("creation_date")),
-            key_spec=_text(data, "key_spec", 32),
-            key_usage=_text(data, "key_usage", 32),
-            origin=_text(data, "origin", 32),
-            scheduled_deletion_ms=_millis(data.get("scheduled_deletion_date")),
-        )
-
-
-@dataclass(frozen=True)
-class KeyPage:
-    keys: tuple[KmsKey, ...]
-    next_marker: str | None
-    truncated: bool
-    total: int | None
-
-
-class KeyNotFoundError(ImstuiError):
-    """describe-key: KMS does not know this key id."""
-
-    def __init__(self, key_id: str, request_id: str | None = None) -> None:
-        super().__init__(f"KMS key not found: {key_id}")
-        self.key_id = key_id
-        self.request_id = request_id
-
-
-def _truthy(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 class KmsClient:
@@ -176,7 +81,7 @@ class KmsClient:
         next_marker = (sanitize_opt(data.get("next_marker")) or "").strip()[:256] or None
         total = data.get("total")
         total = total if isinstance(total, int) and not isinstance(total, bool) and 0 <= total < 10**9 else None
-        return KeyPage(keys, next_marker, _truthy(data.get("truncated")), total)
+        return KeyPage(keys, next_marker, truthy(data.get("truncated")), total)
 
     async def iter_key_pages(
         self, *, limit: int = DEFAULT_PAGE_SIZE, key_state: str | None = None, key_spec: str | None = None

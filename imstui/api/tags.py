@@ -8,7 +8,6 @@ field: the new image is tagged once its copy job succeeded. Local rules live in 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -17,18 +16,7 @@ from imstui.api.client import ImsClient
 from imstui.api.error_parsing import clean, request_id_of
 from imstui.api.errors import LocalValidationError, ProtocolError
 from imstui.api.sanitize import sanitize_opt
-
-
-@dataclass(frozen=True)
-class ImageTag:
-    key: str
-    value: str
-
-    def __str__(self) -> str:
-        return f"{self.key}={self.value}"
-
-    def to_body(self) -> dict[str, str]:
-        return {"key": self.key, "value": self.value}
+from imstui.api.tag_models import ImageTag
 
 
 def _image_segment(image_id: str) -> str:

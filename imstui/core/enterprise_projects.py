@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from imstui.api.client import ImsClient
-from imstui.api.eps import DEFAULT_PROJECT, EnterpriseProject, EpsClient, NoEpsRightsError
+from imstui.api.eps_models import DEFAULT_PROJECT, EnterpriseProject, NoEpsRightsError
 from imstui.api.errors import LocalValidationError
 from imstui.core.validation import check_enterprise_project_id, normalise_image_id
+
+if TYPE_CHECKING:  # the client (and httpx) load only when a command talks to EPS, not when its parser is built
+    from imstui.api.client import ImsClient
+    from imstui.api.eps import EpsClient
 
 ENV_EPS_ENDPOINT = "IMSTUI_EPS_ENDPOINT"
 ENV_DOMAIN_ID = "IMSTUI_DOMAIN_ID"
@@ -95,6 +98,8 @@ def eps_client(
     """An :class:`EpsClient` on ``ims``'s connection: ``endpoint`` (``--eps-endpoint``), else ``IMSTUI_EPS_ENDPOINT``,
     else the region's default (the simulator's port when IMS is on loopback); the account id from ``domain_id``
     (``--domain-id``), else ``IMSTUI_DOMAIN_ID``, else found with IAM on first use."""
+    from imstui.api.eps import EpsClient
+
     env = os.environ if environ is None else environ
     chosen = (endpoint or "").strip() or env.get(ENV_EPS_ENDPOINT, "").strip() or None
     domain = (domain_id or "").strip() or env.get(ENV_DOMAIN_ID, "").strip() or None

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from imstui.api.client import ImsClient
 from imstui.api.errors import LocalValidationError
-from imstui.api.kms import ENABLED, KeyNotFoundError, KmsClient, KmsKey
+from imstui.api.kms_models import ENABLED, KeyNotFoundError, KmsKey
 from imstui.core.validation import check_cmk_id, normalise_image_id
+
+if TYPE_CHECKING:  # the client (and httpx) load only when a command talks to KMS, not when its parser is built
+    from imstui.api.client import ImsClient
+    from imstui.api.kms import KmsClient
 
 MAX_NAMED = 10  # enabled aliases listed in the "unknown alias" message
 ENV_KMS_ENDPOINT = "IMSTUI_KMS_ENDPOINT"
@@ -88,5 +91,7 @@ def choosable(keys: list[KmsKey]) -> list[KmsKey]:
 def kms_client(ims: ImsClient, endpoint: str | None = None, environ: Mapping[str, str] | None = None) -> KmsClient:
     """A :class:`KmsClient` on ``ims``'s connection: ``endpoint`` (``--kms-endpoint``), else ``IMSTUI_KMS_ENDPOINT``,
     else the region's default (the simulator's port when IMS is on loopback)."""
+    from imstui.api.kms import KmsClient
+
     env = os.environ if environ is None else environ
     return KmsClient(ims, (endpoint or "").strip() or env.get(ENV_KMS_ENDPOINT, "").strip() or None)

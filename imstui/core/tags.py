@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from imstui.api.errors import LocalValidationError
-from imstui.api.tags import ImageTag
+from imstui.api.tag_models import ImageTag
 from imstui.core.validation import Violation
 
 MAX_TAGS = 10

@@ -9,7 +9,8 @@ import pytest
 
 from imstui.api.client import ImsClient
 from imstui.api.credentials import Credentials
-from imstui.api.eps import DEFAULT_PROJECT, EnterpriseProject, EpsClient, NoEpsRightsError
+from imstui.api.eps import EpsClient
+from imstui.api.eps_models import DEFAULT_PROJECT, EnterpriseProject, NoEpsRightsError
 from imstui.api.errors import LocalValidationError, ProjectDiscoveryError
 from imstui.api.secret import Secret
 from imstui.api.service_calls import eps_endpoint

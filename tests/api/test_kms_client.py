@@ -12,7 +12,8 @@ import pytest
 from imstui.api.client import ImsClient
 from imstui.api.credentials import Credentials
 from imstui.api.errors import ConfigurationError, LocalValidationError, ProtocolError
-from imstui.api.kms import KeyNotFoundError, KmsClient, KmsKey
+from imstui.api.kms import KmsClient
+from imstui.api.kms_models import KeyNotFoundError, KmsKey
 from imstui.api.secret import Secret
 from imstui.api.service_calls import kms_endpoint
 from imstui.sim import controlled_backend, seed

@@ -11,7 +11,8 @@ from imstui.api.client import ImsClient
 from imstui.api.credentials import Credentials
 from imstui.api.errors import ImageNotFoundError, ImsServiceError
 from imstui.api.secret import Secret
-from imstui.api.tags import ImageTag, add_image_tags, list_image_tags
+from imstui.api.tag_models import ImageTag
+from imstui.api.tags import add_image_tags, list_image_tags
 from imstui.sim import controlled_backend, seed
 from imstui.sim.demo import DemoBackend
 

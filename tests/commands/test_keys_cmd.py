@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -96,3 +98,17 @@ def test_usage_error_with_json_is_one_document(backend: DemoBackend, capsys: pyt
         main(["--demo", "keys", "--json", "--bogus"])
     doc = json.loads(capsys.readouterr().out)
     assert info.value.code == 2 and doc["error"]["type"] == "UsageError"
+
+
+def test_building_the_parser_does_not_load_the_network_stack() -> None:
+    """`imstui keys` / `enterprise-projects` register without importing httpx (every command's start-up pays
+    for what the parser imports); the KMS/EPS clients load only when the command runs."""
+    program = (
+        "import sys, imstui.cli\n"
+        "imstui.cli.parse_args(['keys', '--all-states'])\n"
+        "imstui.cli.parse_args(['enterprise-projects', '--name', 'x'])\n"
+        "import imstui.core.keys, imstui.core.enterprise_projects, imstui.core.tags\n"
+        "print('httpx' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "False"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from imstui.api.client import ImsClient
-from imstui.api.eps import DEFAULT_PROJECT, EnterpriseProject, EpsClient, NoEpsRightsError
+from imstui.api.eps import EpsClient
+from imstui.api.eps_models import DEFAULT_PROJECT, EnterpriseProject, NoEpsRightsError
 from imstui.api.errors import LocalValidationError
 from imstui.api.kms import KmsClient
 from imstui.core.enterprise_projects import choices, is_choosable, resolve_enterprise_project

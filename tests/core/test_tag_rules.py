@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from imstui.api.errors import LocalValidationError
-from imstui.api.tags import ImageTag
+from imstui.api.tag_models import ImageTag
 from imstui.core.tags import MAX_TAGS, check_total, parse_tag, tags_violation, validate_tags
 from imstui.core.validation import Violation
 from imstui.sim.tags import _FORBIDDEN, KEY_MAX, VALUE_MAX
