@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 from ims_fake_server import IMAGE_ID, JOB_ID, PROJECT_ID, REGION, credentials
@@ -169,6 +170,31 @@ async def hostile(*script: Answer, fallback: Answer | None = None) -> AsyncItera
         yield server
     finally:
         await server.stop()
+
+
+@contextlib.contextmanager
+def hostile_thread(*script: Answer) -> Iterator[HostileServer]:
+    """The same server on its own event loop in a thread, for code that runs its own loop (``imstui.cli.main``)."""
+    server = HostileServer(script=list(script))
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.start())
+        ready.set()
+        loop.run_forever()
+        loop.run_until_complete(server.stop())
+        loop.close()
+
+    thread = threading.Thread(target=serve, name="hostile-server", daemon=True)
+    thread.start()
+    ready.wait()
+    try:
+        yield server
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
 
 
 __all__ = ["IMAGE_ID", "JOB_ID", "PROJECT_ID", "HostileServer", "hostile"]
