@@ -24,6 +24,7 @@ from imstui.api.errors import (
     HttpError,
     ImsServiceError,
     ThrottledError,
+    ThrottleWindow,
 )
 from imstui.api.sanitize import sanitize
 
@@ -86,6 +87,44 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         moment = moment.replace(tzinfo=timezone.utc)
     reference = now or datetime.now(timezone.utc)
     return max(0.0, (moment - reference).total_seconds())
+
+
+_WINDOW = re.compile(
+    r"(?:policy\s*[:=]?\s*(?P<policy>[a-z][a-z0-9_-]{0,30})\b.{0,40}?)?"
+    r"limit\s*[:=]\s*(?P<limit>\d{1,9})\s*[,;]?\s*"
+    r"time\s*[:=]\s*(?P<amount>\d{1,6}(?:\.\d{1,3})?)\s*(?P<unit>ms|millisecond|sec|second|s|min|minute|m|hour|h|day|d)s?\b",
+    re.IGNORECASE,
+)
+_UNIT_SECONDS = {
+    "ms": 0.001,
+    "millisecond": 0.001,
+    "s": 1.0,
+    "sec": 1.0,
+    "second": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "minute": 60.0,
+    "h": 3600.0,
+    "hour": 3600.0,
+    "d": 86400.0,
+    "day": 86400.0,
+}
+
+
+def parse_throttle_window(message: str) -> ThrottleWindow | None:
+    """The window an ``APIGW.0308`` message states ("The throttling threshold has been reached: policy user over
+    ratelimit,limit:200,time:5 minute" -> 200 requests / 300 s, policy ``user``); None when it states none."""
+    found = _WINDOW.search(message[:MAX_MESSAGE_CHARS])
+    if found is None:
+        return None
+    seconds = float(found["amount"]) * _UNIT_SECONDS[found["unit"].lower()]
+    if not 0 < seconds <= 7 * 86400:
+        return None
+    limit = int(found["limit"])
+    policy = found["policy"]
+    return ThrottleWindow(
+        seconds=seconds, limit=limit if limit > 0 else None, policy=policy.lower() if policy else None
+    )
 
 
 def find_code_and_message(data: Any, depth: int = 0) -> tuple[str, str] | None:
@@ -159,4 +198,7 @@ def error_from_response(response: httpx.Response) -> ApiError:
         cls = AuthenticationError
     else:
         cls = ImsServiceError
+    if cls is ThrottledError:
+        window = parse_throttle_window(message)
+        return ThrottledError(status, code, message, request_id, retry_after=retry_after, window=window)
     return cls(status, code, message, request_id, retry_after=retry_after)

@@ -6,6 +6,8 @@ Every error carries what an operator needs to act or to open a ticket: HTTP stat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class ImstuiError(Exception):
     """Base class of every error imstui raises on purpose."""
@@ -82,8 +84,33 @@ class AuthenticationError(GatewayError):
     """401/403 from the gateway: bad signature, unknown AK, clock skew, expired token, no permission."""
 
 
+@dataclass(frozen=True)
+class ThrottleWindow:
+    """The gateway's rate limit as its 429 message states it ("policy user over ratelimit,limit:200,time:5
+    minute"): ``limit`` requests per ``seconds``, for ``policy`` (``user``, ``api``, ``ip``...); parts not stated
+    are None."""
+
+    seconds: float
+    limit: int | None = None
+    policy: str | None = None
+
+
 class ThrottledError(GatewayError):
-    """429 ``APIGW.0308``: slow down; ``retry_after`` holds the server's ``Retry-After`` when it sent one."""
+    """429 ``APIGW.0308``: slow down; ``retry_after`` holds the server's ``Retry-After`` when it sent one (the real
+    gateway sends none), ``window`` the limit read from the message when it states one."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        request_id: str | None = None,
+        *,
+        retry_after: float | None = None,
+        window: ThrottleWindow | None = None,
+    ) -> None:
+        super().__init__(status, code, message, request_id, retry_after=retry_after)
+        self.window = window
 
 
 class HttpError(ApiError):

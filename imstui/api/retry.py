@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from imstui.api.errors import ImstuiError
+from imstui.api.errors import ImstuiError, ThrottledError
 
 T = TypeVar("T")
 
@@ -30,8 +30,9 @@ class RetryPolicy:
     """At most ``max_attempts`` tries within ``max_total`` seconds.
 
     The n-th retry waits ``uniform(0, min(max_delay, base_delay * 2**(n-1)))`` ("full jitter"), or the server's
-    ``Retry-After`` when it sent one: never earlier than asked. If the wait would overrun ``max_total`` the last
-    error is raised instead (it still carries ``retry_after`` for the caller).
+    ``Retry-After`` when it sent one, or the window of a throttle whose message states one: never earlier than
+    asked. If the wait would overrun ``max_total`` the last error is raised at once instead (it still carries
+    ``retry_after``/``window`` for the caller): a 5-minute throttle window costs one request, not four.
     """
 
     max_attempts: int = 4
@@ -52,9 +53,15 @@ class RetryPolicy:
         return max(0.0, self.random() * ceiling)
 
     def delay_for(self, retry_number: int, error: BaseException) -> float:
+        """The wait before retry ``retry_number``: the server's ``Retry-After``, else a throttle window the
+        gateway's message states (``ThrottledError.window``: the real gateway sends no ``Retry-After``; waiting
+        less than the window only spends more of the same limit), else the jittered backoff. A wait longer than
+        ``max_total`` makes :func:`call_with_retries` give up at once, leaving the pause to the caller."""
         retry_after: object = getattr(error, "retry_after", None)
         if isinstance(retry_after, (int, float)) and retry_after >= 0:
-            return float(min(retry_after, self.max_total))
+            return float(retry_after)
+        if isinstance(error, ThrottledError) and error.window is not None:
+            return error.window.seconds
         return self.backoff(retry_number)
 
 

@@ -61,10 +61,11 @@ Step = Job | BaseException | Callable[[], Job]
 
 
 class FakeApi:
-    """Scripted ``ImsApi``: each job id has a list of answers (a Job, an exception, or a callable); the last one
-    repeats. Records every call with the virtual time."""
+    """Scripted ``ImsApi`` (the real protocol, ``get_job(job_id, *, retry=True)`` included): each job id has a list
+    of answers (a Job, an exception, or a callable); the last one repeats. Records every call with the virtual
+    time."""
 
-    def __init__(self, clock: FakeClock | None = None, *, with_retry_kwarg: bool = True) -> None:
+    def __init__(self, clock: FakeClock | None = None) -> None:
         self.clock = clock
         self.scripts: dict[str, list[Step]] = {}
         self.calls: list[tuple[float, str]] = []
@@ -77,8 +78,6 @@ class FakeApi:
         self.delay_turns = 0
         self._region = REGION
         self._project = PROJECT
-        if not with_retry_kwarg:
-            self.get_job = self._get_job_no_retry  # type: ignore[method-assign]
 
     @property
     def region(self) -> str:
@@ -109,9 +108,6 @@ class FakeApi:
 
     async def get_job(self, job_id: str, *, retry: bool = True) -> Job:
         self.retry_flags.append(retry)
-        return await self._answer(job_id)
-
-    async def _get_job_no_retry(self, job_id: str) -> Job:
         return await self._answer(job_id)
 
     async def _answer(self, job_id: str) -> Job:

@@ -210,14 +210,6 @@ async def test_not_found_marks_gone_keeps_last_state_and_stops(jobkit: Any, ledg
     assert ledger.outstanding() == []
 
 
-async def test_api_without_retry_kwarg_is_fine(jobkit: Any, ledger: Ledger, clock: Any) -> None:
-    api = jobkit.FakeApi(clock, with_retry_kwarg=False)
-    api.script("j1", jobkit.job("j1", "SUCCESS"))
-    _submit(ledger, clock, "j1")
-    [final] = await _run(_poller(api, ledger, clock))
-    assert final.status is JobStatus.SUCCESS and api.retry_flags == []
-
-
 async def test_concurrency_cap_and_rate_budget(jobkit: Any, ledger: Ledger, clock: Any) -> None:
     api = jobkit.FakeApi(clock)
     api.delay_turns = 5

@@ -1,0 +1,125 @@
+"""Following the ledger: rows written by anyone (another ``copy`` or ``jobs watch``, this process too), noticed
+through the ledger's change counter without re-reading the poller's own writes.
+
+The follower keeps the last record seen of every wanted row (``cache``) and tells the poller what is new
+(:class:`Sync`); the poller decides what to poll. A ledger that cannot be read is logged (at most once a minute)
+and looked at again next time: nothing it raises reaches the loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from imstui.core.ledger import JobRecord, Ledger
+from imstui.core.poller.writer import describe
+
+log = logging.getLogger("imstui.core.poller")
+
+_WARN_INTERVAL = 60.0
+
+
+def visible(record: JobRecord) -> tuple[Any, ...]:
+    """The fields whose change is worth a JobChanged event (not the poll bookkeeping)."""
+    return (
+        record.job_id,
+        record.state,
+        record.status,
+        record.progress,
+        record.new_image_id,
+        record.error_code,
+        record.fail_reason,
+        record.last_poll_error,
+        record.gone,
+        record.current_task,
+    )
+
+
+@dataclass
+class Sync:
+    """What a look at the ledger found. ``full``: every wanted row (first look); ``changed``: (record, the cached
+    record before it, None if new) for rows someone else wrote; ``removed``: cached rows that were deleted."""
+
+    full: list[JobRecord] = field(default_factory=list)
+    changed: list[tuple[JobRecord, JobRecord | None]] = field(default_factory=list)
+    removed: list[JobRecord] = field(default_factory=list)
+
+
+class LedgerFollower:
+    def __init__(self, ledger: Ledger, profile: str | None, wanted: Callable[[JobRecord], bool]) -> None:
+        self.ledger = ledger
+        self.profile = profile
+        self.wanted = wanted
+        self.cache: dict[int, JobRecord] = {}  # row id -> last record seen
+        self._row_ids: dict[str, int] = {}  # job id -> row id
+        self._seen_version: int | None = None
+        self._own_versions: set[int] = set()  # change counter values of our own poll writes, not yet seen
+        self._warned_at: float | None = None
+        self.next_check = 0.0
+        self.next_sweep = 0.0
+
+    def remember(self, record: JobRecord) -> None:
+        self.cache[record.row_id] = record
+        if record.job_id is not None:
+            self._row_ids[record.job_id] = record.row_id
+
+    def by_job(self, job_id: str) -> JobRecord | None:
+        row_id = self._row_ids.get(job_id)
+        return self.cache.get(row_id) if row_id is not None else None
+
+    def own_write(self, record: JobRecord) -> None:
+        self._own_versions.add(record.version)
+
+    def look(self, now: float, *, force: bool, check_interval: float, sweep_interval: float) -> Sync | None:
+        """Pick up rows written since the last look (every row when ``force``); None if nothing new or unreadable."""
+        self.next_check = now + check_interval
+        try:
+            if now >= self.next_sweep:
+                self.next_sweep = now + sweep_interval
+                self.ledger.sweep_stale_submissions()
+            return self._look(force)
+        except Exception as exc:  # busy, damaged, a bug: never the loop's problem, asked again next time
+            if self._warned_at is None or now - self._warned_at >= _WARN_INTERVAL:
+                self._warned_at = now
+                log.warning("cannot read the job ledger: %s", describe(exc))
+            return None
+
+    def _look(self, force: bool) -> Sync | None:
+        version = self.ledger.data_version()
+        if self._seen_version is None or force:
+            records = self.ledger.list(self.profile)
+            self._seen_version = version
+            self._own_versions = {value for value in self._own_versions if value > version}
+            sync = Sync(full=[r for r in records if self.wanted(r)])
+            for record in sync.full:
+                self.remember(record)
+            return sync
+        if version == self._seen_version:
+            return None
+        # Every write bumps the counter by one: if each value since the last look is one of our own poll writes,
+        # nothing new is in the file (those rows are already in the cache), so skip re-reading them.
+        seen = self._seen_version
+        own = self._own_versions
+        if all(value in own for value in range(seen + 1, version + 1)):
+            self._seen_version = version
+            own.difference_update(range(seen + 1, version + 1))
+            return None
+        changes = self.ledger.changes_since(seen)
+        self._seen_version = changes.version
+        self._own_versions = {value for value in own if value > changes.version}
+        sync = Sync()
+        for row_id in changes.removed_row_ids:
+            gone = self.cache.pop(row_id, None)
+            if gone is not None:
+                sync.removed.append(gone)
+        for record in changes.changed:
+            if not self.wanted(record):
+                continue
+            cached = self.cache.get(record.row_id)
+            if cached is not None and cached.version >= record.version:
+                continue  # our own write, already reported
+            self.remember(record)
+            sync.changed.append((record, cached))
+        return sync
