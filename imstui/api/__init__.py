@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from imstui.api.credentials import Credentials, mask_ak
     from imstui.api.endpoints import KNOWN_REGIONS, check_endpoint, iam_endpoint, ims_endpoint
     from imstui.api.error_parsing import error_from_response
+    from imstui.api.exchange import Limits
     from imstui.api.errors import (
         ApiError,
         AuthenticationError,
@@ -58,6 +59,7 @@ _LAZY: dict[str, str] = {
     "JobNotFoundError": "imstui.api.errors",
     "JobStatus": "imstui.api.models",
     "KNOWN_REGIONS": "imstui.api.endpoints",
+    "Limits": "imstui.api.exchange",
     "LocalValidationError": "imstui.api.errors",
     "OutcomeUnknownError": "imstui.api.errors",
     "ProjectDiscoveryError": "imstui.api.errors",
@@ -106,6 +108,7 @@ __all__ = [
     "Job",
     "JobNotFoundError",
     "JobStatus",
+    "Limits",
     "LocalValidationError",
     "OutcomeUnknownError",
     "ProjectDiscoveryError",
