@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from imstui.api.credentials import Credentials, mask_ak
     from imstui.api.endpoints import KNOWN_REGIONS, check_endpoint, iam_endpoint, ims_endpoint
     from imstui.api.error_parsing import error_from_response
-    from imstui.api.exchange import Limits
     from imstui.api.errors import (
         ApiError,
         AuthenticationError,
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
         ThrottledError,
         TransportError,
     )
+    from imstui.api.exchange import Limits
     from imstui.api.models import CopyRequest, Image, Job, JobStatus, SubJob
     from imstui.api.protocol import ImsApi
     from imstui.api.retry import RetryPolicy
