@@ -8,17 +8,23 @@
   reading accepts): ASCII letters, digits, CJK, ``_`` and ``-`` (and ``.`` in a value).
 
 Leading and trailing spaces are trimmed (the server trims them too). A tag is typed as ``key=value``; ``key=`` is
-an empty value.
+an empty value. :func:`tag_new_image` applies checked tags to the image a successful copy made (whichever process
+follows the job calls it) and returns a :class:`TagOutcome` to record, never an exception.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from imstui.api.errors import LocalValidationError
+from imstui.api.errors import ImstuiError, LocalValidationError
 from imstui.api.tag_models import ImageTag
 from imstui.core.validation import Violation
+
+if TYPE_CHECKING:  # the client (and httpx) load only when tags are applied
+    from imstui.api.client import ImsClient
 
 MAX_TAGS = 10
 KEY_MAX = 36
@@ -106,3 +112,43 @@ def check_total(existing: Sequence[ImageTag], new: Sequence[ImageTag]) -> Violat
             f"the image would have {len(keys)} tags ({len(existing)} already there); at most {MAX_TAGS}",
         )
     return None
+
+
+@dataclass(frozen=True)
+class TagOutcome:
+    """What tagging a new image came to: the tags applied, or the failure (its code and message) to record and show
+    as "copied, tags not applied". Tagging never touches the copy itself."""
+
+    image_id: str
+    tags: tuple[ImageTag, ...]
+    error_code: str | None = None
+    error_message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error_code is None
+
+    def describe(self) -> str:
+        if self.ok:
+            return "tags applied: " + (", ".join(str(t) for t in self.tags) or "none")
+        return f"copied, tags not applied: {self.error_code} {self.error_message}".rstrip()
+
+
+async def tag_new_image(ims: ImsClient, image_id: str, tags: Sequence[ImageTag]) -> TagOutcome:
+    """Apply ``tags`` to the image a copy made, once its job succeeded. Reads the image's tags first (a copy may
+    inherit the source's [UNCERTAIN]) so that the 10-tag limit is checked locally; never raises an imstui error:
+    a failure is the outcome's ``error_code`` (``tags.count`` for the local rule, else the server's code)."""
+    from imstui.api.tags import add_image_tags, list_image_tags
+
+    wanted = tuple(tags)
+    if not wanted:
+        return TagOutcome(image_id, ())
+    try:
+        violation = check_total(await list_image_tags(ims, image_id), wanted)
+        if violation is not None:
+            return TagOutcome(image_id, wanted, violation.rule, violation.message)
+        await add_image_tags(ims, image_id, wanted)
+    except ImstuiError as error:
+        code = getattr(error, "code", None) or type(error).__name__
+        return TagOutcome(image_id, wanted, str(code), getattr(error, "message", str(error)))
+    return TagOutcome(image_id, wanted)

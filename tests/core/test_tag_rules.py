@@ -8,10 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from imstui.api.client import ImsClient
 from imstui.api.errors import LocalValidationError
+from imstui.api.models import CopyRequest
 from imstui.api.tag_models import ImageTag
-from imstui.core.tags import MAX_TAGS, check_total, parse_tag, tags_violation, validate_tags
+from imstui.api.tags import list_image_tags
+from imstui.core.tags import MAX_TAGS, check_total, parse_tag, tag_new_image, tags_violation, validate_tags
 from imstui.core.validation import Violation
+from imstui.sim import controlled_backend, seed
+from imstui.sim.demo import DemoBackend
 from imstui.sim.tags import _FORBIDDEN, KEY_MAX, VALUE_MAX
 
 
@@ -94,3 +99,40 @@ def test_whatever_passes_locally_the_lenient_server_accepts_too(key: str, value:
 @given(st.text(string.ascii_letters + string.digits + "_-", min_size=1, max_size=36))
 def test_every_strict_reading_key_is_accepted(key: str) -> None:
     assert validate_tags([f"{key}=v"]) == [ImageTag(key, "v")]
+
+
+def _ims(backend: DemoBackend) -> ImsClient:
+    return ImsClient(
+        credentials=backend.credentials,
+        region=backend.region,
+        ims_endpoint=backend.ims_endpoint,
+        iam_endpoint=backend.iam_endpoint,
+        transport=backend.transport,
+    )
+
+
+async def test_a_successful_copy_is_tagged_and_the_tags_read_back() -> None:
+    backend = controlled_backend(instant=True)
+    async with _ims(backend) as ims:
+        job_id = await ims.copy_image(seed.ELIGIBLE_LINUX_ID, CopyRequest("tagged-copy"))
+        backend.manual_clock.advance(1)
+        new_image = (await ims.get_job(job_id)).new_image_id or ""
+        tags = validate_tags(["env=prod", "team=web"])
+        outcome = await tag_new_image(ims, new_image, tags)
+        assert (outcome.ok, outcome.describe()) == (True, "tags applied: env=prod, team=web")
+        assert await list_image_tags(ims, new_image) == tags
+    assert backend.state.copies_created == 1  # tagging never touches the copy
+
+
+async def test_tagging_failures_are_an_outcome_not_an_exception() -> None:
+    backend = controlled_backend()
+    async with _ims(backend) as ims:
+        full = [ImageTag(f"k{n}", "v") for n in range(9)]
+        assert (await tag_new_image(ims, seed.ELIGIBLE_SMALL_ID, full)).ok
+        over = await tag_new_image(ims, seed.ELIGIBLE_SMALL_ID, [ImageTag("a", "1"), ImageTag("b", "2")])
+        assert (over.ok, over.error_code) == (False, "tags.count")
+        assert over.describe().startswith("copied, tags not applied: tags.count the image would have 11 tags")
+        missing = await tag_new_image(ims, "00000000-0000-4000-8000-000000000000", [ImageTag("a", "1")])
+        assert missing.error_code == "IMG.0027"
+        assert (await tag_new_image(ims, "any", [])).ok  # nothing to apply, nothing sent
+    assert backend.state.tags.calls == 1
