@@ -18,7 +18,8 @@ so an instance may be shared by the event loop and a thread pool. Two processes 
 writes use ``BEGIN IMMEDIATE`` so they queue on the busy timeout instead of failing on a lock upgrade.
 
 Modules: :mod:`.records` (rows as records), :mod:`.schema` (migrations, schema check), :mod:`.store` (the
-:class:`Ledger`), :mod:`.polls` (poll results), :mod:`.sweep` (stale submissions), :mod:`.errors`.
+:class:`Ledger`), :mod:`.polls` (poll results), :mod:`.sweep` (stale submissions), :mod:`.salvage` (reading a
+file that will not open), :mod:`.errors`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from imstui.core.jobs import OUTCOME_UNKNOWN, REJECTED, SUBMITTED, SUBMITTING, J
 from imstui.core.ledger.errors import InvalidJobIdError, LedgerDamagedError, LedgerError, LedgerUnwritableError
 from imstui.core.ledger.polls import GONE_MESSAGE
 from imstui.core.ledger.records import DamagedRow, JobRecord, LedgerChanges, PollUpdate, utcnow
+from imstui.core.ledger.salvage import Salvage, salvage
 from imstui.core.ledger.schema import SCHEMA_VERSION
 from imstui.core.ledger.store import BUSY_TIMEOUT_MS, Ledger, PollResults, Records, check_stored_job_id
 from imstui.core.ledger.sweep import STALE_SUBMISSION_GRACE
@@ -53,6 +55,8 @@ __all__ = [
     "PollResults",
     "PollUpdate",
     "Records",
+    "Salvage",
     "check_stored_job_id",
+    "salvage",
     "utcnow",
 ]
