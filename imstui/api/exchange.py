@@ -52,9 +52,11 @@ _NOT_SENT: tuple[type[Exception], ...] = (
 class Limits:
     """Per request: ``deadline`` seconds in all (connect + send + the whole answer), at most ``max_body_bytes``
     received and at most ``max_decoded_bytes`` after decompression. The real API's largest answers (an image
-    list, a project list) are a few kilobytes: 10 MiB is generous."""
+    list, a project list) are a few kilobytes: 10 MiB is generous. 30 s is httpx's read timeout (the longest
+    silence allowed between two bytes) again for the whole exchange: an answer that takes longer is not coming
+    from a working IMS, and ``imstui job`` then says so instead of waiting."""
 
-    deadline: float = 45.0
+    deadline: float = 30.0
     max_body_bytes: int = 10 * MIB
     max_decoded_bytes: int = 10 * MIB
 

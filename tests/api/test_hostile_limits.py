@@ -187,3 +187,8 @@ async def test_an_unreadable_coding_is_one_clear_error(coding: str, body: bytes,
         async with server.client() as client:
             with pytest.raises(ProtocolError, match=why):
                 await client.get_job(JOB_ID, retry=False)
+
+
+def test_the_default_budget_is_the_read_timeout_and_generous_size_caps() -> None:
+    """What `imstui job` against a 1-byte-a-second server waits at most: 30 s, then one clear error."""
+    assert Limits() == Limits(deadline=30.0, max_body_bytes=10 * 1024 * 1024, max_decoded_bytes=10 * 1024 * 1024)
