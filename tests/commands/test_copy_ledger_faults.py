@@ -172,3 +172,23 @@ def test_a_damaged_ledger_refuses_the_copy_in_one_line_naming_the_file_and_the_w
     [line] = err.strip().splitlines()
     assert f"the job ledger {path} is damaged" in line and f"mv {path} {path}.damaged" in line
     assert line.endswith("nothing was submitted")
+
+
+def test_ctrl_c_while_the_job_id_is_being_retried_into_the_ledger_still_prints_it(
+    env: None, faults: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ims_fake_server import fast_retry
+
+    from imstui.core.context import client_overrides
+
+    async def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    ims = FakeIms()
+    faults[ATTACH_SQL] = [DISK_FULL, None]
+    with client_overrides(transport=ims.transport(), retry=fast_retry(FakeSleep()), sleep=interrupted):
+        code, _, err = _run(capsys, "copy", IMAGE_ID, "--name", "web-copy")
+    assert code == 130 and len(ims.seen("POST")) == 1
+    [line] = err.strip().splitlines()
+    assert f"IMS accepted the copy as job {JOB_ID}" in line
+    assert line.endswith(f"record it with: imstui jobs import {JOB_ID} --region {REGION} --project-id {PROJECT_ID}")
