@@ -7,6 +7,8 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from imstui.api.error_parsing import error_from_response, parse_retry_after
 from imstui.api.errors import (
@@ -174,3 +176,44 @@ def test_hostile_text_is_sanitised_and_bounded() -> None:
     for text in (err.message, err.code, err.request_id or "", str(err)):
         assert "\x1b" not in text and "\u202e" not in text and "\r" not in text and "\n" not in text
     assert len(err.message) <= 500 and err.code == "IMG.0001" and err.request_id == "rid-1"
+
+
+def test_the_real_gateway_throttle_states_its_window_only_in_the_message() -> None:
+    from imstui.api.errors import ThrottleWindow
+
+    body = {
+        "error_msg": "The throttling threshold has been reached: policy user over ratelimit,limit:200,time:5 minute",
+        "error_code": "APIGW.0308",
+        "request_id": "rid-1335",
+    }
+    err = error_from_response(response(429, json=body))  # no Retry-After, as in every capture
+    assert isinstance(err, ThrottledError) and err.retry_after is None and err.request_id == "rid-1335"
+    assert err.window == ThrottleWindow(seconds=300, limit=200, policy="user")
+
+
+@pytest.mark.parametrize(
+    ("message", "seconds", "limit", "policy"),
+    [
+        ("policy api over ratelimit,limit:1000,time:1 second", 1, 1000, "api"),
+        ("policy ip over ratelimit, limit: 50, time: 2 minutes", 120, 50, "ip"),
+        ("over ratelimit,limit:10,time:1 hour", 3600, 10, None),
+        ("The throttling threshold has been reached", None, None, None),
+        ("policy user over ratelimit,limit:200,time:0 minute", None, None, None),
+    ],
+)
+def test_throttle_window_variants(message: str, seconds: float | None, limit: int | None, policy: str | None) -> None:
+    from imstui.api.error_parsing import parse_throttle_window
+
+    window = parse_throttle_window(message)
+    if seconds is None:
+        assert window is None
+    else:
+        assert window is not None and (window.seconds, window.limit, window.policy) == (seconds, limit, policy)
+
+
+@given(st.text(max_size=400))
+def test_throttle_window_parsing_never_raises(message: str) -> None:
+    from imstui.api.error_parsing import parse_throttle_window
+
+    window = parse_throttle_window(message)
+    assert window is None or 0 < window.seconds <= 7 * 86400

@@ -93,3 +93,24 @@ def test_what_counts_as_retryable() -> None:
     assert is_retryable(ThrottledError(429, "APIGW.0308", "x"))
     assert not is_retryable(ImsServiceError(400, "IMG.0001", "x"))
     assert not is_retryable(ValueError("x"))
+
+
+async def test_a_throttle_window_longer_than_the_budget_gives_up_at_once() -> None:
+    from imstui.api.errors import ThrottleWindow
+
+    sleep = FakeSleep()
+    window = ThrottleWindow(seconds=300, limit=200, policy="user")
+    attempt = Flaky(ThrottledError(429, "APIGW.0308", "over ratelimit", window=window))
+    with pytest.raises(ThrottledError) as info:
+        await call_with_retries(RetryPolicy(sleep=sleep, max_total=30.0), attempt)
+    assert attempt.calls == 1 and sleep.calls == [] and info.value.window == window  # the caller pauses
+
+
+async def test_a_short_throttle_window_is_waited_out_within_the_budget() -> None:
+    from imstui.api.errors import ThrottleWindow
+
+    sleep = FakeSleep()
+    window = ThrottleWindow(seconds=1, limit=50, policy="api")
+    attempt = Flaky(ThrottledError(429, "APIGW.0308", "over ratelimit", window=window))
+    assert await call_with_retries(RetryPolicy(sleep=sleep, random=lambda: 0.0), attempt) == "ok"
+    assert sleep.calls == [1.0]  # the window, not a near-zero jittered backoff
