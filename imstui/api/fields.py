@@ -157,7 +157,10 @@ def parse_time(value: str) -> datetime | None:
         moment = _old_time(text)
     if moment is None:
         return None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    try:
+        return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    except OverflowError:  # year 1 or 9999 shifted out of range by its offset
+        return None
 
 
 def _old_time(text: str) -> datetime | None:

@@ -130,7 +130,18 @@ def test_an_empty_end_time_is_absent_not_a_problem(absent: Any) -> None:
     assert job.end_time is None and job.ended_at is None and job.problems == ()
 
 
-@pytest.mark.parametrize("raw", ["yesterday", "31-Feb-2024 06:14:27:168", "06-Xyz-2024 06:14:27", "2024-13-01T00:00"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "yesterday",
+        "31-Feb-2024 06:14:27:168",
+        "06-Xyz-2024 06:14:27",
+        "2024-13-01T00:00",
+        "0001-01-01T00:00:00+05:00",  # out of datetime's range once in UTC
+        "9999-12-31T23:59:59-05:00",
+        "x" * 5000,
+    ],
+)
 def test_an_unreadable_time_keeps_its_text_and_is_recorded(raw: str) -> None:
     job = job_from_wire(end_time=raw)
     assert job.end_time == raw and job.ended_at is None
@@ -148,7 +159,16 @@ def test_old_and_iso_forms_read_back_the_same_moment(moment: datetime) -> None:
 
 
 @settings(max_examples=300)
-@given(text=st.text(max_size=80))
+@given(
+    text=st.one_of(
+        st.text(max_size=80),
+        st.builds(
+            lambda d, tz: d.isoformat() + tz,
+            st.one_of(st.datetimes(), st.sampled_from([datetime.min, datetime.max])),
+            st.sampled_from(["", "Z", "+05:00", "-05:00", "+23:59", "-23:59"]),
+        ),
+    )
+)
 def test_time_parsing_never_raises(text: str) -> None:
     moment = parse_time(text)
     assert moment is None or moment.tzinfo is not None
