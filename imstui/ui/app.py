@@ -16,7 +16,6 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -48,7 +47,7 @@ if TYPE_CHECKING:
     from imstui.ui.screens.copy_form import CopyFormScreen
     from imstui.ui.widgets.jobs_table import JobsPanel
 
-__all__ = ["ImstuiApp", "ImstuiCommands", "stylesheet_path"]
+__all__ = ["ImstuiApp", "ImstuiCommands"]
 
 Clock = Callable[[], datetime]
 EXIT_ON_READY_ENV = "IMSTUI_EXIT_ON_READY"
@@ -77,6 +76,10 @@ class ImstuiApp(App[int]):
         Binding("r", "poll_now", "Poll now", id="poll-now", tooltip="Poll unfinished jobs now"),
         Binding("p", "toggle_pause", "Pause", id="pause", tooltip="Pause or resume polling"),
         Binding("q", "quit", "Quit", id="quit"),
+        # Priority: run as the key arrives. A screen's own Tab binding runs only once the unhandled key has bubbled
+        # back to the app, after the rest of a fast burst went to the old focus (typed text then lost its Tabs).
+        Binding("tab", "app.focus_next", show=False, priority=True, id="focus-next"),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True, id="focus-previous"),
     ]
 
     poller_status: var[PollerStatus | None] = var(None, init=False)
@@ -104,8 +107,6 @@ class ImstuiApp(App[int]):
         self._status_text = ""  # the last poller state in words (a failed poll is shown until it changes)
         self._unsubscribe: Callable[[], None] | None = None
         self._loop_thread = threading.get_ident()
-        self._ready_hook: Callable[[], None] | None = None
-        self.last_error: str = ""
         self._terminal_gone = False
 
     # ---------------------------------------------------------------- lifecycle
@@ -122,8 +123,6 @@ class ImstuiApp(App[int]):
         self.set_interval(1, self._refresh_poller_text, name="poller-countdown")
 
     def on_ready(self) -> None:
-        if self._ready_hook is not None:
-            self._ready_hook()
         if os.environ.get(EXIT_ON_READY_ENV):
             # benchmarks/startup_bench.py: the first screen is interactive; stop here.
             self.exit(return_code=0)
@@ -180,8 +179,7 @@ class ImstuiApp(App[int]):
 
     def _cannot_connect(self, exc: ImstuiError, remedy: str) -> None:
         self.update_status(connection="not connected")
-        self.last_error = plain(str(exc))
-        text = self.last_error + (f"\n{plain(remedy)}" if remedy else "")
+        text = plain(str(exc)) + (f"\n{plain(remedy)}" if remedy else "")
         self.notify(text, title="Cannot connect", severity="error", timeout=15, markup=False)
 
     def ask_master_password(self, profile: str | None, *, error: str = "") -> None:
@@ -283,10 +281,7 @@ class ImstuiApp(App[int]):
         self.action_toggle_pause()
 
     def on_copy_form_screen_submitted(self, message: CopyFormScreen.Submitted) -> None:
-        session = self.session
-        if session is not None and message.job_id:
-            session.poller.track(message.job_id)
-        self.job_changed(message.record)
+        self.job_changed(message.record)  # submit_copy has already told the poller to follow it
 
     def on_record_actions_retry_requested(self, message: RecordActions.RetryRequested) -> None:
         self.open_retry(message.record)
@@ -445,7 +440,3 @@ def _preload(demo: bool) -> None:
     )
     for name in modules:
         importlib.import_module(name)
-
-
-def stylesheet_path() -> Path:
-    return Path(__file__).with_name("imstui.tcss")

@@ -34,6 +34,9 @@ STORE_CHOICES: list[tuple[str, str]] = [
 ]
 
 SAVED_SK_PLACEHOLDER = "saved - never shown; type a new SK to replace it"
+# What the profile-name field lets through as it is typed: the characters and length of a profile name
+# (imstui.core.profiles.validate_profile_name), so a secret typed or pasted there by mistake is mostly refused.
+PROFILE_NAME_TYPING = r"[A-Za-z0-9_.-]{0,64}"
 
 
 def backend_content(info: Any) -> Content:
@@ -105,7 +108,9 @@ class CredentialsScreen(Screen[None]):
                 yield Static(backend_content(None), id="backend-verdict")
             with Vertical(id="credentials-right"):
                 yield Label("Profile name")
-                yield Input(id="profile-name", placeholder="e.g. prod-sg", max_length=64)
+                yield Input(
+                    id="profile-name", placeholder="e.g. prod-sg", max_length=64, restrict=PROFILE_NAME_TYPING
+                )
                 yield Label("Region")
                 yield Input(id="profile-region", placeholder="e.g. ap-southeast-1")
                 yield Label("Project id (empty: discover from the region)")
