@@ -50,6 +50,12 @@ def _str(data: Mapping[str, Any], key: str, *, multiline: bool = False) -> str |
     return value if value is not None and value.strip() else None
 
 
+def _word(value: str, limit: int = 64) -> str:
+    """A status word for display: sanitised, and cut (with "…") if it is longer than any status could be."""
+    word = sanitize(value).strip()
+    return word if len(word) <= limit else word[: limit - 1] + "…"
+
+
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -234,7 +240,7 @@ class Job:
         return cls(
             job_id=job_id,
             status=JobStatus.parse(raw_status),
-            raw_status=sanitize(raw_status),
+            raw_status=_word(raw_status),
             job_type=_str(data, "job_type"),
             begin_time=begin_time,
             end_time=end_time,

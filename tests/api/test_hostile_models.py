@@ -227,3 +227,9 @@ def test_other_ids_do_not(bad: str) -> None:
 def test_a_job_document_read_without_an_asked_id_refuses_an_odd_one(bad: str) -> None:
     with pytest.raises(ValueError, match="job_id"):
         Job.from_api({"status": "RUNNING", "job_id": bad})
+
+
+def test_a_status_word_of_a_megabyte_is_unknown_and_shown_cut() -> None:
+    job = Job.from_api({"status": "RUN" * 400_000}, job_id=JOB_ID)
+    assert job.status is JobStatus.UNKNOWN and not job.is_terminal
+    assert len(job.raw_status) == 64 and job.raw_status.endswith("…")
