@@ -131,7 +131,12 @@ def test_a_job_id_the_ledger_never_takes_is_printed_with_the_command_that_record
         assert doc["ok"] is False and doc["job_id"] == JOB_ID and doc["recorded"] is False
         assert doc["record_command"] == command and doc["error"]["type"] == "LedgerUnwritableError"
 
-    # Once the disk has room again, the printed command records the job under the same profile and region.
+    # Run while the disk is still full, the command fails in one line (no traceback); once there is room again,
+    # it records the job under the same profile and region.
+    faults[INTENT_SQL.replace("INSERT INTO", "INSERT OR IGNORE INTO")] = [DISK_FULL, None]
+    code, _, err = _run(capsys, *shlex.split(command)[1:])
+    [line] = err.strip().splitlines()
+    assert code == 1 and line.startswith("error: cannot write the job ledger") and DISK_FULL in line
     faults.clear()
     code, _, err = _run(capsys, *shlex.split(command)[1:])
     assert code == 0, err

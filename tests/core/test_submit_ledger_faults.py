@@ -16,6 +16,8 @@ from imstui.core.submit import ATTACH_BUDGET_SECONDS, ATTACH_RETRY_DELAYS, submi
 IMAGE = Image(id="11111111-2222-3333-4444-555555555555", name="web-base", status="active")
 REQUEST = CopyRequest(name="web-copy")
 JOB = "0123456789abcdef0123456789abcdef"
+REGION = "ap-southeast-1"
+PROJECT = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
 
 class FlakyLedger(Ledger):
@@ -144,10 +146,10 @@ async def test_a_rejection_the_ledger_cannot_record_is_still_reported(jobkit: An
 @pytest.mark.parametrize(
     ("kw", "expected"),
     [
-        ({"profile": None, "demo": False}, "imstui jobs import j-1 --region r1 --project-id p1"),
+        ({"profile": None, "demo": False}, f"imstui jobs import j-1 --region {REGION} --project-id {PROJECT}"),
         (
-            {"profile": "ops team", "demo": False},
-            "imstui jobs import j-1 --profile 'ops team' --region r1 --project-id p1",
+            {"profile": "ops.team", "demo": False},
+            f"imstui jobs import j-1 --profile ops.team --region {REGION} --project-id {PROJECT}",
         ),
         ({"profile": "demo", "demo": True}, "imstui jobs import j-1 --demo"),
     ],
@@ -158,7 +160,7 @@ def test_the_record_later_command_is_one_the_cli_reads_back(kw: dict[str, Any], 
     from imstui.cli import build_parser
     from imstui.core.submit import import_command
 
-    command = import_command("j-1", region="r1", project_id="p1", **kw)
+    command = import_command("j-1", region=REGION, project_id=PROJECT, **kw)
     assert command == expected
     args = build_parser().parse_args(shlex.split(command)[1:])
     assert (args.jobs_command, args.job_id) == ("import", "j-1")
@@ -166,4 +168,4 @@ def test_the_record_later_command_is_one_the_cli_reads_back(kw: dict[str, Any], 
     if kw["demo"]:
         assert got == {"profile": None, "demo": True, "region": None, "project_id": None}
     else:
-        assert got == {"profile": kw["profile"], "demo": None, "region": "r1", "project_id": "p1"}
+        assert got == {"profile": kw["profile"], "demo": None, "region": REGION, "project_id": PROJECT}

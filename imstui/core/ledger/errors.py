@@ -1,7 +1,9 @@
 """What can go wrong with the ledger file, as exceptions that say what happened and what to do.
 
 Every ``sqlite3`` error the ledger meets is turned into one of these (:func:`translate`), so callers catch
-:class:`LedgerError` and never see a driver traceback.
+:class:`LedgerError` and never see a driver traceback. A :class:`LedgerError` is an
+:class:`~imstui.api.errors.ImstuiError`: every headless command (``run_command``) and the console's connect path
+report it as one clear line, wherever it is raised.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from imstui.api.errors import ImstuiError
 from imstui.api.sanitize import escape
 
 __all__ = [
@@ -21,7 +24,7 @@ __all__ = [
 ]
 
 
-class LedgerError(Exception):
+class LedgerError(ImstuiError):
     """The ledger file cannot be opened or used, or is from a newer imstui."""
 
 
