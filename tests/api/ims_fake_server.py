@@ -13,6 +13,7 @@ import httpx
 from imstui.api.client import ImsClient
 from imstui.api.credentials import Credentials
 from imstui.api.retry import RetryPolicy
+from imstui.api.secret import Secret
 
 AK = "HPUAFAKEACCESSKEY0001"
 SK = "fake-secret-key-do-not-leak-0123456789"
@@ -28,7 +29,7 @@ Answer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
 
 
 def credentials() -> Credentials:
-    return Credentials(ak=AK, sk=SK)
+    return Credentials(ak=AK, sk=Secret(SK))
 
 
 def image_doc(**overrides: Any) -> dict[str, Any]:

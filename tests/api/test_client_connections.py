@@ -10,6 +10,7 @@ import httpx
 from imstui.api.client import ImsClient
 from imstui.api.credentials import Credentials
 from imstui.api.models import JobStatus
+from imstui.api.secret import Secret
 
 PROJECT_ID = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
@@ -41,7 +42,7 @@ async def test_a_connection_closed_by_the_server_while_idle_is_replaced_not_reus
     port = server.sockets[0].getsockname()[1]
     endpoint = f"http://127.0.0.1:{port}"
     client = ImsClient(
-        credentials=Credentials("HPUAFAKEACCESSKEY0001", "fake-sk"),
+        credentials=Credentials("HPUAFAKEACCESSKEY0001", Secret("fake-sk")),
         region="ap-southeast-1",
         project_id=PROJECT_ID,
         ims_endpoint=endpoint,
@@ -70,7 +71,7 @@ async def test_a_cookie_the_service_sets_is_sent_back_and_answers_without_one_ch
         return httpx.Response(200, json=body)
 
     client = ImsClient(
-        credentials=Credentials("HPUAFAKEACCESSKEY0001", "fake-sk"),
+        credentials=Credentials("HPUAFAKEACCESSKEY0001", Secret("fake-sk")),
         region="ap-southeast-1",
         project_id=PROJECT_ID,
         transport=httpx.MockTransport(handler),

@@ -113,7 +113,7 @@ hostile_text = st.lists(
 ).map("".join)
 
 safe_chars = st.characters(
-    blacklist_categories=("Cs",),
+    blacklist_categories=["Cs"],
     blacklist_characters="".join(FORBIDDEN_SINGLE | {"\u061c"}),
 )
 safe_text = st.text(safe_chars, max_size=12)

@@ -38,7 +38,7 @@ moments = st.datetimes(
     min_value=datetime(2001, 1, 1), max_value=datetime(2098, 12, 31), timezones=st.just(timezone.utc)
 )
 aks = st.text(string.ascii_uppercase + string.digits, min_size=1, max_size=24)
-sks = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
+sks = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=40)
 tokens = st.one_of(st.none(), st.text(string.ascii_letters + string.digits + "+/=-_", min_size=1, max_size=40))
 domains = st.text(string.hexdigits.lower(), min_size=32, max_size=32)
 hosts = st.sampled_from(["eps.myhuaweicloud.com", "eps.eu-west-101.myhuaweicloud.eu", "127.0.0.1:8443"])

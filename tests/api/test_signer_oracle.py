@@ -102,7 +102,7 @@ def headers_sdk_signs(
 
 # --- strategies -------------------------------------------------------------------------------------------------
 
-_TEXT_CHARS = st.characters(blacklist_categories=("Cs",))  # surrogates cannot be UTF-8 encoded by either signer
+_TEXT_CHARS = st.characters(blacklist_categories=["Cs"])  # surrogates cannot be UTF-8 encoded by either signer
 _AWKWARD_NO_SLASH = [
     " ",
     "~",

@@ -79,12 +79,13 @@ async def test_a_copy_answer_without_job_id_from_the_real_client_warns_once(ledg
 
     from imstui.api.client import ImsClient
     from imstui.api.credentials import Credentials
+    from imstui.api.secret import Secret
 
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"status": "accepted"})
 
     api = ImsClient(
-        credentials=Credentials("AKEXAMPLE0000000001", "sk-example"),
+        credentials=Credentials("AKEXAMPLE0000000001", Secret("sk-example")),
         region="ap-southeast-1",
         project_id="0123456789abcdef0123456789abcdef",
         transport=httpx.MockTransport(answer),

@@ -79,7 +79,7 @@ def test_total_counts_overwritten_keys_once() -> None:
     assert over is not None and over.rule == "tags.count" and "11 tags" in over.message
 
 
-_ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=50)
+_ANY_TEXT = st.text(st.characters(blacklist_categories=["Cs"]), max_size=50)
 
 
 @given(key=_ANY_TEXT, value=_ANY_TEXT)

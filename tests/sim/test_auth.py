@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from imstui.api import signer
 from imstui.api.credentials import Credentials
+from imstui.api.secret import Secret
 from imstui.api.signer import SdkHmacAuth
 from imstui.sim import SimConfig, seed
 from imstui.sim.auth import AuthFailure, header_map, verify
@@ -85,12 +86,12 @@ async def test_small_clock_skew_is_tolerated(backend: DemoBackend) -> None:
 
 
 async def test_wrong_secret_key_is_rejected(backend: DemoBackend) -> None:
-    async with backend.client(credentials=Credentials(backend.credentials.ak, "wrong-secret-key")) as c:
+    async with backend.client(credentials=Credentials(backend.credentials.ak, Secret("wrong-secret-key"))) as c:
         await _assert_rejected(await c.get("/v2/cloudimages"))
 
 
 async def test_unknown_access_key_is_rejected(backend: DemoBackend) -> None:
-    async with backend.client(credentials=Credentials("UNKNOWNAK00000000000", "whatever")) as c:
+    async with backend.client(credentials=Credentials("UNKNOWNAK00000000000", Secret("whatever"))) as c:
         message = await _assert_rejected(await c.get("/v2/cloudimages"))
     assert "secretKey" in message
 
@@ -132,7 +133,7 @@ async def test_temporary_key_without_token_is_rejected(backend: DemoBackend) -> 
 
 async def test_temporary_key_with_wrong_token_is_rejected(backend: DemoBackend) -> None:
     temporary = backend.config.temporary_credentials()
-    async with backend.client(credentials=Credentials(temporary.ak, temporary.sk, "forged-token")) as c:
+    async with backend.client(credentials=Credentials(temporary.ak, temporary.sk, Secret("forged-token"))) as c:
         await _assert_rejected(await c.get("/v2/cloudimages"))
 
 
@@ -188,7 +189,7 @@ def test_verifier_matches_reference_vector_v1() -> None:
         verify(method="POST", raw_path=path, raw_query=b"", headers=headers, body=body + b" ", keys=keys, now=moment)
 
 
-_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+_text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=12)
 
 
 @settings(max_examples=150, deadline=None)
