@@ -98,13 +98,14 @@ class HostileServer:
     script: list[Answer] = field(default_factory=list)
     fallback: Answer = field(default_factory=lambda: json_doc({"error_code": "APIGW.0101", "error_msg": "no"}, 404))
     requests: list[bytes] = field(default_factory=list)
+    host: str = "127.0.0.1"  # or "::1": loopback only
     port: int = 0
     _server: asyncio.Server | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://[{self.host}]:{self.port}" if ":" in self.host else f"http://{self.host}:{self.port}"
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -133,7 +134,7 @@ class HostileServer:
             writer.close()
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._handle, self.host, 0)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -161,8 +162,10 @@ class HostileServer:
 
 
 @contextlib.asynccontextmanager
-async def hostile(*script: Answer, fallback: Answer | None = None) -> AsyncIterator[HostileServer]:
-    server = HostileServer(script=list(script))
+async def hostile(
+    *script: Answer, fallback: Answer | None = None, host: str = "127.0.0.1"
+) -> AsyncIterator[HostileServer]:
+    server = HostileServer(script=list(script), host=host)
     if fallback is not None:
         server.fallback = fallback
     await server.start()

@@ -49,13 +49,14 @@ async def proxy(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RecordingProxy
 
 
 @pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"])
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+@pytest.mark.parametrize(("listen", "host"), [("127.0.0.1", "127.0.0.1"), ("127.0.0.1", "localhost"), ("::1", "[::1]")])
 async def test_a_loopback_endpoint_never_goes_through_the_proxy(
-    proxy: RecordingProxy, monkeypatch: pytest.MonkeyPatch, variable: str, host: str
+    proxy: RecordingProxy, monkeypatch: pytest.MonkeyPatch, variable: str, listen: str, host: str
 ) -> None:
     monkeypatch.setenv(variable, f"http://127.0.0.1:{proxy.port}")
-    async with hostile(json_doc({"images": [image_doc()]}), json_doc(job_doc("RUNNING"))) as server:
-        endpoint = server.endpoint.replace("127.0.0.1", host)
+    answers = (json_doc({"images": [image_doc()]}), json_doc(job_doc("RUNNING")))
+    async with hostile(*answers, host=listen) as server:
+        endpoint = f"http://{host}:{server.port}"
         client = ImsClient(
             credentials=credentials(),
             region=REGION,
