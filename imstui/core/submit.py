@@ -15,6 +15,7 @@ arrives, before any ledger write, so even an interruption during the retries can
 from __future__ import annotations
 
 import asyncio
+import functools
 import shlex
 import time
 from collections.abc import Awaitable, Callable
@@ -152,7 +153,8 @@ async def submit_copy(
     if on_job_id is not None:
         on_job_id(job_id)
     try:
-        record = await _attach(ledger, row_id, job_id, sleep or asyncio.sleep, clock)
+        write = functools.partial(_write_job_id, ledger, row_id, job_id, profile, api.region, project_id)
+        record = await _attach(write, sleep or asyncio.sleep, clock)
     except InvalidJobIdError as exc:
         return _unknown(ledger, row_id, OutcomeUnknownError(f"the copy request may have been accepted, but {exc}"))
     except LedgerError as exc:
@@ -191,14 +193,24 @@ def _unknown(ledger: Ledger, row_id: int, error: OutcomeUnknownError) -> SubmitR
     return SubmitResult(record=record, job_id=None, outcome_error=error)
 
 
-async def _attach(ledger: Ledger, row_id: int, job_id: str, sleep: Sleep, clock: Callable[[], float]) -> JobRecord:
-    """Write ``job_id`` to its row, retrying a failing ledger with backoff for about ATTACH_BUDGET_SECONDS.
-    Raises the last :class:`LedgerError` (an :class:`InvalidJobIdError` at once: asking again cannot fix it)."""
+def _write_job_id(
+    ledger: Ledger, row_id: int, job_id: str, profile: str, region: str, project_id: str | None
+) -> JobRecord:
+    try:
+        return ledger.attach_job_id(row_id, job_id)
+    except KeyError:  # the row was forgotten while the POST was in flight: the job exists, keep following it
+        return ledger.import_job(job_id, profile, region, project_id)
+
+
+async def _attach(write: Callable[[], JobRecord], sleep: Sleep, clock: Callable[[], float]) -> JobRecord:
+    """``write()`` (the job id into its row), retrying a failing ledger with backoff for about
+    ATTACH_BUDGET_SECONDS. Raises the last :class:`LedgerError` (an :class:`InvalidJobIdError` at once: asking
+    again cannot fix it)."""
     deadline = clock() + ATTACH_BUDGET_SECONDS
     for delay in (*ATTACH_RETRY_DELAYS, None):
         try:
             # In a thread: a lock held by another process makes one attempt wait for the busy timeout.
-            return await asyncio.to_thread(ledger.attach_job_id, row_id, job_id)
+            return await asyncio.to_thread(write)
         except InvalidJobIdError:
             raise
         except LedgerError:

@@ -169,3 +169,12 @@ def test_the_record_later_command_is_one_the_cli_reads_back(kw: dict[str, Any], 
         assert got == {"profile": None, "demo": True, "region": None, "project_id": None}
     else:
         assert got == {"profile": kw["profile"], "demo": None, "region": REGION, "project_id": PROJECT}
+
+
+async def test_a_row_forgotten_while_the_post_was_in_flight_still_gets_its_job(jobkit: Any, tmp_path: Path) -> None:
+    api = jobkit.FakeApi()
+    with Ledger(tmp_path / "jobs.sqlite3") as ledger:
+        api.on_copy = lambda: ledger.forget_row(ledger.list()[0].row_id)  # `imstui jobs forget #1` meanwhile
+        result = await _submit(api, ledger, Sleeps())
+        [row] = ledger.list()
+    assert result.recorded and row.job_id == JOB and row.is_outstanding and row.region == jobkit.REGION
