@@ -51,10 +51,13 @@ async def _headers_then_stall(writer: asyncio.StreamWriter) -> None:
 
 
 async def test_a_body_trickling_one_byte_at_a_time_hits_the_total_deadline() -> None:
-    async with hostile(endless(b" ", pause=0.05, Content_Type="application/json")) as server:
+    trickle = endless(b" ", pause=0.05, Content_Type="application/json")
+    async with hostile(trickle, json_doc(job_doc("RUNNING"))) as server:
         async with server.client(timeout=SLOW_BYTES) as client:
             with pytest.raises(RequestTimeoutError) as info:
                 await client.get_job(JOB_ID, retry=False)
+            after = await client.get_job(JOB_ID, retry=False)  # the client is still usable: the next check works
+    assert after.status is JobStatus.RUNNING
     message = str(info.value)
     assert message == (
         "127.0.0.1 began answering (HTTP 200) but did not send a complete answer within 0.5 s "
