@@ -7,10 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from textual.binding import Binding
 from textual.command import CommandPalette
 
-from imstui.ui.palette import ImstuiCommands
 from imstui.ui.launch import terminal_problem
+from imstui.ui.palette import ImstuiCommands
 from imstui.ui.screens.help import HelpScreen, key_label
 from imstui.ui.screens.lookup import LookupScreen
 
@@ -96,7 +97,7 @@ def test_no_binding_uses_keys_that_do_not_survive_ssh_or_tmux() -> None:
     bad = {"ctrl+m", "ctrl+h", "ctrl+i", "ctrl+["} | {f"ctrl+{d}" for d in "0123456789"}
     for owner in (ImstuiApp, LookupScreen, CopyFormScreen, CredentialsScreen, ConfirmScreen, HelpScreen):
         for binding in owner.BINDINGS:
-            keys = binding.key if hasattr(binding, "key") else binding[0]  # type: ignore[index]
+            keys = binding.key if isinstance(binding, Binding) else binding[0]
             assert not set(str(keys).split(",")) & bad, (owner, keys)
 
 

@@ -37,6 +37,7 @@ async def test_first_run_opens_credentials_and_sk_is_masked_and_never_copied(mem
     async with app.run_test(size=(120, 48)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, CredentialsScreen))
         screen = app.screen
+        assert isinstance(screen, CredentialsScreen)
         assert "First run" in screen_text(app)
         sk_input = screen.query_one("#profile-sk", SecretInput)
         assert sk_input.password
@@ -46,7 +47,7 @@ async def test_first_run_opens_credentials_and_sk_is_masked_and_never_copied(mem
         assert SK not in screen_text(app)
         assert SK not in app.export_screenshot()
         copied: list[str] = []
-        app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+        app.copy_to_clipboard = copied.append  # type: ignore[method-assign,assignment]
         sk_input.select_all()
         await pilot.press("ctrl+c")
         sk_input.action_copy()
@@ -59,6 +60,7 @@ async def test_save_stores_in_keyring_and_the_saved_sk_is_never_shown_again(memo
     async with app.run_test(size=(120, 48)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, CredentialsScreen))
         screen = app.screen
+        assert isinstance(screen, CredentialsScreen)
         screen.first_run = False  # stay on the screen after saving
         await fill(
             pilot,
@@ -89,6 +91,7 @@ async def test_plaintext_needs_the_explicit_opt_in(memory_keyring: Any) -> None:
     async with app.run_test(size=(120, 48)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, CredentialsScreen))
         screen = app.screen
+        assert isinstance(screen, CredentialsScreen)
         await fill(
             pilot,
             screen,

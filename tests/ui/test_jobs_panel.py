@@ -13,8 +13,8 @@ from textual.app import App, ComposeResult
 from imstui.api.catalogue import explain
 from imstui.api.models import JobStatus
 from imstui.core.ledger import JobRecord
-from imstui.ui.screens.job_detail import JobDetailScreen
 from imstui.ui.record_actions import RecordActions
+from imstui.ui.screens.job_detail import JobDetailScreen
 from imstui.ui.widgets.jobs_table import JobsPanel, row_key_for
 
 from .jobs_factory import NOW, failed, make_record, rendered_text, succeeded
@@ -83,7 +83,12 @@ async def test_updates_change_cells_in_place_and_keep_cursor_and_scroll() -> Non
         assert cursor > 50 and scroll > 0
         clears: list[int] = []
         original_clear = table.clear
-        table.clear = lambda *a, **k: (clears.append(1), original_clear(*a, **k))[1]  # type: ignore[method-assign]
+
+        def counting_clear(*a: Any, **k: Any) -> Any:
+            clears.append(1)
+            return original_clear(*a, **k)
+
+        table.clear = counting_clear  # type: ignore[method-assign]
 
         for record in records[::3]:
             panel.update_record(replace(record, progress=0.75, last_polled_at=NOW))
@@ -110,10 +115,12 @@ async def test_clock_ticks_rewrite_only_the_time_columns() -> None:
         assert cell(panel, record, "polled") == "5s ago"
         written: list[str] = []
         original = panel.table.update_cell
-        panel.table.update_cell = lambda row, col, value, **k: (  # type: ignore[method-assign]
-            written.append(str(col)),
-            original(row, col, value, **k),
-        )[1]
+
+        def recording_update(row: Any, col: Any, value: Any, **k: Any) -> None:
+            written.append(str(col))
+            original(row, col, value, **k)
+
+        panel.table.update_cell = recording_update  # type: ignore[method-assign,assignment]
         clock.now = NOW + timedelta(seconds=40)
         panel.refresh_times()
         assert cell(panel, record, "polled") == "45s ago"
@@ -210,7 +217,7 @@ async def test_slash_filter_matches_name_and_ids_and_escape_clears_it() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert panel.table.row_count == 3 and panel.filter_text == ""
-        await pilot.press("slash", *records[1].job_id[-4:], "escape")
+        await pilot.press("slash", *(records[1].job_id or "")[-4:], "escape")
         await pilot.pause()
         assert panel.table.row_count == 3  # Esc in the box clears too
         await pilot.press("slash", *"failed", "enter")
@@ -256,8 +263,8 @@ async def test_detail_view_shows_every_field_explanation_poll_error_and_utc_time
         info = explain("IMG.0095")
         assert info is not None
         for expected in (
-            record.job_id,
-            record.source_image_id,
+            record.job_id or "(no job id)",
+            record.source_image_id or "(no source)",
             "✖ FAILED",
             "kms key missing",
             info.next_step,

@@ -108,9 +108,7 @@ class CredentialsScreen(Screen[None]):
                 yield Static(backend_content(None), id="backend-verdict")
             with Vertical(id="credentials-right"):
                 yield Label("Profile name")
-                yield Input(
-                    id="profile-name", placeholder="e.g. prod-sg", max_length=64, restrict=PROFILE_NAME_TYPING
-                )
+                yield Input(id="profile-name", placeholder="e.g. prod-sg", max_length=64, restrict=PROFILE_NAME_TYPING)
                 yield Label("Region")
                 yield Input(id="profile-region", placeholder="e.g. ap-southeast-1")
                 yield Label("Project id (empty: discover from the region)")
