@@ -125,6 +125,7 @@ def test_a_row_that_cannot_be_parsed_is_listed_as_damaged_and_the_others_still_s
         assert [r.job_id for r in led.list(only="outstanding")] == ["job-before", "job-after"]
         [damaged] = led.damaged()
         assert damaged.job_id == "job-odd" and damaged.row_id == 2 and reason in damaged.reason
+        assert damaged.describe().startswith("ledger row #2 (job job-odd) cannot be read: ")
         assert led.get("job-odd") is None and led.get("job-after") is not None
         assert [r.job_id for r in led.changes_since(0).changed] == ["job-before", "job-after"]
         # A poll batch touching the damaged row still records the other jobs' results (and leaves it alone).

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from imstui.api.models import Job, JobStatus
-from imstui.api.sanitize import sanitize_opt
+from imstui.api.sanitize import sanitize, sanitize_opt
 from imstui.core import jobs
 from imstui.core.jobs import OUTCOME_UNKNOWN, REJECTED, SUBMITTED, SUBMITTING, JobState, Phase
 
@@ -145,6 +145,11 @@ class DamagedRow:
     @property
     def label(self) -> str:
         return self.job_id or f"#{self.row_id}"
+
+    def describe(self) -> str:
+        """One line for the operator: which row, and why it cannot be read."""
+        job = f" (job {sanitize(self.job_id)})" if self.job_id else ""
+        return f"ledger row #{self.row_id}{job} cannot be read: {sanitize(self.reason)}"
 
 
 @dataclass(frozen=True)
