@@ -20,7 +20,7 @@ import shlex
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from imstui.api.errors import (
     ApiError,
@@ -115,20 +115,20 @@ async def submit_copy(
     """
     project_id = await api.ensure_project_id()
     at = utcnow()
+    intent: dict[str, Any] = {
+        "profile": profile,
+        "region": api.region,
+        "project_id": project_id,
+        "source_image_id": image.id,
+        "source_image_name": image.name or None,
+        "name": request.name,
+        "description": request.description,
+        "cmk_id": request.cmk_id,
+        "enterprise_project_id": request.enterprise_project_id,
+        "retry_of": retry_of,
+    }
     try:
-        row_id = ledger.record_intent(
-            profile=profile,
-            region=api.region,
-            project_id=project_id,
-            source_image_id=image.id,
-            source_image_name=image.name or None,
-            name=request.name,
-            description=request.description,
-            cmk_id=request.cmk_id,
-            enterprise_project_id=request.enterprise_project_id,
-            retry_of=retry_of,
-            submitted_at=at,
-        )
+        row_id = ledger.record_intent(submitted_at=at, **intent)
     except LedgerError as exc:
         raise ConfigurationError(f"{exc}; nothing was submitted") from None
     try:
@@ -158,22 +158,7 @@ async def submit_copy(
     except InvalidJobIdError as exc:
         return _unknown(ledger, row_id, OutcomeUnknownError(f"the copy request may have been accepted, but {exc}"))
     except LedgerError as exc:
-        unsaved = JobRecord(
-            row_id=row_id,
-            job_id=job_id,
-            profile=profile,
-            region=api.region,
-            project_id=project_id,
-            source_image_id=image.id,
-            source_image_name=image.name or None,
-            name=request.name,
-            description=request.description,
-            cmk_id=request.cmk_id,
-            enterprise_project_id=request.enterprise_project_id,
-            submitted_at=at,
-            state=SUBMITTED,
-            retry_of=retry_of,
-        )
+        unsaved = JobRecord(row_id=row_id, job_id=job_id, submitted_at=at, state=SUBMITTED, **intent)
         return SubmitResult(record=unsaved, job_id=job_id, not_recorded=exc)
     if poller is not None:
         poller.track(job_id)
