@@ -75,6 +75,11 @@ class SecretStoreUnavailable(ImstuiError):
         """The sentence and its remedy (what ``str()`` gives, so generic ``ImstuiError`` handlers show both)."""
         return f"{self.message} {self.remedy}"
 
+    @property
+    def wants_master_password(self) -> bool:
+        """A password-based keyring waits for its master password (or was given a wrong one): ask for it."""
+        return self.reason in ("needs-master-password", "wrong-master-password")
+
 
 @dataclass(frozen=True)
 class BackendInfo:

@@ -53,7 +53,6 @@ Clock = Callable[[], datetime]
 EXIT_ON_READY_ENV = "IMSTUI_EXIT_ON_READY"
 TERMINAL_LOST_EXIT = 1  # the exit code when the terminal goes away (SIGHUP, dead stdin)
 TERMINAL_LOST_GRACE = 3.0  # seconds the orderly shutdown may take before the process ends itself
-LOCKED_REASONS = ("needs-master-password", "wrong-master-password")
 
 
 def utc_now() -> datetime:
@@ -166,9 +165,10 @@ class ImstuiApp(App[int]):
             self.open_credentials(first_run=True)
             return
         except SecretStoreUnavailable as exc:
-            if exc.reason in LOCKED_REASONS:
+            if exc.wants_master_password:
                 self.update_status(connection="keyring locked")
-                self.ask_master_password(profile, error=plain(str(exc)) if exc.reason == LOCKED_REASONS[1] else "")
+                wrong = exc.reason == "wrong-master-password"
+                self.ask_master_password(profile, error=plain(str(exc)) if wrong else "")
                 return
             self._cannot_connect(exc, exc.remedy)
             return

@@ -8,7 +8,8 @@ needs an explicit opt-in, after which the status bar keeps saying so.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,9 +23,14 @@ from textual.widgets.option_list import Option
 from imstui.api.credentials import Credentials, mask_ak
 from imstui.api.errors import ImstuiError
 from imstui.api.secret import Secret
+from imstui.core.keyring_backends import SecretStoreUnavailable
 from imstui.ui.text import assemble, literal, plain
 from imstui.ui.widgets.fields import SecretInput
 from imstui.ui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from imstui.core.keyring_backends import BackendInfo
+    from imstui.core.profiles import Profile
 
 STORE_CHOICES: list[tuple[str, str]] = [
     ("OS keyring (recommended)", "keyring"),
@@ -39,27 +45,26 @@ SAVED_SK_PLACEHOLDER = "saved - never shown; type a new SK to replace it"
 PROFILE_NAME_TYPING = r"[A-Za-z0-9_.-]{0,64}"
 
 
-def backend_content(info: Any) -> Content:
+def backend_content(info: BackendInfo | None) -> Content:
     """The keyring backend verdict, with the remedies when it is not secure."""
     if info is None:
         return literal("Keyring: checking…", "italic")
-    secure = bool(getattr(info, "secure", False))
-    name = plain(getattr(info, "name", "unknown"))
+    secure = info.secure
+    name = plain(info.name)
     lines = [
         assemble(
             ("Keyring backend: ", "bold"),
             name,
             ("  SECURE" if secure else "  NOT SECURE", "bold $text-success" if secure else "bold $text-error"),
         ),
-        literal(getattr(info, "description", "") or "", "dim", multiline=True),
+        literal(info.description or "", "dim", multiline=True),
     ]
-    if getattr(info, "needs_master_password", False) and not getattr(info, "unlocked", True):
+    if info.needs_master_password and not info.unlocked:
         lines.append(literal("Locked: imstui asks for its master password when it is needed.", "$text-warning"))
     if not secure:
-        remedies = list(getattr(info, "remedies", ()) or ())
-        if remedies:
+        if info.remedies:
             lines.append(literal("What you can do:", "bold"))
-            lines.extend(literal(f"• {r}", multiline=True) for r in remedies)
+            lines.extend(literal(f"• {r}", multiline=True) for r in info.remedies)
     return Content("\n").join(lines)
 
 
@@ -79,7 +84,7 @@ class CredentialsScreen(Screen[None]):
         super().__init__()
         self.first_run = first_run
         self.editing: str | None = None
-        self.backend_info: Any = None
+        self.backend_info: BackendInfo | None = None
         self.saved_hint: str | None = None
         self._pending_delete: str | None = None
 
@@ -263,7 +268,7 @@ class CredentialsScreen(Screen[None]):
         self._save(profile, credentials, opt_in)
 
     @work(group="keyring", exclusive=True, exit_on_error=False)
-    async def _save(self, profile: Any, credentials: Credentials | None, opt_in: bool) -> None:
+    async def _save(self, profile: Profile, credentials: Credentials | None, opt_in: bool) -> None:
         from imstui.core.secret_store import SESSION_SECRETS, PlaintextSecrets
 
         self.show(literal("Saving…", "italic"))
@@ -277,10 +282,10 @@ class CredentialsScreen(Screen[None]):
                     PlaintextSecrets().set(profile.name, credentials)
             self.store.save(profile)
         except ImstuiError as exc:
-            if getattr(exc, "reason", None) in ("needs-master-password", "wrong-master-password"):
+            if isinstance(exc, SecretStoreUnavailable) and exc.wants_master_password:
                 self._unlock_then(lambda: self._save(profile, credentials, opt_in), plain(str(exc)))
                 return
-            remedy = getattr(exc, "remedy", "")
+            remedy = exc.remedy if isinstance(exc, SecretStoreUnavailable) else ""
             self.show(Content("\n").join([literal(str(exc), "$text-error"), literal(remedy or "", "dim")]))
             return
         finally:
@@ -297,12 +302,12 @@ class CredentialsScreen(Screen[None]):
         if self.first_run:
             self.action_select()
 
-    def _unlock_then(self, retry: Any, error: str) -> None:
+    def _unlock_then(self, retry: Callable[[], object], error: str) -> None:
         from imstui.ui.screens.unlock import UnlockScreen
 
         info = self.backend_info
-        name = plain(getattr(info, "name", "encrypted file"))
-        new = bool(getattr(info, "new_master_password", False))
+        name = plain(info.name) if info is not None else "encrypted file"
+        new = info is not None and info.new_master_password
 
         def answered(password: Secret | None) -> None:
             if password is None:
@@ -313,7 +318,7 @@ class CredentialsScreen(Screen[None]):
         self.app.push_screen(UnlockScreen(name, new=new, error=error), answered)
 
     @work(group="keyring-unlock", exclusive=True, exit_on_error=False)
-    async def _unlock(self, password: Secret, retry: Any) -> None:
+    async def _unlock(self, password: Secret, retry: Callable[[], object]) -> None:
         try:
             await self.secrets.aunlock(password)
         except ImstuiError as exc:
@@ -360,13 +365,13 @@ class CredentialsScreen(Screen[None]):
         try:
             session = await app.connector.connect(name)
         except ImstuiError as exc:
-            if getattr(exc, "reason", None) == "needs-master-password":
+            if isinstance(exc, SecretStoreUnavailable) and exc.reason == "needs-master-password":
                 self._unlock_then(lambda: self._test(name), "")
                 return
             self.show(Content("\n").join([literal("✗ " + plain(str(exc)), "$text-error")]))
             return
-        except Exception as exc:  # NeedsCredentials and friends: one plain line
-            self.show(literal("✗ " + plain(str(getattr(exc, "message", exc))), "$text-error"))
+        except Exception as exc:  # anything else: one plain line
+            self.show(literal("✗ " + plain(str(exc)), "$text-error"))
             return
         try:
             project = await session.api.ensure_project_id()
