@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from imstui.api.catalogue import explain
@@ -33,9 +34,10 @@ from imstui.commands.output import (
 from imstui.core.context import current_overrides, open_client
 from imstui.core.eligibility import assess
 from imstui.core.ledger import Ledger, LedgerError
-from imstui.core.poller import JobChanged, Poller, PollerEvent, PollFailed, PollSettings, is_fatal
+from imstui.core.poller import JobChanged, Poller, PollerEvent, PollerStatus, PollFailed, PollSettings, is_fatal
 from imstui.core.submit import SubmitResult, import_command, submit_copy
 from imstui.core.validation import Violation, check_image_id, normalise_image_id, validate_copy
+from imstui.core.wording import throttle_sentence
 
 FIRST_POLL_DELAY = 2.0
 POLL_INTERVAL = 5.0
@@ -116,13 +118,18 @@ async def wait_for_job(client: ImsApi, job_id: str, out: Output, *, ledger: Ledg
     poller = Poller(api, ledger, profile=profile, settings=_wait_settings(), **timing)  # type: ignore[arg-type]
     last_line = ""
 
+    throttled: list[datetime | None] = [None]
+
     def on_event(event: PollerEvent) -> None:
         nonlocal last_line
         if isinstance(event, PollFailed):
             if event.not_visible_yet:
                 out.progress(f"job {job_id} is not visible yet; checking again")
-            elif event.retry_in is not None and not is_fatal(event.error):
+            elif event.retry_in is not None and not is_fatal(event.error) and poller.status().throttle is None:
                 out.progress(f"status check failed ({event.error}); trying again in {event.retry_in:.0f} s")
+        elif isinstance(event, PollerStatus) and event.throttle is not None and event.throttle.until != throttled[0]:
+            throttled[0] = event.throttle.until  # one line per throttle: waits it out, within the wait's limits
+            out.progress(f"job {job_id}: {throttle_sentence(event.throttle)}")
         elif isinstance(event, JobChanged) and api.last is not None and api.last.job_id in ("", job_id):
             line = format_progress(api.last)
             if line != last_line:

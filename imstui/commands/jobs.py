@@ -263,7 +263,7 @@ def run_watch(args: argparse.Namespace) -> int:
                     out.progress(change_line(event.record, ascii=ascii))
                 elif isinstance(event, PollerStatus):  # say when (and until when) the poller backs off, once
                     sentence = poller_sentence(event, poller_now())
-                    if sentence.startswith("backing off") and sentence != said[0]:
+                    if sentence.startswith(("backing off", "throttled")) and sentence != said[0]:
                         out.progress(f"{_stamp()}  {sentence}")
                     said[0] = sentence
 

@@ -18,6 +18,7 @@ from typing import Literal, Protocol, TextIO
 
 from imstui.api.models import GIB, Job, JobStatus
 from imstui.core.jobs import FAILED_PHASES, IN_FLIGHT, SUBMITTED, JobFacts, JobState, Phase, count_phases, phase_of
+from imstui.core.poller.events import Throttle
 
 __all__ = [
     "GLYPHS",
@@ -41,6 +42,7 @@ __all__ = [
     "look_of",
     "needs_ascii",
     "poller_sentence",
+    "throttle_sentence",
 ]
 
 Kind = Literal["pending", "running", "success", "failed", "unknown", "gone"]
@@ -242,16 +244,45 @@ class PollerState(Protocol):
 
     @property
     def backoff_until(self) -> datetime | None: ...
+    @property
+    def throttle(self) -> Throttle | None: ...
+
+
+def _period(seconds: float) -> str:
+    for unit, size in (("h", 3600.0), ("min", 60.0)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def throttle_sentence(throttle: Throttle, *, ascii: bool = False) -> str:
+    """``throttled by the API gateway (user policy: 200 requests / 5 min) — next poll 14:05:10``: the limit the
+    gateway's message stated, or its Retry-After, or that it stated neither."""
+    window = throttle.window
+    if window is not None:
+        per = (
+            f"{window.limit} requests / {_period(window.seconds)}" if window.limit else f"per {_period(window.seconds)}"
+        )
+        why = f"{window.policy} policy: {per}" if window.policy else per  # policy: [a-z0-9_-] (the parser's rule)
+    elif throttle.retry_after is not None:
+        why = f"asked to wait {_period(round(throttle.retry_after))}"
+    else:
+        why = "no limit stated"
+    dash = "--" if ascii else "\u2014"
+    return f"throttled by the API gateway ({why}) {dash} next poll {local_clock(throttle.until)}"
 
 
 def poller_sentence(status: PollerState, now: datetime, *, resume_hint: str = "") -> str:
     """The poller's state in a few words: ``2 unfinished, next poll in 8s``, ``backing off until 14:02:10``,
-    ``paused`` (plus ``resume_hint``, e.g. ``" (p resumes)"``), ``idle``, ``stopped``."""
+    ``throttled by the API gateway (...) — next poll 14:05:10``, ``paused`` (plus ``resume_hint``, e.g.
+    ``" (p resumes)"``), ``idle``, ``stopped``."""
     if status.paused:
         return "paused" + resume_hint
     if not status.running:
         return "stopped"
     now = _aware(now)
+    if status.throttle is not None and _aware(status.throttle.until) > now:
+        return throttle_sentence(status.throttle)
     backoff = status.backoff_until
     if backoff is not None and _aware(backoff) > now:
         return f"backing off until {local_clock(backoff)}"

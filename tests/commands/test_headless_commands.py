@@ -264,7 +264,8 @@ def test_copy_wait_rides_out_transient_errors(
     code, out, _ = run(capsys, "copy", IMAGE_ID, "--name", "copy", "--wait")
     assert code == 0 and f"new image: {NEW_IMAGE_ID}" in out
     assert 12.0 in sleep.calls  # Retry-After honoured
-    assert "not visible yet" in out and out.count("status check failed") == 2
+    assert "not visible yet" in out and out.count("status check failed") == 1  # the 503
+    assert out.count("throttled by the API gateway (asked to wait 12 s)") == 1  # the 429, said in one line
     assert len(fake.seen("GET", "/job/")) == 4  # one attempt per poll: the poll loop does the backoff
 
 

@@ -118,7 +118,7 @@ def test_watch_says_once_until_when_it_backs_off_when_throttled(
         fake.queue("GET", "/job/", gateway_error(429, "APIGW.0308", "throttled", **{"Retry-After": "120"}))
     code, out, _ = run(capsys, "jobs", "watch")
     assert code == 0
-    backing = [line for line in out.splitlines() if "backing off until" in line]
+    backing = [line for line in out.splitlines() if "throttled by the API gateway (asked to wait 2 min)" in line]
     assert len(backing) == len(set(backing)) >= 1  # said when it starts (and again only if the time moves)
     assert "1 succeeded, 0 did not" in out
 

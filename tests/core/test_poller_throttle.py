@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from imstui.api.errors import ThrottledError
 from imstui.api.models import JobStatus
 from imstui.core.ledger import Ledger
 from imstui.core.poller import Poller, PollerStatus, PollSettings
+from imstui.core.wording import poller_sentence
 
 REAL_MESSAGE = "The throttling threshold has been reached: policy user over ratelimit,limit:200,time:5 minute"
 
@@ -82,6 +84,11 @@ async def test_a_five_minute_window_with_50_jobs_costs_at_most_5_requests(
     assert shown and shown[0].window is not None and shown[0].window.limit == 200
     assert shown[0].window.seconds == 300 and shown[0].window.policy == "user" and shown[0].retry_after is None
     assert shown[0].budget is not None and shown[0].budget < 1.0  # the budget dropped below the stated 0.67/s
+    throttled = next(s for s in statuses if s.throttle is not None)
+    assert throttled.throttle is not None
+    during_it = throttled.throttle.until - timedelta(seconds=1)
+    sentence = poller_sentence(throttled, during_it)  # what jobs watch prints and the status bar shows
+    assert sentence.startswith("throttled by the API gateway (user policy: 200 requests / 5 min) \u2014 next poll ")
 
 
 async def test_retry_after_is_honoured_when_the_gateway_sends_it(jobkit: Any, ledger: Ledger) -> None:
