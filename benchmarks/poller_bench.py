@@ -53,6 +53,7 @@ try:  # reuse the simulator helper's measurement (start_sim, create_jobs, worker
     import sim_throughput
 except ImportError:  # pragma: no cover
     sim_throughput = None
+import raw_ceiling  # noqa: E402 - the real ceiling: raw asyncio HTTP/1.1, precomputed signatures (issue 15)
 
 
 def _peak_rss_mb() -> float:
@@ -175,6 +176,9 @@ def _child_main(spec_path: str) -> None:
     kind, exports, job_ids = spec["kind"], spec["exports"], spec["job_ids"]
     if kind == "poller":
         result = asyncio.run(_child_poller(exports, job_ids, spec["duration"], spec["concurrency"]))
+    elif kind == "raw":
+        raw = raw_ceiling.measure(exports, job_ids, spec["duration"], spec["concurrency"])
+        result = {"per_second": raw.per_second, "errors": raw.errors, "cpu_per_1000": raw.cpu_ms_per_check}
     elif kind == "sdk":
         result = _child_sdk(exports, job_ids, spec["duration"])
     else:
@@ -212,6 +216,11 @@ async def _create(exports: dict[str, str], n: int) -> list[str]:
 TARGET_X_SDK = 3.0
 TARGET_OF_CEILING = 60.0
 TARGET_RSS_MB = 150.0
+# Issue 15, plain loopback: >= 2x the SDK loop, >= 40 % of the raw ceiling, <= 0.7 ms CPU per check (SDK 1.05 ms).
+RAW_CONNECTIONS = 8
+TARGET15_X_SDK = 2.0
+TARGET15_OF_RAW = 40.0
+TARGET15_CPU_MS = 0.7
 
 
 def _verdict(ok: bool) -> str:
@@ -226,7 +235,7 @@ def throughput(sizes: list[int], duration: float, scenarios: list[tuple[str, str
         print(f"== throughput, {title} (rate budget lifted, poller {concurrency} in flight, {duration:.0f} s runs) ==")
         print(
             f"{'jobs':>6} {'poller/s':>9} {'sdk/s':>7} {'ceiling/s':>10} {'x sdk':>6} {'% ceil':>7} "
-            f"{'cpu/1k poller':>14} {'cpu/1k sdk':>11} {'rss poller':>11} {'rss sdk':>8}"
+            f"{'cpu/1k poller':>14} {'cpu/1k sdk':>11} {'rss poller':>11} {'rss sdk':>8} {'raw/s':>6} {'% raw':>6}"
         )
         for n in sizes:
             extra = ["--speed", "0.02", "--max-jobs", str(n + 10), "--quota", str(n + 100)]
@@ -234,6 +243,9 @@ def throughput(sizes: list[int], duration: float, scenarios: list[tuple[str, str
                 exports = sim.exports
                 job_ids = asyncio.run(_create(exports, n))
                 ceiling = _run_child("ceiling", exports, job_ids, duration=duration, concurrency=16)
+                raw = ceiling["raw"] = _run_child(
+                    "raw", exports, job_ids, duration=duration, concurrency=RAW_CONNECTIONS
+                )
                 poller = _run_child("poller", exports, job_ids, duration=duration, concurrency=concurrency)
                 sdk = _run_child("sdk", exports, job_ids, duration=duration)
             rows.append((n, poller, sdk, ceiling))
@@ -243,7 +255,9 @@ def throughput(sizes: list[int], duration: float, scenarios: list[tuple[str, str
                 f"{n:>6} {poller['per_second']:>9.0f} {sdk['per_second']:>7.0f} {ceiling['per_second']:>10.0f} "
                 f"{x_sdk:>6.2f} {of_ceiling:>6.0f}% "
                 f"{poller['cpu_per_1000']:>12.2f} s {sdk['cpu_per_1000']:>9.2f} s "
-                f"{poller['peak_rss_mb']:>8.0f} MB {sdk['peak_rss_mb']:>5.0f} MB",
+                f"{poller['peak_rss_mb']:>8.0f} MB {sdk['peak_rss_mb']:>5.0f} MB "
+                f"{raw['per_second']:>6.0f} {100 * poller['per_second'] / raw['per_second']:>5.0f}%"
+                f" (raw client CPU {raw['cpu_per_1000']:.2f} ms/check)",
                 flush=True,
             )
         verdicts.extend(_scenario_verdicts(title, rows))
@@ -277,6 +291,15 @@ def _scenario_verdicts(title: str, rows: list[tuple[int, dict[str, Any], dict[st
             "every connection per request) costs more CPU than the SDK's synchronous requests/urllib3 on one "
             "keep-alive connection; ledger writes and signing are a small share (profile with cProfile)."
         )
+    worst_raw = min(100 * p["per_second"] / c["raw"]["per_second"] for _, p, _, c in rows)
+    worst_cpu = max(p["cpu_per_1000"] for _, p, _, _ in rows)  # s per 1,000 checks == ms per check
+    sdk_cpu = statistics.median(s["cpu_per_1000"] for _, _, s, _ in rows)
+    lines.append(
+        f"[{title}] issue 15: >= {TARGET15_X_SDK:g}x the SDK loop: {_verdict(worst_x >= TARGET15_X_SDK)} "
+        f"(worst {worst_x:.2f}x); >= {TARGET15_OF_RAW:g}% of the raw ceiling ({RAW_CONNECTIONS} raw connections): "
+        f"{_verdict(worst_raw >= TARGET15_OF_RAW)} (worst {worst_raw:.0f}%); CPU per check <= {TARGET15_CPU_MS:g} ms: "
+        f"{_verdict(worst_cpu <= TARGET15_CPU_MS)} (worst {worst_cpu:.2f} ms, SDK loop {sdk_cpu:.2f} ms)"
+    )
     big = [(n, p) for n, p, _, _ in rows if n >= 5000]
     if big:
         rss = max(p["peak_rss_mb"] for _, p in big)
@@ -366,7 +389,7 @@ def main() -> None:
         verdicts += throughput([int(s) for s in args.sizes.split(",") if s], args.duration, scenarios)
     if not args.skip_latency:
         verdicts += latency(args.latency_jobs, args.latency_speed)
-    print("== targets (issue 5) ==")
+    print("== targets (issues 5 and 15) ==")
     for line in verdicts:
         print(line)
     print(f"(benchmark ran {time.perf_counter() - started:.0f} s on {os.cpu_count()} cores)")
