@@ -16,7 +16,7 @@ from imstui.commands.output import (
     verdict_to_dict,
 )
 from imstui.core.context import open_client
-from imstui.core.eligibility import Verdict, assess
+from imstui.core.eligibility import QuotaReading, Verdict, assess, read_quota
 from imstui.core.validation import check_image_id, normalise_image_id
 from imstui.core.wording import format_size
 
@@ -64,7 +64,20 @@ def verdict_lines(verdict: Verdict) -> list[str]:
     if verdict.warnings:
         lines.append("Warnings:")
         lines += conditions_lines(verdict.warnings, "!")
+    if verdict.quota is not None:
+        lines.append(f"Quota: {verdict.quota.line}")
     return lines
+
+
+def quota_to_dict(reading: QuotaReading) -> dict[str, Any]:
+    quota = reading.quota
+    return {
+        "line": reading.line,
+        "used": None if quota is None else quota.used,
+        "quota": None if quota is None else quota.quota,
+        "reached": reading.reached,
+        "problem": reading.problem,
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     async def main() -> int:
         async with open_client(args) as client:
             image = await client.get_image(image_id)
-            verdict = assess(image, client.project_id)
+            quota = await read_quota(client)
+            verdict = assess(image, client.project_id, quota)
             out.document(
                 {
                     "ok": True,
@@ -85,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
                     "project_id": client.project_id,
                     "image": image_to_dict(image),
                     "eligibility": verdict_to_dict(verdict),
+                    "quota": quota_to_dict(quota),
                 }
             )
             for text in [*image_lines(image), "", *verdict_lines(verdict)]:

@@ -110,6 +110,7 @@ class CopyFormScreen(Screen[None]):
                 assemble((f"{heading} ", "bold"), self.image.name or "(no name)", ("  ", ""), (self.image.id, "dim")),
                 id="copy-source",
             )
+            yield Static(self._lookup_quota() or "", id="copy-quota", markup=False)
             for field_id, label, check_name in FORM_FIELDS:
                 yield ValidatedField(
                     label,
@@ -132,6 +133,31 @@ class CopyFormScreen(Screen[None]):
         app.update_status()
         self.query_one("#name", Input).focus()
         self._refresh_submit()
+        if self._lookup_quota() is None:
+            self._read_quota()
+
+    def _lookup_quota(self) -> Content | None:
+        """The quota line of the lookup this form was opened from (same image), so both say the same."""
+        from imstui.ui.screens.lookup import quota_content
+
+        for screen in reversed(self.app.screen_stack):
+            verdict = getattr(screen, "verdict", None)
+            image = getattr(screen, "image", None)
+            reading = getattr(verdict, "quota", None)
+            if reading is not None and isinstance(image, Image) and image.id == self.image.id:
+                return quota_content(reading)
+        return None
+
+    @work(group="quota", exclusive=True, exit_on_error=False)
+    async def _read_quota(self) -> None:
+        """Opened without a lookup (a retry): read the private-image quota for the line above the fields."""
+        from imstui.core.eligibility import read_quota
+        from imstui.ui.screens.lookup import quota_content
+
+        session: Any = getattr(self.app, "session", None)
+        if session is not None:
+            reading = await read_quota(session.api)
+            self.query_one("#copy-quota", Static).update(quota_content(reading))
 
     def on_resize(self) -> None:
         # Short terminals (80x24): one-line inputs so the whole form fits without scrolling.

@@ -94,7 +94,22 @@ def verdict_content(verdict: Any) -> Content:
     if warnings:
         lines.append(literal("Warnings:", "bold $text-warning"))
         lines.extend(assemble(("  ! ", "$text-warning"), condition_text(c)) for c in warnings)
+    quota = getattr(verdict, "quota", None)
+    if quota is not None:
+        lines.append(quota_content(quota))
     return Content("\n").join(lines)
+
+
+def quota_content(reading: Any) -> Content:
+    """The private-image quota line ("private images 48 of 50 used"; unknown when the quota call failed)."""
+    line = plain(str(getattr(reading, "line", "")))
+    if getattr(reading, "reached", False):
+        style = "bold $text-error"
+    elif getattr(reading, "quota", None) is None:
+        style = "$text-warning"
+    else:
+        style = "dim"
+    return assemble(("Quota: ", "bold"), (line, style))
 
 
 def error_content(exc: ImstuiError) -> Content:
@@ -293,7 +308,7 @@ class LookupScreen(Screen[None]):
 
     @work(exclusive=True, group="lookup", exit_on_error=False)
     async def _lookup(self, image_id: str) -> None:
-        from imstui.core.eligibility import assess
+        from imstui.core.eligibility import assess, read_quota
 
         app: Any = self.app
         session = app.session
@@ -318,7 +333,7 @@ class LookupScreen(Screen[None]):
             details.update(error_content(exc))
             return
         project_id = session.project_id
-        verdict = assess(image, project_id)
+        verdict = assess(image, project_id, await read_quota(session.api))
         self._show(image, verdict)
 
     def _show(self, image: Image | None, verdict: Any) -> None:
