@@ -1,5 +1,6 @@
 """`imstui image` prints the private-image quota line the console shows; at the limit the verdict says NOT possible
-with IMG.0015; a quota call the cloud refuses leaves the quota unknown and the verdict alone."""
+with IMG.0015; a quota call the cloud refuses leaves the quota unknown and the verdict alone. A flow-control
+rejection (IMG.0060) of a copy says that nothing was created and that a resubmission is the operator's call."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 
 import httpx
 import pytest
-from ims_fake_server import IMAGE_ID, FakeIms, gateway_error
+from ims_fake_server import IMAGE_ID, FakeIms, gateway_error, ims_error
 
 from imstui.cli import main
 
@@ -52,3 +53,12 @@ def test_a_refused_quota_call_is_unknown_and_does_not_block(fake: FakeIms, capsy
     assert code == 0 and "Copy within the region: possible" in out
     assert "Quota: private image quota unknown (HTTP 403 APIGW.0306): not checked" in out
     assert len(fake.seen("GET", "/v1/cloudimages/quota$")) == 1  # one attempt: a pre-flight does not retry
+
+
+def test_a_flow_control_rejection_says_nothing_was_created(fake: FakeIms, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.queue("POST", "/copy$", ims_error(400, "IMG.0060", "The number of tasks exceeds the flow control limit."))
+    code = main(["copy", IMAGE_ID, "--name", "burst-7"])
+    err = capsys.readouterr().err
+    assert code == 1 and "IMG.0060" in err
+    assert "created nothing" in err and "submit again yourself" in err
+    assert len(fake.seen("POST", "/copy$")) == 1  # a definite rejection is not resubmitted by imstui
