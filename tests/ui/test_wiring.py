@@ -29,6 +29,7 @@ def status(**values: object) -> SimpleNamespace:
         "outstanding": 2,
         "next_poll_at": None,
         "backoff_until": None,
+        "throttle": None,  # every PollerStatus field (wording.PollerState)
     }
     base.update(values)
     return SimpleNamespace(**base)
