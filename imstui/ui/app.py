@@ -77,8 +77,8 @@ class ImstuiApp(App[int]):
         Binding("q", "quit", "Quit", id="quit"),
         # Priority: run as the key arrives. A screen's own Tab binding runs only once the unhandled key has bubbled
         # back to the app, after the rest of a fast burst went to the old focus (typed text then lost its Tabs).
-        Binding("tab", "app.focus_next", show=False, priority=True, id="focus-next"),
-        Binding("shift+tab", "app.focus_previous", show=False, priority=True, id="focus-previous"),
+        Binding("tab", "app.focus_next", "Focus Next", show=False, priority=True),  # Textual's words
+        Binding("shift+tab", "app.focus_previous", "Focus Previous", show=False, priority=True),
     ]
 
     poller_status: var[PollerStatus | None] = var(None, init=False)
