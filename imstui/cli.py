@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
+import os
 import sys
 from collections.abc import Sequence
 
@@ -79,6 +81,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _stdout_to_devnull() -> None:
+    """After the reader of our output went away (``imstui jobs | head -1``): point stdout at /dev/null so the
+    interpreter's last flush at exit does not fail again (the idiom of the Python docs on SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # stdout is not a file (tests' capture): nothing to do
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     handler = getattr(args, "handler", None)
@@ -88,7 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_console(args)
     try:
         code = handler(args)
+        sys.stdout.flush()  # a closed pipe shows up here, not in the interpreter's exit
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped reading (`| head -1`): that is not an error of ours
+        _stdout_to_devnull()
+        return 141  # as a shell reports a command ended by SIGPIPE (128 + 13)
     return int(code)

@@ -32,7 +32,7 @@ from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, ad
 from imstui.core.jobs import OUTSTANDING, ListFilter, Phase, filter_phases, is_outstanding, needs_attention, phase_of
 from imstui.core.ledger import JobRecord, Ledger, LedgerError
 from imstui.core.poller import JobChanged, Poller, PollerEvent, PollerStatus, VirtualTime
-from imstui.core.wording import format_age, format_progress, look_of, needs_ascii, poller_sentence
+from imstui.core.wording import format_age, format_progress, look_of, needs_ascii, poller_sentence, said_back
 
 DEMO_PROFILE = "demo"
 ENV_PROFILE_FALLBACK = "env"  # jobs submitted with environment credentials and no stored profile
@@ -302,7 +302,7 @@ def run_forget(args: argparse.Namespace) -> int:
     with ledger:
         record = _find(ledger, args.job_id)
         if record is None:
-            print(f"error: no job {sanitize(args.job_id)} in the ledger", file=sys.stderr)
+            print(f"error: no job {said_back(args.job_id)} in the ledger", file=sys.stderr)
             return EXIT_FAILURE
         if not args.yes:
             if not (sys.stdin.isatty() and sys.stdout.isatty()):

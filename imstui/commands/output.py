@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import os
 import re
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -28,9 +29,10 @@ from imstui.api.errors import (
     ProtocolError,
 )
 from imstui.api.models import Image, Job
+from imstui.api.sanitize import sanitize
 from imstui.core.eligibility import Condition, Verdict
 from imstui.core.validation import Violation
-from imstui.core.wording import live_job_phase, live_job_status, needs_ascii
+from imstui.core.wording import live_job_phase, live_job_status, looks_like_secret, needs_ascii
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -66,9 +68,15 @@ class CommandParser(argparse.ArgumentParser):
         arg_list = list(sys.argv[1:] if args is None else args)
         options = arg_list[: arg_list.index("--")] if "--" in arg_list else arg_list
         self.json_requested = "--json" in options
+        problem = undecodable_argument(arg_list)
+        if problem is not None:
+            self.error(problem)
         parsed, extras = super().parse_known_args(arg_list, namespace)
         if extras:
             self.error(f"unrecognized arguments: {redact_arguments(extras)}")
+        problem = misshapen_option(parsed)
+        if problem is not None:
+            self.error(problem)
         return parsed, extras
 
     def error(self, message: str) -> NoReturn:
@@ -81,6 +89,64 @@ class CommandParser(argparse.ArgumentParser):
             print(json.dumps(doc, ensure_ascii=False, indent=2), file=sys.stdout)
             self.exit(EXIT_USAGE)
         super().error(message)
+
+
+def _shown_bytes(raw: bytes) -> str:
+    """Invalid UTF-8 as printable escapes (``'\\xffabc'``), never the raw bytes; a long value only by where it goes
+    wrong (it could be a key)."""
+    text = raw.decode("utf-8", "replace")
+    if len(raw) <= 40 and not looks_like_secret(text):
+        return repr(raw)[1:]
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"(a value of {len(raw)} bytes, not shown: byte {raw[exc.start]:#04x} at position {exc.start})"
+    return f"(a value of {len(raw)} bytes, not shown)"  # pragma: no cover - only undecodable values come here
+
+
+def undecodable_argument(arguments: Sequence[str]) -> str | None:
+    """The usage error for an argument that is not valid UTF-8 (Python hands it over with lone surrogates), or
+    None. Says which option (or which argument) it was and shows the bad bytes escaped."""
+    for index, argument in enumerate(arguments):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = os.fsencode(argument)
+            where = f"argument {index + 1}"
+            if argument.startswith("--") and b"=" in raw:
+                name, raw = raw.split(b"=", 1)
+                where = f"the value of {name.decode('utf-8', 'replace')}"
+            elif index > 0 and arguments[index - 1].startswith("-"):
+                where = f"the value of {sanitize(arguments[index - 1].encode('utf-8', 'replace').decode())}"
+            return f"{where} is not valid UTF-8: {_shown_bytes(raw)}; retype it (imstui reads UTF-8 arguments)"
+    return None
+
+
+_URL = re.compile(r"https?://\S{1,2000}", re.IGNORECASE)
+_REGION = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# What each connection option's value looks like; a value that does not fit is refused without being echoed
+# (a key pasted into --region must not end up in a terminal log). Values that fit may be named back later.
+_OPTION_SHAPES: dict[str, tuple[str, re.Pattern[str], str]] = {
+    "region": ("--region", _REGION, "a region id such as ap-southeast-1"),
+    "project_id": ("--project-id", _IDENTIFIER, "a project id (as IAM shows it: 32 hexadecimal digits)"),
+    "profile": ("--profile", _IDENTIFIER, "a profile name (1-64 characters from A-Z a-z 0-9 _ . -)"),
+    "endpoint": ("--endpoint", _URL, "a URL such as https://ims.ap-southeast-1.myhuaweicloud.com"),
+    "iam_endpoint": ("--iam-endpoint", _URL, "a URL such as https://iam.ap-southeast-1.myhuaweicloud.com"),
+}
+
+
+def misshapen_option(namespace: argparse.Namespace) -> str | None:
+    """The usage error for a connection option whose value is not shaped like one (or looks like a key), or None.
+    The value itself is never in the message."""
+    for key, (option, shape, expected) in _OPTION_SHAPES.items():
+        value = getattr(namespace, key, None)
+        if not isinstance(value, str):
+            continue
+        stripped = value.strip()
+        if not shape.fullmatch(stripped) or (key not in ("endpoint", "iam_endpoint") and looks_like_secret(stripped)):
+            return f"argument {option}: expected {expected}; the value given ({len(value)} characters) is not shown"
+    return None
 
 
 def redact_arguments(arguments: Sequence[str]) -> str:

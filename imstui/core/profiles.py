@@ -34,6 +34,7 @@ import tomli_w
 
 from imstui.api.errors import ConfigurationError, LocalValidationError
 from imstui.core.fsutil import write_private_file
+from imstui.core.wording import said_back
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -203,6 +204,10 @@ class ProfileStore:
             raise ConfigurationError(
                 f"the profiles file {self.path} is not valid TOML ({exc}); fix or move it"
             ) from None
+        except (RecursionError, MemoryError):  # e.g. thousands of nested arrays: no profiles file looks like that
+            raise ConfigurationError(
+                f"the profiles file {self.path} is nested too deeply to be a profiles file; fix or move it"
+            ) from None
         profiles = data.get("profiles", {})
         if not isinstance(profiles, dict):
             raise ConfigurationError(f"the profiles file {self.path}: [profiles] must be a table")
@@ -236,7 +241,8 @@ class ProfileStore:
         if profile is None:
             known = ", ".join(self.names()) or "none yet"
             raise ConfigurationError(
-                f"no profile named {name!r} in {self.path} (profiles: {known}); create it with `imstui profile add`"
+                f"no profile named {said_back(name)} in {self.path} (profiles: {known}); "
+                "create it with `imstui profile add`"
             )
         return profile
 

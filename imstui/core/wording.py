@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import Literal, Protocol, TextIO
 
 from imstui.api.models import GIB, Job, JobStatus
+from imstui.api.sanitize import escape
 from imstui.core.jobs import FAILED_PHASES, IN_FLIGHT, SUBMITTED, JobFacts, JobState, Phase, count_phases, phase_of
 from imstui.core.poller.events import Throttle
 
@@ -40,8 +41,10 @@ __all__ = [
     "live_job_status",
     "local_clock",
     "look_of",
+    "looks_like_secret",
     "needs_ascii",
     "poller_sentence",
+    "said_back",
     "throttle_sentence",
 ]
 
@@ -244,6 +247,7 @@ class PollerState(Protocol):
 
     @property
     def backoff_until(self) -> datetime | None: ...
+
     @property
     def throttle(self) -> Throttle | None: ...
 
@@ -293,6 +297,34 @@ def poller_sentence(status: PollerState, now: datetime, *, resume_hint: str = ""
         return prefix + "polling"
     seconds = max(0, round((_aware(status.next_poll_at) - now).total_seconds()))
     return prefix + ("polling now" if seconds == 0 else f"next poll in {seconds}s")
+
+
+# ---------------------------------------------------------------------------------------------------------- values
+
+SAID_BACK_LIMIT = 64
+
+
+def looks_like_secret(value: str) -> bool:
+    """Whether ``value`` could be a key or token pasted in the wrong place: 16+ characters mixing at least three of
+    upper-case letters, lower-case letters, digits and base64's ``+``/``=`` (an SK, a security token). Region ids,
+    project ids (lower-case hex), URLs and ordinary names do not."""
+    if len(value) < 16:
+        return False
+    kinds = (
+        any(c.isupper() for c in value),
+        any(c.islower() for c in value),
+        any(c.isdigit() for c in value),
+        any(c in "+=" for c in value),
+    )
+    return sum(kinds) >= 3
+
+
+def said_back(value: str) -> str:
+    """``value`` quoted for an error message, or ``(a value of N characters, not shown)`` when it could be a secret
+    or is longer than any id: an error never echoes what may be a key typed into the wrong option."""
+    if looks_like_secret(value) or len(value) > SAID_BACK_LIMIT:
+        return f"(a value of {len(value)} characters, not shown)"
+    return repr(value) if value.isascii() and value.isprintable() else escape(value)
 
 
 # ---------------------------------------------------------------------------------------------------------- counts

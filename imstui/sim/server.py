@@ -15,21 +15,32 @@ from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
+from starlette.requests import ClientDisconnect
 
 from imstui.sim.app import SimulatedDrop, create_app, sim_state
 from imstui.sim.config import SimConfig
 from imstui.sim.state import SimState
 
+# A client that goes away mid-request (a killed `imstui`, a timeout) is routine for a server: one line, no traceback.
+_GONE_CLIENT = (ClientDisconnect, ConnectionError)
+
 
 class _DropFilter(logging.Filter):
-    """Keep uvicorn quiet about connections the simulator drops on purpose."""
+    """Keep uvicorn and the simulator quiet about connections: those the simulator drops on purpose are not logged;
+    a client that disconnects is logged as one line without a traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, SimulatedDrop)
+        if isinstance(exc, SimulatedDrop):
+            return False
+        if isinstance(exc, _GONE_CLIENT):
+            record.msg, record.args = "client disconnected before the answer (%s)", (type(exc).__name__,)
+            record.exc_info = record.exc_text = None
+        return True
 
 
 _FILTER = _DropFilter()
+_QUIET_LOGGERS = ("uvicorn.error", "imstui.sim")
 
 
 def is_loopback(host: str) -> bool:
@@ -56,7 +67,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 def make_server(config: SimConfig, sock: socket.socket, *, log_level: str = "warning") -> tuple[uvicorn.Server, Any]:
     app = create_app(config)
-    logging.getLogger("uvicorn.error").addFilter(_FILTER)
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).addFilter(_FILTER)
     uv_config = uvicorn.Config(app, log_level=log_level, lifespan="off", access_log=False, server_header=False)
     return uvicorn.Server(uv_config), app
 
