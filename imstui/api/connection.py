@@ -47,15 +47,19 @@ def tls_verify_from_env(environ: Mapping[str, str] | None = None) -> ssl.SSLCont
     return True
 
 
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
 def direct_routes(endpoints: Sequence[str], verify: ssl.SSLContext | bool) -> dict[str, httpx.AsyncBaseTransport]:
-    """A proxy-free transport for every loopback host among ``endpoints`` (any port, http or https)."""
-    routes: dict[str, httpx.AsyncBaseTransport] = {}
-    for endpoint in endpoints:
-        host = urlsplit(endpoint).hostname or ""
-        if host and is_loopback_host(host):
-            key = f"all://[{host}]" if ":" in host else f"all://{host}"
-            routes.setdefault(key, httpx.AsyncHTTPTransport(verify=verify, trust_env=False))
-    return routes
+    """One proxy-free transport for the usual loopback hosts and every loopback host among ``endpoints`` (any
+    port, http or https): the KMS/EPS calls sharing this client may name a loopback host of their own."""
+    hosts = [urlsplit(endpoint).hostname or "" for endpoint in endpoints]
+    direct = httpx.AsyncHTTPTransport(verify=verify, trust_env=False)
+    return {
+        f"all://[{host}]" if ":" in host else f"all://{host}": direct
+        for host in (*_LOOPBACK_HOSTS, *hosts)
+        if host and is_loopback_host(host)
+    }
 
 
 def build_http_client(

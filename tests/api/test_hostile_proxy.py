@@ -15,6 +15,7 @@ from hostile_server import IMAGE_ID, JOB_ID, PROJECT_ID, hostile, json_doc
 from ims_fake_server import REGION, credentials, image_doc, job_doc
 
 from imstui.api.client import ImsClient
+from imstui.api.connection import direct_routes
 from imstui.api.errors import ConfigurationError, ConnectError
 from imstui.api.models import JobStatus
 from imstui.api.retry import RetryPolicy
@@ -94,3 +95,9 @@ def test_an_unusable_proxy_setting_is_one_clear_line(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")  # socksio is not a dependency
     with pytest.raises(ConfigurationError, match=r"^the proxy settings in the environment cannot be used: "):
         ImsClient(credentials=credentials(), region=REGION, project_id=PROJECT_ID)
+
+
+def test_every_loopback_host_in_use_gets_the_direct_route_and_nothing_else_does() -> None:
+    routes = direct_routes(["http://127.0.0.2:8080", f"https://ims.{REGION}.myhuaweicloud.com"], True)
+    assert sorted(routes) == ["all://127.0.0.1", "all://127.0.0.2", "all://[::1]", "all://localhost"]
+    assert len({id(t) for t in routes.values()}) == 1  # one pool for all of them
