@@ -87,3 +87,19 @@ async def test_a_quota_call_the_cloud_refuses_leaves_the_quota_unknown(mode: str
         image = await client.get_image(seed.ELIGIBLE_LINUX_ID)
     assert "quota unknown" in reading.line and expected in reading.line
     assert assess(image, backend.project_id, reading).ok
+
+
+async def test_client_follows_jobs_written_with_the_prose_statuses_and_the_old_time_format() -> None:
+    """The wire variants of the simulator, read by imstui's client: final states are recognised, times parsed."""
+    backend = controlled_backend(status_case="lower", time_format="legacy")
+    async with _client(backend) as client:
+        ok = await client.copy_image(seed.ELIGIBLE_LINUX_ID, CopyRequest("prose-ok"))
+        bad = await client.copy_image(seed.INTERNAL_FAIL_ID, CopyRequest("prose-bad"))
+        running = await client.get_job(ok)
+        assert running.raw_status == "init" and running.status is JobStatus.INIT
+        assert running.started_at is not None and running.ended_at is None  # end_time "" is absent
+        backend.manual_clock.advance(30)
+        done, failed = await client.get_job(ok), await client.get_job(bad)
+    assert (done.raw_status, done.status) == ("success", JobStatus.SUCCESS) and done.new_image_id
+    assert (failed.raw_status, failed.status) == ("failed", JobStatus.FAIL)
+    assert done.started_at is not None and done.ended_at is not None and done.ended_at > done.started_at
