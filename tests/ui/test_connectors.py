@@ -68,6 +68,25 @@ async def test_console_session_uses_the_same_precedence_as_the_commands(
         await session.aclose()
 
 
+async def test_the_console_and_the_headless_commands_open_the_same_session(memory_keyring: Any) -> None:
+    """``imstui`` and ``imstui jobs watch`` / ``copy --wait`` with the same options follow the same jobs: one
+    factory gives both the same profile, endpoint and ledger file."""
+    from imstui.connect import session_for_args
+
+    save_prod()
+    env = {"HUAWEICLOUD_SDK_PROJECT_ID": ENV_PROJECT}
+    console = await ProfileConnector(args(), environ=env).connect(None)
+    headless = session_for_args(args(), environ=env)
+    try:
+        assert (console.profile, console.endpoint) == (headless.profile, headless.endpoint)
+        assert console.endpoint.project_id == ENV_PROJECT and console.profile == "prod"
+        assert console.ledger.path == headless.ledger.path
+        assert console.keyring is not None and headless.keyring is None  # only the console shows the verdict
+    finally:
+        await console.aclose()
+        await headless.aclose()
+
+
 async def test_first_run_and_a_profile_without_keys_need_credentials(memory_keyring: Any) -> None:
     with pytest.raises(MissingCredentialsError) as first:
         await ProfileConnector(args(), environ={}).connect(None)
