@@ -93,3 +93,29 @@ def test_jitter_stays_in_its_band() -> None:
     values = [jittered(10.0, 0.1, rng) for _ in range(500)]
     assert all(9.0 <= v <= 11.0 for v in values) and len(set(values)) > 400
     assert jittered(10.0, 0.0, rng) == 10.0
+
+
+def test_token_bucket_starts_with_one_token_fills_and_drops_to_one_after_a_throttle() -> None:
+    from imstui.core.poller.schedule import TokenBucket
+
+    bucket = TokenBucket(PollSettings(rate_per_second=10.0, burst=10))
+    assert bucket.take(0.0) == 0.0 and bucket.take(0.0) == pytest.approx(0.1)  # no burst before a first answer
+    assert all(bucket.take(2.0) == 0.0 for _ in range(10)) and bucket.take(2.0) > 0  # full after a quiet second
+    bucket.throttled(2.0, FIVE_MINUTES, resume_at=302.0)  # polls pause until 302
+    assert bucket.rate == pytest.approx(1 / 3) and bucket.reduced
+    assert bucket.take(302.0) == 0.0 and bucket.take(302.0) == pytest.approx(3.0)  # one at a time, 1 per 3 s
+    bucket.take(302.0 + 60 * 8)
+    assert bucket.reduced  # recovering slowly: still below the budget eight minutes after the pause
+    bucket.take(302.0 + 60 * 9)  # nine quiet minutes after the pause: the configured budget again
+    assert bucket.rate == 10.0 and not bucket.reduced
+
+
+def test_an_unlimited_budget_gets_one_after_a_throttle_and_loses_it_again() -> None:
+    from imstui.core.poller.schedule import TokenBucket
+
+    bucket = TokenBucket(PollSettings(rate_per_second=None))
+    assert all(bucket.take(0.0) == 0.0 for _ in range(100))
+    bucket.throttled(0.0, None, resume_at=60.0)
+    assert bucket.rate == 1.0 and bucket.take(1.0) == 0.0 and bucket.take(1.0) > 0
+    bucket.take(60.0 * 20)
+    assert bucket.rate is None and bucket.take(1300.0) == 0.0 and bucket.take(1300.0) == 0.0

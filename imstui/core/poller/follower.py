@@ -2,8 +2,8 @@
 through the ledger's change counter without re-reading the poller's own writes.
 
 The follower keeps the last record seen of every wanted row (``cache``) and tells the poller what is new
-(:class:`Sync`); the poller decides what to poll. A ledger that cannot be read is logged (at most once a minute)
-and looked at again next time: nothing it raises reaches the loop.
+(:class:`Sync`); :func:`apply_sync` turns that into slots added, dropped or put back. A ledger that cannot be
+read is logged (at most once a minute) and looked at again next time: nothing it raises reaches the loop.
 """
 
 from __future__ import annotations
@@ -11,9 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from imstui.core.jobs import is_outstanding
 from imstui.core.ledger import JobRecord, Ledger
+from imstui.core.poller.events import JobChanged, PollerEvent
+from imstui.core.poller.schedule import Schedule
 from imstui.core.poller.writer import describe
 
 log = logging.getLogger("imstui.core.poller")
@@ -123,3 +127,40 @@ class LedgerFollower:
             self.remember(record)
             sync.changed.append((record, cached))
         return sync
+
+
+def apply_sync(
+    sync: Sync,
+    schedule: Schedule,
+    add_slot: Callable[..., None],
+    emit: Callable[[PollerEvent], None],
+    now: float,
+    wall_now: datetime,
+) -> None:
+    """Follow what a look found: new outstanding rows get a slot (``add_slot(record, spread=...)``), finished or
+    deleted ones lose theirs, a job another process just polled waits out our interval; visible changes are
+    emitted as :class:`JobChanged`. ``now``: clock time; ``wall_now``: the same moment as a datetime."""
+    for record in sync.full:
+        if is_outstanding(record) and record.job_id not in schedule:
+            add_slot(record, spread=True)
+    for gone in sync.removed:
+        slot = schedule.get(gone.job_id) if gone.job_id is not None else None
+        if slot is not None and not slot.in_flight:
+            schedule.drop(slot.job_id)
+    for record, cached in sync.changed:
+        if cached is None or visible(cached) != visible(record):
+            emit(JobChanged(record, cached))
+        if record.job_id is None:
+            continue
+        slot = schedule.get(record.job_id)
+        if slot is None:
+            if is_outstanding(record):
+                add_slot(record)
+        elif not slot.in_flight and not is_outstanding(record):
+            schedule.drop(record.job_id)
+        elif not slot.in_flight and record.last_polled_at is not None:
+            # Polled by another process: no need to ask again before our interval is over.
+            age = (wall_now - record.last_polled_at).total_seconds()
+            mine = None if slot.last_poll is None else now - slot.last_poll
+            if mine is None or age < mine:
+                schedule.at(slot, max(slot.due, now + max(0.0, slot.interval - age)))

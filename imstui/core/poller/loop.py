@@ -26,7 +26,7 @@ from imstui.core.jobs import is_outstanding
 from imstui.core.ledger import JobRecord, Ledger, utcnow
 from imstui.core.poller import policy
 from imstui.core.poller.events import JobChanged, PollerEvent, PollerStatus, PollFailed, Subscriber
-from imstui.core.poller.follower import LedgerFollower, Sync, visible
+from imstui.core.poller.follower import LedgerFollower, apply_sync, visible
 from imstui.core.poller.pacing import Pacer
 from imstui.core.poller.policy import ErrorKind
 from imstui.core.poller.schedule import Schedule, Slot
@@ -354,39 +354,12 @@ class PollEngine:
         if sync is None:
             return
         try:
-            self._apply(sync, now)
+            apply_sync(sync, self._schedule, self._add_slot, self._emit, now, self._now())
         except Exception:
             log.exception("applying ledger changes failed")
         if self._changed is not None:
             self._changed.set()
         self._emit_status()
-
-    def _apply(self, sync: Sync, now: float) -> None:
-        schedule = self._schedule
-        for record in sync.full:
-            if is_outstanding(record) and record.job_id not in schedule:
-                self._add_slot(record, spread=True)
-        for gone in sync.removed:
-            slot = schedule.get(gone.job_id) if gone.job_id is not None else None
-            if slot is not None and not slot.in_flight:
-                schedule.drop(slot.job_id)
-        for record, cached in sync.changed:
-            if cached is None or visible(cached) != visible(record):
-                self._emit(JobChanged(record, cached))
-            if record.job_id is None:
-                continue
-            slot = schedule.get(record.job_id)
-            if slot is None:
-                if is_outstanding(record):
-                    self._add_slot(record)
-            elif not slot.in_flight and not is_outstanding(record):
-                schedule.drop(record.job_id)
-            elif not slot.in_flight and record.last_polled_at is not None:
-                # Polled by another process: no need to ask again before our interval is over.
-                age = (self._now() - record.last_polled_at).total_seconds()
-                mine = None if slot.last_poll is None else now - slot.last_poll
-                if mine is None or age < mine:
-                    schedule.at(slot, max(slot.due, now + max(0.0, slot.interval - age)))
 
     def _add_slot(self, record: JobRecord, *, spread: bool = False) -> None:
         assert record.job_id is not None

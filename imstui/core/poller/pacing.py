@@ -91,7 +91,7 @@ class Pacer:
         episode.retry_after = policy.retry_after_of(error)
         pause = policy.throttle_pause(episode.retry_after, episode.window, episode.streak, self.settings)
         episode.until = max(episode.until, now + pause)
-        self.bucket.throttled(now, episode.window)
+        self.bucket.throttled(now, episode.window, resume_at=episode.until)
         self.probe = True
         log.warning("throttled by the API gateway (%s); no poll for %.0f s", sanitize(str(error))[:200], pause)
 

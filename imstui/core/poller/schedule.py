@@ -96,7 +96,8 @@ class TokenBucket:
 
     Starts with one token (the first answer, a 429 maybe, comes back before a burst follows), then fills. After
     :meth:`throttled` the rate drops (see ``policy.throttled_rate``) and the burst shrinks to one; every
-    ``throttle_recovery_interval`` without a throttle it grows back a step, up to the configured budget."""
+    ``throttle_recovery_interval`` after the pause without a throttle it grows back a step, up to the configured
+    budget."""
 
     def __init__(self, settings: PollSettings) -> None:
         self._settings = settings
@@ -129,13 +130,14 @@ class TokenBucket:
             return 0.0
         return (1.0 - self.tokens) / self.rate
 
-    def throttled(self, now: float, window: ThrottleWindow | None) -> None:
+    def throttled(self, now: float, window: ThrottleWindow | None, *, resume_at: float) -> None:
+        """Lower the budget after a throttle; it recovers step by step from ``resume_at`` (the pause's end)."""
         current = None if self._unlimited() else self.rate
         self.rate = throttled_rate(current, window, self._settings)
         self.burst = 1.0
         self.tokens = min(self.tokens, 1.0)
         self.stamp = now if self.stamp is None else self.stamp
-        self._next_recovery = now + self._settings.throttle_recovery_interval
+        self._next_recovery = max(now, resume_at) + self._settings.throttle_recovery_interval
 
     def _recover(self, now: float) -> None:
         settings = self._settings
