@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -41,9 +42,9 @@ def _intent(ledger: Ledger, name: str = "copy-1", profile: str = "default", **kw
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Ledger:
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
     led = Ledger(tmp_path / "state" / "jobs.sqlite3")
-    yield led  # type: ignore[misc]
+    yield led
     led.close()
 
 

@@ -4,6 +4,7 @@ Ledger API or crafted by hand; ``jobs --failed`` and the console's ``f`` see the
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -83,13 +84,13 @@ def _craft(path: Path) -> None:
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Ledger:
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
     path = tmp_path / "jobs.sqlite3"
     with Ledger(path) as led:
         _every_phase(led)
     _craft(path)
     led = Ledger(path)
-    yield led  # type: ignore[misc]
+    yield led
     led.close()
 
 

@@ -139,4 +139,4 @@ async def test_default_job_documents_follow_the_samples() -> None:
 )
 def test_bad_wire_options_are_refused(field: str, value: object) -> None:
     with pytest.raises(ValueError, match=field):
-        SimConfig(**{field: value})
+        SimConfig(**{field: value})  # type: ignore[arg-type]  # a wrong value on purpose
