@@ -129,6 +129,8 @@ class HostileServer:
                 await answer(writer)
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
             pass
+        except asyncio.CancelledError:  # stop(): end quietly (asyncio logs a handler that ends cancelled)
+            pass
         finally:
             self._tasks.discard(task)
             writer.close()
