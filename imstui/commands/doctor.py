@@ -106,6 +106,9 @@ def load_settings_interactive(
     return load_profile_settings(profile, store=store, profiles=profiles, environ=environ)
 
 
+_STORES_NOTHING = frozenset({"keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"})
+
+
 @dataclass
 class KeyCheck:
     """The result of the signed call."""
@@ -226,6 +229,9 @@ def build_report(args: argparse.Namespace, environ: Mapping[str, str] | None = N
     report.add("keyring", f"{info.name} [{info.module}]: {verdict}")
     report.add("", info.description)
     report.data["keyring"] = info.as_dict()
+    # "available" to a reader of the JSON: a backend that can hold a secret at all (keyring's fail and null
+    # backends cannot, though detecting them worked).
+    report.data["keyring"]["available"] = info.available and info.module not in _STORES_NOTHING
 
     # 4. The active profile and where its keys come from.
     settings: ProfileSettings | None = None
@@ -237,7 +243,8 @@ def build_report(args: argparse.Namespace, environ: Mapping[str, str] | None = N
             getattr(args, "profile", None), store=store, profiles=profiles, environ=env
         )
     except SecretStoreUnavailable as exc:
-        report.problems.append(exc.full_text)
+        # Without a secure keyring the remedies are listed once, under "remedies": the problem says what is wrong.
+        report.problems.append(f"{exc.message} (see the remedies)" if not info.secure else exc.full_text)
     except ImstuiError as exc:
         report.problems.append(exc.message)
     if demo:
