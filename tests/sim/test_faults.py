@@ -31,10 +31,26 @@ def test_fault_syntax_parses_global_and_per_route_settings() -> None:
     assert FaultConfig.parse(config.describe()) == config
     assert FaultConfig.parse("latency=0.1-0.3").default.latency == (0.1, 0.3)
     assert FaultConfig.parse("") == FaultConfig()
+    throttling = FaultConfig.parse("rate=200,window=300,policy=ip,retry_after=2,job.rate=5")
+    assert FaultConfig.parse(throttling.describe()) == throttling
+    assert (throttling.default.window, throttling.default.policy, throttling.default.retry_after) == (300, "ip", 2)
+    assert FaultConfig().default.retry_after is None  # the real gateway's way: no Retry-After unless asked
 
 
 @pytest.mark.parametrize(
-    "text", ["5xx", "5xx=2", "bogus=1", "nowhere.5xx=0.1", "latency=0.3-0.1", "rate=0", "drop=-0.1", "429=abc"]
+    "text",
+    [
+        "5xx",
+        "5xx=2",
+        "bogus=1",
+        "nowhere.5xx=0.1",
+        "latency=0.3-0.1",
+        "rate=0",
+        "drop=-0.1",
+        "429=abc",
+        "window=0",
+        "policy=nobody",
+    ],
 )
 def test_bad_fault_syntax_is_a_clear_error(text: str) -> None:
     with pytest.raises(ValueError, match=r"\S"):
