@@ -111,6 +111,27 @@ async def test_converges_through_every_fault_and_respects_retry_after(tmp_path: 
         assert quiet == [], f"polled during Retry-After after a 429 at {at}"
 
 
+async def test_the_gateway_budget_met_as_captured_costs_a_handful_of_rejected_polls(tmp_path: Path) -> None:
+    """The simulator's evidence-following throttle: a budget per AK, 429 APIGW.0308 without Retry-After, the window
+    only in the message. 50 copies use 100 of 150 requests per 5 minutes; polling the 50 jobs meets the limit."""
+    backend = controlled_backend(
+        faults="rate=150,window=300", seed=5, max_running_jobs=1000, private_image_quota=1000, purge_after=100_000
+    )
+    time = SimTime(backend)
+    with Ledger(tmp_path / "jobs.sqlite3") as ledger:
+        async with _client(backend) as client:
+            job_ids = await _submit_many(client, ledger, 50)
+            api = RecordingApi(client, clock=time.clock)
+            poller = Poller(api, ledger, profile="sim", clock=time.clock, sleep=time.sleep, now=time.now)
+            records = await asyncio.wait_for(poller.run_until_done(), timeout=120)
+    assert sorted(r.job_id for r in records) == sorted(job_ids)
+    assert all(r.job_id is not None and r.status is _truth(backend.state, r.job_id) for r in records)
+    rejected = [exc for _, _, exc in api.calls if isinstance(exc, ThrottledError)]
+    assert 1 <= len(rejected) <= 5, f"{len(rejected)} polls rejected of {len(api.calls)}"
+    window = rejected[0].window
+    assert rejected[0].retry_after is None and window is not None and (window.limit, window.seconds) == (150, 300)
+
+
 async def test_a_job_purged_while_nobody_watched_is_marked_gone_with_its_last_state(tmp_path: Path) -> None:
     backend = controlled_backend(seed=2, purge_after=30)
     time = SimTime(backend)
