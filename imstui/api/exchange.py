@@ -178,7 +178,8 @@ async def exchange(
     except TimeoutError:
         failure = _deadline_error(host, idempotent, what, limits, progress, answered)
     except _BodyRefused as exc:
-        failure = _too_large_error(answered, exc, idempotent, what, limits)
+        label = what if not idempotent else f"{method} {clean(httpx.URL(url).path, 120)}"
+        failure = _too_large_error(answered, exc, idempotent, label, limits)
     except httpx.InvalidURL as exc:
         failure = ConfigurationError(f"invalid request URL: {clean(exc, 200)}")
     except _NOT_SENT as exc:

@@ -123,7 +123,8 @@ async def test_an_announced_100_mb_body_is_refused_before_reading_it() -> None:
             with pytest.raises(ProtocolError) as info:
                 await client.get_job(JOB_ID, retry=False)
     assert str(info.value) == (
-        "the answer to GET (HTTP 200) was not read: it announces 104,857,600 bytes, more than the limit "
+        f"the answer to GET /v1/cloudimages/job/{JOB_ID} (HTTP 200) was not read: it announces 104,857,600 bytes, "
+        "more than the limit "
         "(1 MiB received, 1 MiB decompressed)"
     )
 
