@@ -91,7 +91,20 @@ def _stdout_to_devnull() -> None:
         pass
 
 
+def _tolerant_streams() -> None:
+    """A terminal or pipe that cannot encode a character (``PYTHONIOENCODING=ascii``, a Latin-1 locale) gets it as
+    a ``\\u`` escape instead of a traceback: image names and reasons come from the server in any script."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if callable(reconfigure) and (getattr(stream, "errors", None) or "strict") == "strict":
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerant_streams()
     args = parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
@@ -107,4 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped reading (`| head -1`): that is not an error of ours
         _stdout_to_devnull()
         return 141  # as a shell reports a command ended by SIGPIPE (128 + 13)
+    except OSError as exc:  # e.g. stdout on a full disk (`> /dev/full`): one line, not a traceback
+        _stdout_to_devnull()
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     return int(code)

@@ -170,6 +170,40 @@ def test_output_into_a_pipe_closed_after_one_line_ends_quietly(argv: list[str]) 
     assert code == 141  # what a shell reports for a command ended by a closed pipe (128 + SIGPIPE)
 
 
+def test_a_terminal_that_cannot_print_the_names_gets_escapes_and_ascii_glyphs() -> None:
+    with Ledger() as led:
+        row = led.record_intent(
+            profile="env",
+            region=REGION,
+            project_id=PROJECT_ID,
+            source_image_id=IMAGE_ID,
+            source_image_name="源镜像",
+            name="镜像-copy",
+        )
+        led.mark_rejected(row, "IMG.0015", "配额不足")
+    result = subprocess.run(
+        [sys.executable, "-m", "imstui", "jobs"],
+        capture_output=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONIOENCODING="ascii"),
+    )
+    assert result.returncode == 0 and result.stderr == b""
+    [_, line] = result.stdout.decode("ascii").splitlines()
+    assert line.startswith("x REJECTED") and "\\u955c\\u50cf-copy" in line
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("argv", [["jobs", "--all"], ["jobs", "--json"], ["jobs", "export"]])
+def test_output_to_a_full_disk_is_one_line_and_exit_1(argv: list[str]) -> None:
+    _fill_ledger(50)
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "imstui", *argv], stdout=full, stderr=subprocess.PIPE, timeout=120, env=os.environ
+        )
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines() == ["error: No space left on device"]
+
+
 # ------------------------------------------------------------------------------------------ clients hanging up on sim
 
 
