@@ -123,6 +123,24 @@ def test_watch_says_once_until_when_it_backs_off_when_throttled(
     assert "1 succeeded, 0 did not" in out
 
 
+def test_watch_on_a_full_disk_stops_with_one_clear_error_instead_of_looping(
+    fake: FakeIms, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imstui.core.ledger import LedgerUnwritableError
+
+    _seed(JOB_ID)
+    fake.jobs[JOB_ID] = [job_doc("RUNNING")]
+
+    def disk_full(self: Ledger, updates: object) -> object:
+        raise LedgerUnwritableError(self.path, "the disk is full (database or disk is full)")
+
+    monkeypatch.setattr(Ledger, "apply_polls", disk_full)
+    code, out, err = run(capsys, "jobs", "watch")
+    assert code == 1 and "Traceback" not in out + err
+    assert err.count("stopped watching") == 1 and "disk is full" in err and "imstui jobs watch" in err
+    assert len(fake.seen("GET", "/job/")) <= 40  # backing off 5 s -> 120 s for the 300 s it kept trying
+
+
 def test_watch_exits_0_when_all_succeeded_and_when_nothing_is_outstanding(
     fake: FakeIms, capsys: pytest.CaptureFixture[str]
 ) -> None:

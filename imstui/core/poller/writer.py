@@ -18,7 +18,7 @@ from datetime import datetime
 from imstui.api.errors import ImstuiError
 from imstui.api.models import Job
 from imstui.api.sanitize import sanitize
-from imstui.core.ledger import JobRecord, Ledger, LedgerDamagedError, LedgerUnwritableError, PollUpdate
+from imstui.core.ledger import JobRecord, Ledger, LedgerDamagedError, LedgerError, LedgerUnwritableError, PollUpdate
 from imstui.core.poller.schedule import Slot
 
 log = logging.getLogger("imstui.core.poller")
@@ -59,7 +59,9 @@ class Written:
 
 
 def describe(exc: BaseException) -> str:
-    return sanitize(f"{type(exc).__name__}: {exc}" if not isinstance(exc, ImstuiError) else str(exc))[:300]
+    """One line for an error: our own errors say what happened; anything else is named by its type."""
+    own = isinstance(exc, (ImstuiError, LedgerError))
+    return sanitize(str(exc) if own else f"{type(exc).__name__}: {exc}")[:300]
 
 
 def write_outcomes(ledger: Ledger, outcomes: list[Outcome]) -> tuple[list[Written], BaseException | None]:
@@ -97,7 +99,10 @@ def _record_failure(ledger: Ledger, outcome: Outcome, exc: BaseException) -> Wri
 
 
 def _unwritten(outcome: Outcome, exc: BaseException) -> Written:
-    return Written(outcome, failure=ImstuiError(f"cannot write the job ledger: {describe(exc)}"))
+    text = describe(exc)
+    return Written(
+        outcome, failure=ImstuiError(text if isinstance(exc, LedgerError) else f"cannot write the job ledger: {text}")
+    )
 
 
 class LedgerTrouble:
