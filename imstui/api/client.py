@@ -38,7 +38,7 @@ from imstui.api.errors import (
     ProtocolError,
 )
 from imstui.api.exchange import ACCEPT_ENCODING, Limits, exchange, host_of
-from imstui.api.fields import is_api_id
+from imstui.api.fields import ID_RULE, is_api_id
 from imstui.api.models import CopyRequest, Image, Job
 from imstui.api.quota import ImageQuota
 from imstui.api.retry import RetryPolicy, call_with_retries
@@ -71,7 +71,8 @@ def check_project_id(project_id: str | None) -> str | None:
         return None
     if not is_api_id(value):
         raise ConfigurationError(
-            f"{sanitize(value)[:80]!r} is not a project id (expected letters and digits, e.g. 32 hex characters)"
+            f"the project id given ({len(value)} characters, not shown in case it is a key pasted in the wrong "
+            f"place) is not one: {ID_RULE}; IAM's are 32 hex characters"
         )
     return value
 

@@ -11,8 +11,10 @@ import json
 
 import pytest
 from hostile_server import IMAGE_ID, JOB_ID, head, hostile, json_text, raw
+from ims_fake_server import REGION, credentials
 
-from imstui.api.errors import ApiError, ProtocolError
+from imstui.api.client import ImsClient
+from imstui.api.errors import ApiError, ConfigurationError, ProtocolError
 from imstui.api.models import CopyRequest, JobStatus
 
 COPY = CopyRequest(name="copy-of-web01")
@@ -132,3 +134,12 @@ async def test_a_numeric_copy_job_id_of_400_digits_is_refused() -> None:
         async with server.client() as client:
             with pytest.raises(ProtocolError, match="with a job id that is not one"):
                 await client.copy_image(IMAGE_ID, COPY)
+
+
+@pytest.mark.parametrize("bad", ["0a1b/../2c", "tok+en/with=signs" * 3, "abc\ud800"])
+def test_a_project_id_that_is_not_one_is_refused_without_echoing_it(bad: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        ImsClient(credentials=credentials(), region=REGION, project_id=bad)
+    message = str(info.value)
+    assert bad not in message and f"({len(bad)} characters, not shown" in message
+    message.encode("utf-8")
