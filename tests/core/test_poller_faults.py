@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from imstui.api.models import JobStatus
@@ -199,3 +200,46 @@ async def test_poll_now_while_paused_polls_once_and_stays_paused(jobkit: Any, le
     assert len(api.calls) == 1 and poller.status().paused  # once, then paused as before
     poller.stop()
     await asyncio.wait_for(task, timeout=30)
+
+
+class _Body(httpx.AsyncByteStream):
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._data
+
+
+async def test_a_lone_surrogate_in_a_job_answer_over_the_wire_wedges_nothing(jobkit: Any, ledger: Ledger) -> None:
+    """Issue 10's wedge, end to end: the real client parses a hostile answer, the poller stores it, both jobs end."""
+    from imstui.api.client import ImsClient
+    from imstui.api.credentials import Credentials
+    from imstui.api.secret import Secret
+
+    clock = jobkit.FakeClock()
+    answers = {
+        "bad": b'{"job_id": "bad", "status": "FAIL", "fail_reason": "disk \\ud800 broke", "entities": {}}',
+        "good": b'{"job_id": "good", "status": "SUCCESS", "entities": {"image_id": "new-good"}}',
+    }
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        body = answers[request.url.path.rsplit("/", 1)[-1]]
+        return httpx.Response(200, headers={"Content-Type": "application/json"}, stream=_Body(body))
+
+    _submit(ledger, clock, "bad", "good")
+    client = ImsClient(
+        credentials=Credentials("TESTAK0123456789", Secret("test-secret-0123456789")),
+        region="ap-southeast-1",
+        project_id="0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+        ims_endpoint="http://127.0.0.1:9",
+        iam_endpoint="http://127.0.0.1:9",
+        transport=httpx.MockTransport(handle),
+    )
+    async with client:
+        poller = Poller(
+            client, ledger, profile="default", settings=QUIET, clock=clock.monotonic, sleep=clock.sleep, now=clock.now
+        )
+        records = {r.job_id: r for r in await asyncio.wait_for(poller.run_until_done(), timeout=30)}
+    assert records["good"].status is JobStatus.SUCCESS
+    assert records["bad"].status is JobStatus.FAIL and "disk" in (records["bad"].fail_reason or "")
+    (records["bad"].fail_reason or "").encode("utf-8")  # stored as valid text, whatever the server sent
