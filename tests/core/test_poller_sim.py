@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import signal
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from imstui.core.ledger import Ledger
 from imstui.core.poller import Poller, PollFailed, PollSettings
 from imstui.core.submit import submit_copy
 from imstui.sim import seed
+from imstui.sim.clock import ManualClock
 from imstui.sim.config import SimConfig
 from imstui.sim.demo import DemoBackend, controlled_backend
 from imstui.sim.faults import FaultConfig
@@ -170,6 +172,17 @@ def ledger_is_ok(path: Path) -> bool:
         conn.close()
 
 
+def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    """Until ``condition()`` holds (checked every 20 ms); fails if ``proc`` exits first or after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if proc.poll() is not None:
+            raise AssertionError(f"the watcher exited ({proc.returncode}) before the condition held")
+        if time.monotonic() > deadline:
+            raise AssertionError("the condition did not hold within the time limit")
+        time.sleep(0.02)
+
+
 @pytest.mark.e2e
 def test_kill_9_of_jobs_watch_loses_nothing_and_ends_right(tmp_path: Path) -> None:
     config = SimConfig(
@@ -179,6 +192,9 @@ def test_kill_9_of_jobs_watch_loses_nothing_and_ends_right(tmp_path: Path) -> No
         faults=FaultConfig.parse("job.5xx=0.1,job.429=0.05,job.retry_after=0.5,job.malformed=0.03,job.drop=0.03"),
         max_running_jobs=100,
         private_image_quota=1000,
+        # Jobs move only when the test says so: each watcher is killed while every job is still running, whatever
+        # the machine's speed (on real time a slow start-up let jobs end before the first kill).
+        clock=ManualClock(time.time()),
     )
     state_dir = tmp_path / "state"
     with run_in_thread(config) as sim:
@@ -207,21 +223,25 @@ def test_kill_9_of_jobs_watch_loses_nothing_and_ends_right(tmp_path: Path) -> No
                     return await _submit_many(client, ledger, 8, profile="env")
 
         job_ids = asyncio.run(submit())
-        rng = random.Random(7)
+        clock = config.clock
+        assert isinstance(clock, ManualClock)
         watch = [sys.executable, "-m", "imstui", "jobs", "watch"]
         killed = 0
-        for _ in range(3):  # kill -9 mid-run, repeatedly
+        for round_ in range(3):  # kill -9 mid-run, repeatedly: each time right after the watcher wrote a poll
+            before = sum(r.poll_count for r in records_now(state_dir))
             proc = subprocess.Popen(watch, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             try:
-                proc.wait(timeout=rng.uniform(0.8, 2.0))
-            except subprocess.TimeoutExpired:
+                wait_for(lambda floor=before: sum(r.poll_count for r in records_now(state_dir)) > floor, proc)
+            finally:
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=30)
-                killed += 1
+            killed += 1
             with Ledger(state_dir / "jobs.sqlite3") as ledger:
                 assert sorted(r.job_id for r in ledger.list() if r.job_id) == sorted(job_ids)
-        assert killed >= 2
+            clock.advance(0.4 * (round_ + 1))  # some jobs move on between watchers; none can finish yet (>= 1.2 s)
+        assert killed == 3
         polled = sum(r.poll_count for r in records_now(state_dir))
+        clock.advance(30)  # past every job's end (<= 4.5 s), long before the purge (600 s)
         # The killed watchers may already have seen some jobs end: the final watch follows the rest.
         still_out = {r.job_id for r in records_now(state_dir) if r.job_id and not r.is_terminal}
         final = subprocess.run(watch, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
