@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imstui.api.fields import ID_RE, parse_time
+from imstui.api.fields import ID_RE, MAX_SIZE_BYTES, Problems, api_id, bounded_int, parse_time, percent
 from imstui.api.models import Image, Job, JobStatus
 from imstui.core.eligibility import assess
 
@@ -233,3 +233,49 @@ def test_a_status_word_of_a_megabyte_is_unknown_and_shown_cut() -> None:
     job = Job.from_api({"status": "RUN" * 400_000}, job_id=JOB_ID)
     assert job.status is JobStatus.UNKNOWN and not job.is_terminal
     assert len(job.raw_status) == 64 and job.raw_status.endswith("…")
+
+
+# -- properties of the field readers --------------------------------------------------------------------------------
+
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=10**300, max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=80),
+    st.from_regex(r"-?[0-9]{1,420}(\.[0-9]+)?(e[+-]?[0-9]{1,4})?%?", fullmatch=True),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=400)
+@given(value=json_scalars)
+def test_a_bounded_number_is_in_range_or_unknown_with_a_printable_problem(value: Any) -> None:
+    problems = Problems()
+    number = bounded_int({"n": value}, "n", problems, maximum=MAX_SIZE_BYTES)
+    assert number is None or (isinstance(number, int) and 0 <= number <= MAX_SIZE_BYTES)
+    assert len(problems) <= 1
+    for problem in problems:
+        problem.encode("utf-8")
+    if number is None and value not in (None, "") and not (isinstance(value, str) and not value.strip()):
+        assert len(problems) == 1 and len(problems[0]) < 300
+
+
+@settings(max_examples=400)
+@given(value=json_scalars)
+def test_a_percent_is_a_fraction_or_unknown(value: Any) -> None:
+    fraction = percent(value, Problems())
+    assert fraction is None or 0.0 <= fraction <= 1.0
+
+
+@settings(max_examples=400)
+@given(value=st.one_of(st.text(max_size=100), st.from_regex(r"[A-Za-z0-9_-]{1,70}", fullmatch=True), st.integers()))
+def test_an_id_is_taken_whole_or_refused_never_shortened(value: Any) -> None:
+    problems = Problems()
+    got = api_id({"id": value}, "id", problems)
+    if got is not None:
+        assert got == str(value).strip() and ID_RE.fullmatch(got) and problems == []
+    elif str(value).strip():
+        (problem,) = problems
+        problem.encode("utf-8")
