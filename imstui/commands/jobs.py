@@ -256,8 +256,9 @@ def run_watch(args: argparse.Namespace) -> int:
                 out.progress(change_line(record, ascii=ascii))
 
             said = [""]
+            reader_gone = [False]
 
-            def on_event(event: PollerEvent) -> None:
+            def say(event: PollerEvent) -> None:
                 # A failed poll shows up as a JobChanged carrying the error text (last good status kept).
                 if isinstance(event, JobChanged):
                     out.progress(change_line(event.record, ascii=ascii))
@@ -267,9 +268,18 @@ def run_watch(args: argparse.Namespace) -> int:
                         out.progress(f"{_stamp()}  {sentence}")
                     said[0] = sentence
 
+            def on_event(event: PollerEvent) -> None:
+                try:
+                    say(event)
+                except BrokenPipeError:  # `jobs watch | head`: nobody reads any more, so stop polling for them
+                    reader_gone[0] = True
+                    poller.stop()
+
             poller.subscribe(on_event)
             # Transient trouble (5xx, 429, timeouts) is ridden out; a refusal (401/403) ends the watch.
             records = await poller.run_until_done(give_up_on_fatal=True)
+            if reader_gone[0]:
+                raise BrokenPipeError  # ends quietly in cli.main (exit 141)
         failed = [r for r in records if phase_of(r) is not Phase.SUCCEEDED]
         out.document({"ok": not failed, "profile": profile, "jobs": [record_to_dict(r) for r in records]})
         ok = len(records) - len(failed)

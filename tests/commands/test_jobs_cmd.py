@@ -141,6 +141,27 @@ def test_watch_on_a_full_disk_stops_with_one_clear_error_instead_of_looping(
     assert len(fake.seen("GET", "/job/")) <= 40  # backing off 5 s -> 120 s for the 300 s it kept trying
 
 
+def test_watch_stops_polling_when_its_reader_goes_away(
+    fake: FakeIms, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imstui.commands.output import Output
+
+    _seed(JOB_ID)
+    fake.jobs[JOB_ID] = [job_doc("RUNNING", entities={"process_percent": p / 100}) for p in range(40)]
+    fake.jobs[JOB_ID].append(job_doc("SUCCESS"))
+    printed: list[str] = []
+
+    def progress(self: Output, text: str) -> None:
+        if len(printed) >= 2:  # `imstui jobs watch | head -2`: the pipe closes after two lines
+            raise BrokenPipeError
+        printed.append(text)
+
+    monkeypatch.setattr(Output, "progress", progress)
+    assert main(["jobs", "watch"]) == 141
+    assert len(fake.seen("GET")) <= 2  # it stopped at once instead of following the job to its end (41 polls)
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_watch_exits_0_when_all_succeeded_and_when_nothing_is_outstanding(
     fake: FakeIms, capsys: pytest.CaptureFixture[str]
 ) -> None:
