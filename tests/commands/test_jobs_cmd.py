@@ -224,9 +224,10 @@ def test_export_csv_neutralises_formulas_and_json_round_trips(capsys: pytest.Cap
     assert code == 0
     [record] = list(csv.DictReader(io.StringIO(out)))
     assert record["fail_reason"].startswith("'=HYPERLINK") and record["state"] == "rejected"
+    assert record["phase"] == "rejected" and record["status_text"] == "rejected"
     code, out, _ = run(capsys, "jobs", "export", "--format", "json")
     [doc] = json.loads(out)
-    assert doc["fail_reason"].startswith("=HYPERLINK") and doc["row_id"] == row
+    assert doc["fail_reason"].startswith("=HYPERLINK") and doc["row_id"] == row and doc["phase"] == "rejected"
 
 
 def test_status_is_readable_without_colour_or_unicode(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from ims_fake_server import IMAGE_ID, PROJECT_ID, REGION, job_doc
+from ims_fake_server import IMAGE_ID, JOB_ID, PROJECT_ID, REGION, FakeIms, job_doc
 from textual.app import App, ComposeResult
 
 from imstui.api.models import Job
@@ -137,3 +137,18 @@ async def test_jobs_failed_lists_what_the_consoles_failed_only_view_lists(capsys
     assert sorted(shown) == listed
     code, out = cli(capsys, "jobs", "--failed")
     assert sorted(line.split("  ")[0] for line in out.splitlines()[1:]) == sorted(shown.values())
+
+
+@pytest.mark.parametrize("phase", [Phase.STARTING, Phase.RUNNING, Phase.UNRECOGNISED, Phase.SUCCEEDED, Phase.FAILED])
+def test_imstui_job_says_the_consoles_word_for_what_ims_answers(
+    phase: Phase, fake: FakeIms, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.jobs[JOB_ID] = [job_doc(IMS_STATUS[phase], error_code="IMG.0015" if phase is Phase.FAILED else None)]
+    code, out = cli(capsys, "job", JOB_ID)
+    assert code == (1 if phase is Phase.FAILED else 0)
+    status = [line for line in out.splitlines() if line.startswith("status:")]
+    assert status and status[0].split(":", 1)[1].strip().startswith(WORDS[phase])
+    if phase is Phase.UNRECOGNISED:
+        assert "(PAUSED)" in status[0]  # and what IMS actually said
+    code, out = cli(capsys, "job", JOB_ID, "--json")
+    assert json.loads(out)["job"]["phase"] == phase.value
