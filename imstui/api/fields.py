@@ -111,9 +111,8 @@ def _number(value: Any) -> int | float | None:
     return None
 
 
-def bounded_int(data: Any, key: str, problems: Problems, *, maximum: int) -> int | None:
-    """A whole number in ``0..maximum``; ``None`` when absent; ``None`` and a problem when it cannot be real."""
-    value = data.get(key) if isinstance(data, dict) else None
+def _ranged(value: Any, key: str, problems: Problems, maximum: int, out_of_range: str) -> int | float | None:
+    """A number in ``0..maximum``; ``None`` when absent (``None``, blank); ``None`` and a problem otherwise."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     number = _number(value)
@@ -121,22 +120,23 @@ def bounded_int(data: Any, key: str, problems: Problems, *, maximum: int) -> int
         problems.add(key, value, "is not a number")
         return None
     if not 0 <= number <= maximum:
-        problems.add(key, value, f"is out of range (0 to {maximum:,})")
+        problems.add(key, value, out_of_range)
         return None
-    return int(number)
+    return number
+
+
+def bounded_int(data: Any, key: str, problems: Problems, *, maximum: int) -> int | None:
+    """A whole number in ``0..maximum``; ``None`` when absent; ``None`` and a problem when it cannot be real."""
+    value = data.get(key) if isinstance(data, dict) else None
+    number = _ranged(value, key, problems, maximum, f"is out of range (0 to {maximum:,})")
+    return None if number is None else int(number)
 
 
 def percent(value: Any, problems: Problems, key: str = "process_percent") -> float | None:
     """``process_percent`` as 0.0..1.0. It is documented as a float without a scale: values above 1 are read as
     percent. Absent -> ``None``; not a number, negative or above 100 -> ``None`` and a problem."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    number = _number(value)
+    number = _ranged(value, key, problems, 100, "is not a percentage (0 to 100, or 0 to 1)")
     if number is None:
-        problems.add(key, value, "is not a number")
-        return None
-    if not 0 <= number <= 100:
-        problems.add(key, value, "is not a percentage (0 to 100, or 0 to 1)")
         return None
     fraction = float(number)
     return fraction / 100 if fraction > 1 else fraction
