@@ -9,7 +9,7 @@ needs an explicit opt-in, after which the status bar keeps saying so.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,7 +30,9 @@ from imstui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from imstui.core.keyring_backends import BackendInfo
-    from imstui.core.profiles import Profile
+    from imstui.core.profiles import Profile, ProfileStore
+    from imstui.core.secret_store import SecretStore
+    from imstui.ui.app import ImstuiApp
 
 STORE_CHOICES: list[tuple[str, str]] = [
     ("OS keyring (recommended)", "keyring"),
@@ -91,14 +93,22 @@ class CredentialsScreen(Screen[None]):
     # ------------------------------------------------------------------ layout
 
     @property
-    def store(self) -> Any:
-        app: Any = self.app
-        return app.connector.profile_store
+    def console(self) -> ImstuiApp:
+        return cast("ImstuiApp", self.app)
 
     @property
-    def secrets(self) -> Any:
-        app: Any = self.app
-        return app.connector.secret_store
+    def store(self) -> ProfileStore:
+        store = self.console.connector.profile_store
+        if store is None:  # demo mode: every control is disabled on mount, so no action gets here
+            raise ImstuiError("the demo stores no profiles")
+        return store
+
+    @property
+    def secrets(self) -> SecretStore:
+        secrets = self.console.connector.secret_store
+        if secrets is None:
+            raise ImstuiError("the demo stores no keys")
+        return secrets
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -137,7 +147,7 @@ class CredentialsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.store is None:
+        if self.console.connector.profile_store is None:
             for widget in self.query("Input, Select, Checkbox, Button, OptionList"):
                 widget.disabled = True
             self.query_one("#backend-verdict", Static).update(
@@ -347,7 +357,7 @@ class CredentialsScreen(Screen[None]):
         except ImstuiError as exc:
             self.show(plain(str(exc)), error=True)
             return
-        app: Any = self.app
+        app = self.console
         app.connect(name)
         app.notify(f"Using profile {plain(name)}", markup=False)
         self.dismiss()
@@ -360,10 +370,9 @@ class CredentialsScreen(Screen[None]):
 
     @work(group="keyring", exclusive=True, exit_on_error=False)
     async def _test(self, name: str) -> None:
-        app: Any = self.app
         self.show(assemble(("Testing ", "italic"), name, ("…", "italic")))
         try:
-            session = await app.connector.connect(name)
+            session = await self.console.connector.connect(name)
         except ImstuiError as exc:
             if isinstance(exc, SecretStoreUnavailable) and exc.reason == "needs-master-password":
                 self._unlock_then(lambda: self._test(name), "")

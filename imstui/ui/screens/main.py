@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -12,6 +12,9 @@ from textual.widgets import Footer, Static
 from imstui.ui.text import assemble
 from imstui.ui.widgets.jobs_table import JobsPanel
 from imstui.ui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from imstui.ui.app import ImstuiApp
 
 HINT = assemble(
     ("l", "bold"),
@@ -31,13 +34,12 @@ class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = []
 
     def compose(self) -> ComposeResult:
-        app: Any = self.app
+        app = cast("ImstuiApp", self.app)
         yield StatusBar()
         yield Static(HINT, id="main-hint")
         yield JobsPanel(clock=app.clock, attention=not app.is_headless)
         yield Footer()
 
     def on_mount(self) -> None:
-        app: Any = self.app
-        app.update_status()
+        cast("ImstuiApp", self.app).update_status()
         self.query_one(JobsPanel).table.focus()
