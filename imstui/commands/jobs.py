@@ -17,9 +17,9 @@ import csv
 import io
 import json
 import sys
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import fields
+from dataclasses import asdict, fields
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, TextIO
@@ -30,7 +30,7 @@ from imstui.api.protocol import ImsApi
 from imstui.api.sanitize import sanitize
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, add_command, run_command
 from imstui.core.jobs import OUTSTANDING, ListFilter, Phase, filter_phases, is_outstanding, needs_attention, phase_of
-from imstui.core.ledger import JobRecord, Ledger, LedgerError
+from imstui.core.ledger import DamagedRow, JobRecord, Ledger, LedgerError
 from imstui.core.poller import JobChanged, Poller, PollerEvent, PollerStatus, VirtualTime
 from imstui.core.wording import format_age, format_progress, look_of, needs_ascii, poller_sentence, said_back
 
@@ -199,10 +199,13 @@ def run_list(args: argparse.Namespace) -> int:
         only: ListFilter = args.only or "all"
         wanted = filter_phases(only)  # the console's filters: --failed lists what its failed-only view (f) lists
         records = [r for r in ledger.list(scope) if phase_of(r) in wanted]
+        damaged = ledger.damaged(scope)
+    warn_damaged(out, damaged)
     now = datetime.now(timezone.utc)
     if args.only is None:  # default view: the last week, plus anything unfinished or needing attention
         records = [r for r in records if now - r.submitted_at <= RECENT or is_outstanding(r) or needs_attention(r)]
-    out.document({"ok": True, "profile": scope, "filter": only, "jobs": [record_to_dict(r) for r in records]})
+    jobs = [record_to_dict(r) for r in records]
+    out.document({"ok": True, "profile": scope, "filter": only, "jobs": jobs, "damaged": [asdict(d) for d in damaged]})
     if not records:
         out.line("no jobs" + (f" for profile {scope}" if scope else "") + (f" ({only})" if args.only else ""))
         return EXIT_OK
@@ -304,6 +307,32 @@ def _find(ledger: Ledger, ref: str) -> JobRecord | None:
     return record
 
 
+def warn_damaged(out: Output, damaged: Sequence[DamagedRow]) -> None:
+    """Rows the ledger cannot read, on stderr: each with its reason, then how to keep what can be read."""
+    for row in damaged:
+        out.warn(row.describe())
+    if damaged:
+        out.warn(
+            f"imstui jobs export saves every readable row; imstui jobs forget '#{damaged[0].row_id}' --yes "
+            "removes a damaged row"
+        )
+
+
+def _forget_damaged(ledger: Ledger, ref: str, *, yes: bool) -> int:
+    """``forget #ROW`` of a row the ledger cannot read (it has no record to show or confirm)."""
+    digits = ref.strip().lstrip("#")
+    row = next((d for d in ledger.damaged() if digits.isdigit() and d.row_id == int(digits[:12])), None)
+    if row is None:
+        print(f"error: no job {said_back(ref)} in the ledger", file=sys.stderr)
+        return EXIT_FAILURE
+    if not yes:
+        print(f"error: {row.describe()}; pass --yes to remove it", file=sys.stderr)
+        return EXIT_USAGE
+    removed = row.row_id is not None and ledger.forget_row(row.row_id)
+    print(f"forgot damaged ledger row #{row.row_id}" if removed else f"ledger row #{row.row_id} was already gone")
+    return EXIT_OK
+
+
 def run_forget(args: argparse.Namespace) -> int:
     out = Output(False)
     ledger = _open_ledger(out)
@@ -312,8 +341,7 @@ def run_forget(args: argparse.Namespace) -> int:
     with ledger:
         record = _find(ledger, args.job_id)
         if record is None:
-            print(f"error: no job {said_back(args.job_id)} in the ledger", file=sys.stderr)
-            return EXIT_FAILURE
+            return _forget_damaged(ledger, args.job_id, yes=args.yes)
         if not args.yes:
             if not (sys.stdin.isatty() and sys.stdout.isatty()):
                 print("error: not a terminal: pass --yes to forget without confirmation", file=sys.stderr)
@@ -387,6 +415,7 @@ def run_export(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     with ledger:
         records = ledger.list(_scope(args))
+        warn_damaged(out, ledger.damaged(_scope(args)))
     if args.export_format == "csv":
         buffer = io.StringIO()
         export_csv(records, buffer)

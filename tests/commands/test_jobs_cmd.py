@@ -162,6 +162,34 @@ def test_watch_stops_polling_when_its_reader_goes_away(
     assert "Traceback" not in capsys.readouterr().err
 
 
+def test_a_damaged_row_is_named_and_every_other_row_still_lists_exports_and_forgets(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import sqlite3
+
+    for name, job_id in (("before", JOB_ID), ("odd", OTHER_JOB), ("after", "0" * 31 + "1")):
+        _seed(job_id, name=name)
+    with Ledger() as led:
+        path = led.path
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE jobs SET submitted_at = 'yesterday-ish' WHERE job_id = ?", (OTHER_JOB,))
+    code, out, err = run(capsys, "jobs", "--all")
+    assert code == 0 and "before" in out and "after" in out and "odd" not in out
+    assert f"warning: ledger row #2 (job {OTHER_JOB}) cannot be read" in err and "jobs forget '#2' --yes" in err
+    code, out, _ = run(capsys, "jobs", "--all", "--json")
+    doc = json.loads(out)
+    assert [j["name"] for j in doc["jobs"]] == ["before", "after"]
+    assert [(d["row_id"], d["job_id"]) for d in doc["damaged"]] == [(2, OTHER_JOB)]
+    code, out, err = run(capsys, "jobs", "export")
+    assert code == 0 and len(json.loads(out)) == 2 and "cannot be read" in err
+    code, _, err = run(capsys, "jobs", "forget", "#2")
+    assert code == 2 and "pass --yes" in err
+    code, out, _ = run(capsys, "jobs", "forget", "#2", "--yes")
+    assert code == 0 and "forgot damaged ledger row #2" in out
+    code, out, err = run(capsys, "jobs", "--all")
+    assert code == 0 and err == ""
+
+
 def test_watch_exits_0_when_all_succeeded_and_when_nothing_is_outstanding(
     fake: FakeIms, capsys: pytest.CaptureFixture[str]
 ) -> None:
