@@ -153,8 +153,14 @@ def job_records() -> list[JobRecord]:
 
 
 async def _connected(pilot: Any) -> None:
+    # The poller's first status (it sends one when it starts, then only on a change) has been shown: nothing from
+    # the poller can overwrite what a scene sets after this.
     app = pilot.app
-    await _settle(pilot, lambda: app.session is not None and app.poller_text, "connected, poller status shown")
+    await _settle(
+        pilot,
+        lambda: app.session is not None and app.poller_status is not None and app.poller_text,
+        "connected, the poller's first status shown",
+    )
 
 
 async def _open_lookup(pilot: Any) -> None:
