@@ -7,7 +7,7 @@ source and target before the single POST. An "outcome unknown" answer is shown a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,6 +28,7 @@ from imstui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from imstui.core.ledger import JobRecord
+    from imstui.ui.app import ImstuiApp
 
 NAME_MAX = 128
 COPY_SUFFIX = "-copy"
@@ -128,9 +129,12 @@ class CopyFormScreen(Screen[None]):
             yield Button("Back (Esc)", id="cancel-button")
         yield Footer()
 
+    @property
+    def console(self) -> ImstuiApp:
+        return cast("ImstuiApp", self.app)
+
     def on_mount(self) -> None:
-        app: Any = self.app
-        app.update_status()
+        self.console.update_status()
         self.query_one("#name", Input).focus()
         self._refresh_submit()
         if self._lookup_quota() is None:
@@ -138,13 +142,13 @@ class CopyFormScreen(Screen[None]):
 
     def _lookup_quota(self) -> Content | None:
         """The quota line of the lookup this form was opened from (same image), so both say the same."""
-        from imstui.ui.screens.lookup import quota_content
+        from imstui.ui.screens.lookup import LookupScreen, quota_content
 
         for screen in reversed(self.app.screen_stack):
-            verdict = getattr(screen, "verdict", None)
-            image = getattr(screen, "image", None)
-            reading = getattr(verdict, "quota", None)
-            if reading is not None and isinstance(image, Image) and image.id == self.image.id:
+            if not isinstance(screen, LookupScreen) or screen.verdict is None or screen.image is None:
+                continue
+            reading = screen.verdict.quota
+            if reading is not None and screen.image.id == self.image.id:
                 return quota_content(reading)
         return None
 
@@ -154,7 +158,7 @@ class CopyFormScreen(Screen[None]):
         from imstui.core.eligibility import read_quota
         from imstui.ui.screens.lookup import quota_content
 
-        session: Any = getattr(self.app, "session", None)
+        session = self.console.session
         if session is not None:
             reading = await read_quota(session.api)
             self.query_one("#copy-quota", Static).update(quota_content(reading))
@@ -220,7 +224,7 @@ class CopyFormScreen(Screen[None]):
             if not self.is_valid:
                 self.app.bell()
             return
-        app: Any = self.app
+        app = self.console
         session = app.session
         if session is None:
             self._show_result(literal("Not connected: set up or select a profile first.", "$text-error"))
@@ -251,8 +255,12 @@ class CopyFormScreen(Screen[None]):
     async def _submit(self, request: CopyRequest) -> None:
         from imstui.core.submit import submit_copy
 
-        app: Any = self.app
+        app = self.console
         session = app.session
+        if session is None:  # disconnected while the confirmation was open: nothing was sent
+            self.in_flight = False
+            self._show_result(literal("Not connected: set up or select a profile first.", "$text-error"))
+            return
         retry_of = self.retry_of.row_id if self.retry_of is not None else None
         self._show_result(literal("Submitting…", "italic"))
         try:
@@ -303,7 +311,7 @@ class CopyFormScreen(Screen[None]):
         self.notify(f"Copy submitted as job {plain(job_id)}, NOT recorded locally.", severity="warning", markup=False)
 
     def _show_outcome_unknown(self, record: JobRecord | None, detail: str) -> None:
-        app: Any = self.app
+        app = self.console
         lines = [literal(OUTCOME_UNKNOWN_TEXT, "bold $text-warning")]
         if detail:
             lines.append(assemble(("Detail: ", "bold"), plain(detail)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from imstui.api.errors import ImageNotFoundError, ImstuiError
+from imstui.api.errors import ApiError, ImageNotFoundError, ImstuiError
 from imstui.api.models import Image
 from imstui.core.wording import format_size
 from imstui.ui.picks import Pick
@@ -21,18 +21,14 @@ from imstui.ui.text import assemble, literal, plain
 from imstui.ui.widgets.fields import RuleValidator, violation_text
 from imstui.ui.widgets.status_bar import StatusBar
 
+if TYPE_CHECKING:
+    from imstui.core.eligibility import Condition, QuotaReading, Verdict
+    from imstui.ui.app import ImstuiApp
 
-def condition_text(condition: Any) -> str:
+
+def condition_text(condition: Condition) -> str:
     """Plain words for one blocking/warning condition of an eligibility Verdict (``title: detail``)."""
-    title = getattr(condition, "title", None)
-    detail = getattr(condition, "detail", None)
-    if isinstance(title, str) and title:
-        return plain(f"{title}: {detail}" if isinstance(detail, str) and detail else title)
-    for attr in ("message", "text", "reason", "description"):
-        value = getattr(condition, attr, None)
-        if isinstance(value, str) and value:
-            return plain(value)
-    return plain(str(condition))
+    return plain(f"{condition.title}: {condition.detail}" if condition.detail else condition.title)
 
 
 def os_text(image: Image) -> str:
@@ -82,9 +78,8 @@ def image_details(image: Image) -> Content:
     return Content("\n").join([assemble((f"{key:<{width}}", "bold"), value) for key, value in rows])
 
 
-def verdict_content(verdict: Any) -> Content:
-    blocking = list(getattr(verdict, "blocking", ()) or ())
-    warnings = list(getattr(verdict, "warnings", ()) or ())
+def verdict_content(verdict: Verdict) -> Content:
+    blocking, warnings = verdict.blocking, verdict.warnings
     lines: list[Content] = []
     if blocking:
         lines.append(literal("✗ BLOCKED: this image cannot be copied in-region", "bold $text-error"))
@@ -94,18 +89,17 @@ def verdict_content(verdict: Any) -> Content:
     if warnings:
         lines.append(literal("Warnings:", "bold $text-warning"))
         lines.extend(assemble(("  ! ", "$text-warning"), condition_text(c)) for c in warnings)
-    quota = getattr(verdict, "quota", None)
-    if quota is not None:
-        lines.append(quota_content(quota))
+    if verdict.quota is not None:
+        lines.append(quota_content(verdict.quota))
     return Content("\n").join(lines)
 
 
-def quota_content(reading: Any) -> Content:
+def quota_content(reading: QuotaReading) -> Content:
     """The private-image quota line ("private images 48 of 50 used"; unknown when the quota call failed)."""
-    line = plain(str(getattr(reading, "line", "")))
-    if getattr(reading, "reached", False):
+    line = plain(reading.line)
+    if reading.reached:
         style = "bold $text-error"
-    elif getattr(reading, "quota", None) is None:
+    elif reading.quota is None:
         style = "$text-warning"
     else:
         style = "dim"
@@ -117,8 +111,7 @@ def error_content(exc: ImstuiError) -> Content:
     from imstui.api.catalogue import explain
 
     lines = [assemble(("✗ ", "bold $text-error"), plain(str(exc), multiline=True))]
-    code = getattr(exc, "code", None)
-    info = explain(code) if isinstance(code, str) else None
+    info = explain(exc.code) if isinstance(exc, ApiError) else None
     if info is not None:
         lines.append(assemble(("Meaning: ", "bold"), info.meaning))
         lines.append(assemble(("Next step: ", "bold"), info.next_step))
@@ -154,11 +147,15 @@ class LookupScreen(Screen[None]):
         Binding("f5", "refresh", "Refresh", id="lookup-refresh", tooltip="Look the image up again"),
     ]
 
+    @property
+    def console(self) -> ImstuiApp:
+        return cast("ImstuiApp", self.app)
+
     def __init__(self, image_id: str | None = None) -> None:
         super().__init__()
         self.initial_id = image_id or ""
         self.image: Image | None = None
-        self.verdict: Any = None
+        self.verdict: Verdict | None = None
 
     def compose(self) -> ComposeResult:
         from imstui.core.validation import check_image_id
@@ -187,8 +184,7 @@ class LookupScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        app: Any = self.app
-        app.update_status()
+        self.console.update_status()
         self.query_one("#image-id", Input).focus()
         self.refresh_picks()
         if self.initial_id:
@@ -203,7 +199,7 @@ class LookupScreen(Screen[None]):
         """What the pick list offers now: the demo images (demo sessions) and this profile's recent sources."""
         from imstui.ui.picks import demo_picks, ledger_recent_picks
 
-        app: Any = self.app
+        app = self.console
         session = app.session
         if session is None:
             return []
@@ -212,15 +208,14 @@ class LookupScreen(Screen[None]):
 
     def refresh_picks(self) -> None:
         """Rebuild the pick list (and its hint) and show it only while the id field is empty."""
-        app: Any = self.app
-        session = app.session
+        session = self.console.session
         picker = self.query_one("#image-picker", OptionList)
         hint = self.query_one("#picker-hint", Static)
         picks = self.picks()
         options: list[Option] = []
         recent = [p for p in picks if p.group == "recent"]
         demo = [p for p in picks if p.group == "demo"]
-        if recent:
+        if recent and session is not None:
             options.append(heading_option(f"Recently copied from (profile {plain(session.profile)}):"))
             options.extend(pick_option(p) for p in recent)
         if demo:
@@ -310,8 +305,7 @@ class LookupScreen(Screen[None]):
     async def _lookup(self, image_id: str) -> None:
         from imstui.core.eligibility import assess, read_quota
 
-        app: Any = self.app
-        session = app.session
+        session = self.console.session
         self._show(None, None)
         details = self.query_one("#image-details", Static)
         if session is None:
@@ -336,13 +330,13 @@ class LookupScreen(Screen[None]):
         verdict = assess(image, project_id, await read_quota(session.api))
         self._show(image, verdict)
 
-    def _show(self, image: Image | None, verdict: Any) -> None:
+    def _show(self, image: Image | None, verdict: Verdict | None) -> None:
         self.image = image
         self.verdict = verdict
         details = self.query_one("#image-details", Static)
         verdict_widget = self.query_one("#verdict", Static)
         copy_button = self.query_one("#copy-button", Button)
-        if image is None:
+        if image is None or verdict is None:
             details.update("")
             verdict_widget.update("")
             copy_button.disabled = True
@@ -357,7 +351,7 @@ class LookupScreen(Screen[None]):
 
     @property
     def can_copy(self) -> bool:
-        return self.image is not None and self.verdict is not None and not list(getattr(self.verdict, "blocking", ()))
+        return self.image is not None and self.verdict is not None and not self.verdict.blocking
 
     # ------------------------------------------------------------------ actions
 
@@ -374,8 +368,7 @@ class LookupScreen(Screen[None]):
         if not self.can_copy or self.image is None:
             self.app.bell()
             return
-        app: Any = self.app
-        app.open_copy_form(self.image)
+        self.console.open_copy_form(self.image)
 
     @on(Button.Pressed, "#back-button")
     def action_back(self) -> None:
