@@ -13,7 +13,7 @@ import contextlib
 import json
 import threading
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ims_fake_server import IMAGE_ID, JOB_ID, PROJECT_ID, REGION, credentials
@@ -26,6 +26,11 @@ Answer = Callable[[asyncio.StreamWriter], Awaitable[None]]
 
 
 def head(status: int = 200, *, length: int | None = None, **headers: str) -> bytes:
+    """A status line and headers (``Content_Type=...`` is sent as ``Content-Type``), as latin-1 bytes."""
+    return head_of(status, length, headers)
+
+
+def head_of(status: int, length: int | None, headers: Mapping[str, str]) -> bytes:
     lines = [f"HTTP/1.1 {status} X"]
     if length is not None:
         lines.append(f"Content-Length: {length}")
@@ -55,7 +60,7 @@ def endless(chunk: bytes, *, pause: float = 0.0, chunked: bool = True, **headers
     """A 200 whose body never ends: ``chunk`` again and again (``pause`` seconds apart), until the client leaves."""
 
     async def answer(writer: asyncio.StreamWriter) -> None:
-        writer.write(head(200, Transfer_Encoding="chunked", **headers) if chunked else head(200, **headers))
+        writer.write(head_of(200, None, {"Transfer_Encoding": "chunked", **headers} if chunked else headers))
         while True:
             writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
             await writer.drain()

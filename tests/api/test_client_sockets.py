@@ -71,7 +71,7 @@ def test_a_transport_whose_pool_looks_different_is_left_alone() -> None:
     transport._pool = types.SimpleNamespace(_network_backend="not a backend")  # type: ignore[assignment]
     client = types.SimpleNamespace(_transport=transport, _mounts={})
     _cache_stream_sockets(client)  # type: ignore[arg-type]
-    assert transport._pool._network_backend == "not a backend"
+    assert transport._pool._network_backend == "not a backend"  # type: ignore[comparison-overlap]
 
 
 def test_readability_matches_httpcore() -> None:
