@@ -11,6 +11,7 @@ The incident summary (the report the console copies and ``imstui job`` prints) i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -158,7 +159,7 @@ def live_job_status(job: Job, *, ascii: bool = False) -> str:
 
 def format_age(seconds: float) -> str:
     """A compact age: ``0s``, ``42s``, ``5m``, ``5m07s`` (under 10 minutes), ``2h05m``, ``3d04h``."""
-    total = max(0, int(seconds))
+    total = max(0, int(seconds)) if math.isfinite(seconds) else 0
     if total < 60:
         return f"{total}s"
     minutes, secs = divmod(total, 60)
@@ -185,7 +186,7 @@ def format_ago(then: datetime | None, now: datetime, *, never: str = "never") ->
 
 def format_progress(progress: float | None, *, ascii: bool = False) -> str:
     """``"42%"``; ``"–"`` (``"-"`` with ``ascii``) when the server has not reported progress."""
-    if progress is None:
+    if progress is None or not math.isfinite(progress):
         return "-" if ascii else NOT_REPORTED
     return f"{round(max(0.0, min(1.0, progress)) * 100)}%"
 

@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from imstui import __version__
 from imstui.api.catalogue import explain
@@ -96,6 +98,18 @@ def test_sizes_are_said_in_binary_units(size: int | None, text: str) -> None:
 )
 def test_ages_are_compact(seconds: float, text: str) -> None:
     assert format_age(seconds) == text
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True) | st.none())
+def test_any_progress_reads_as_a_percent_or_not_reported(progress: float | None) -> None:
+    text = format_progress(progress)
+    assert text == "–" or (text.endswith("%") and 0 <= int(text[:-1]) <= 100)
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_any_age_reads_as_a_compact_age(seconds: float) -> None:
+    text = format_age(seconds)
+    assert text and text[0].isdigit() and text.isascii()
 
 
 def test_polled_ago_text() -> None:
