@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.content import Content
@@ -18,10 +19,12 @@ from textual.widgets import Static
 
 from imstui.api.sanitize import sanitize
 from imstui.core.ledger import JobRecord
-from imstui.core.poller import PollerStatus
 from imstui.core.wording import KIND_STYLES, JobCounts, count_words, look_of, poller_sentence
 from imstui.ui.poller_text import RESUME_HINT
 from imstui.ui.widgets.jobs_text import Explain, explanation_lines
+
+if TYPE_CHECKING:
+    from imstui.core.poller import PollerStatus
 
 __all__ = ["FailureStrip", "JobsStatusLine", "StatusFacts"]
 

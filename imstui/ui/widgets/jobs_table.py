@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -32,7 +32,6 @@ from textual.widgets import DataTable, Input
 from imstui.api.catalogue import explain as catalogue_explain
 from imstui.core.jobs import is_finished, needs_attention
 from imstui.core.ledger import JobRecord
-from imstui.core.poller import PollerStatus, PollFailed
 from imstui.core.wording import JobCounts
 from imstui.ui import terminal
 from imstui.ui.attention import TerminalAttention, user_is_elsewhere
@@ -41,6 +40,9 @@ from imstui.ui.record_actions import RecordActions, record_bindings
 from imstui.ui.widgets.jobs_grid import COLUMNS, JobsTable, row_key_for
 from imstui.ui.widgets.jobs_status import FailureStrip, JobsStatusLine, StatusFacts
 from imstui.ui.widgets.jobs_text import Explain, record_matches
+
+if TYPE_CHECKING:
+    from imstui.core.poller import PollerStatus, PollFailed
 
 __all__ = ["COLUMNS", "JobsPanel", "row_key_for"]
 
