@@ -144,6 +144,8 @@ def misshapen_option(namespace: argparse.Namespace) -> str | None:
         if not isinstance(value, str):
             continue
         stripped = value.strip()
+        if not stripped:
+            return f"argument {option}: expected {expected}, got an empty value"
         if not shape.fullmatch(stripped) or (key not in ("endpoint", "iam_endpoint") and looks_like_secret(stripped)):
             return f"argument {option}: expected {expected}; the value given ({len(value)} characters) is not shown"
     return None
