@@ -152,3 +152,41 @@ def test_imstui_job_says_the_consoles_word_for_what_ims_answers(
         assert "(PAUSED)" in status[0]  # and what IMS actually said
     code, out = cli(capsys, "job", JOB_ID, "--json")
     assert json.loads(out)["job"]["phase"] == phase.value
+
+
+def test_imstui_job_report_is_the_text_the_console_copies(fake: FakeIms, capsys: pytest.CaptureFixture[str]) -> None:
+    from imstui.api.catalogue import explain
+    from imstui.ui.widgets.jobs_text import incident_summary  # what the console's `y` copies
+
+    with Ledger() as led:
+        row = led.record_intent(
+            profile="env",
+            region=REGION,
+            project_id=PROJECT_ID,
+            source_image_id=IMAGE_ID,
+            source_image_name="web01-golden",
+            name="web-copy",
+        )
+        led.attach_job_id(row, JOB_ID)
+    fake.jobs[JOB_ID] = [job_doc("FAIL", error_code="IMG.0015", fail_reason="quota exceeded")]
+    code, out = cli(capsys, "job", JOB_ID, "--report")
+    assert code == 1
+    with Ledger() as led:
+        record = led.get(JOB_ID)
+    assert record is not None and record.phase is Phase.FAILED  # brought up to date with what IMS said
+    assert out == incident_summary(record, explain)
+    info = explain("IMG.0015")
+    assert info is not None and info.next_step in out and "web01-golden" in out and "✖ FAILED" in out
+    code, out = cli(capsys, "job", JOB_ID, "--report", "--json")
+    with Ledger() as led:
+        again = led.get(JOB_ID)
+    assert again is not None and again.poll_count == record.poll_count + 1
+    assert json.loads(out)["report"] == incident_summary(again, explain)
+
+
+def test_imstui_job_report_of_a_job_this_host_did_not_submit(fake: FakeIms, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.jobs[JOB_ID] = [job_doc("SUCCESS")]
+    code = main(["job", JOB_ID, "--report"])
+    captured = capsys.readouterr()
+    assert code == 0 and "not in this host's ledger" in captured.err
+    assert "status:" in captured.out and "✔ SUCCEEDED" in captured.out
