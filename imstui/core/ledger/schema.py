@@ -13,7 +13,7 @@ from imstui.core.ledger.records import COLUMN_NAMES
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "check_schema", "migrate"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -57,6 +57,48 @@ MIGRATIONS: tuple[str, ...] = (
     # 1 -> 2: the stale-submission sweep (every minute) and the list filters select on `state`.
     """
     CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
+    """,
+    # 2 -> 3: batches (imstui.core.batch.store): a plan and its items, stored before anything is sent; each item
+    # links to the jobs row its copy created (job_row_id), claim_mark is the jobs row id high-water mark when the
+    # item was claimed for sending (how a resume finds an intent written just before a crash).
+    """
+    CREATE TABLE IF NOT EXISTS batches (
+        batch_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        region TEXT NOT NULL,
+        project_id TEXT,
+        name_template TEXT,
+        key_label TEXT,
+        cmk_id TEXT,
+        enterprise_project_id TEXT,
+        max_in_flight INTEGER NOT NULL,
+        owner_pid INTEGER,
+        kind TEXT NOT NULL DEFAULT 'copy',
+        from_key TEXT
+    );
+    CREATE TABLE IF NOT EXISTS batch_items (
+        batch_id INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        source_image_id TEXT NOT NULL,
+        source_image_name TEXT,
+        name TEXT NOT NULL,
+        description TEXT,
+        cmk_id TEXT,
+        enterprise_project_id TEXT,
+        tags TEXT,
+        verdict TEXT NOT NULL,
+        reason TEXT,
+        state TEXT NOT NULL,
+        claim_mark INTEGER,
+        job_row_id INTEGER,
+        job_id TEXT,
+        error_code TEXT,
+        flow_waits INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (batch_id, position)
+    );
+    CREATE INDEX IF NOT EXISTS batch_items_row ON batch_items(job_row_id);
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION
