@@ -146,9 +146,21 @@ def misshapen_option(namespace: argparse.Namespace) -> str | None:
         stripped = value.strip()
         if not stripped:
             return f"argument {option}: expected {expected}, got an empty value"
-        if not shape.fullmatch(stripped) or (key not in ("endpoint", "iam_endpoint") and looks_like_secret(stripped)):
+        secretish = key in ("project_id", "profile") and looks_like_secret(stripped)
+        if secretish and key == "profile" and _is_stored_profile(stripped):
+            secretish = False  # a stored profile may have any valid name, even one that looks like a key
+        if not shape.fullmatch(stripped) or secretish:
             return f"argument {option}: expected {expected}; the value given ({len(value)} characters) is not shown"
     return None
+
+
+def _is_stored_profile(name: str) -> bool:
+    from imstui.core.profiles import ProfileStore
+
+    try:
+        return name in ProfileStore().names()
+    except (ImstuiError, OSError, ValueError):
+        return False
 
 
 def redact_arguments(arguments: Sequence[str]) -> str:

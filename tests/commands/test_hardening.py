@@ -114,6 +114,20 @@ def test_well_shaped_option_values_pass_the_check(capsys: pytest.CaptureFixture[
     assert "no jobs" in capsys.readouterr().out
 
 
+def test_a_stored_profile_whose_name_looks_like_a_key_can_still_be_chosen(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "ProdEurope2024Main"  # mixes cases and digits like a key: refused, unless it is a stored profile
+    with pytest.raises(SystemExit):
+        main(["jobs", "--profile", name])
+    assert name not in capsys.readouterr().err
+    folder = isolated_home / ".config" / "imstui"
+    folder.mkdir(parents=True, mode=0o700)
+    (folder / "config.toml").write_text(f'version = 1\n[profiles.{name}]\nregion = "{REGION}"\n')
+    assert main(["jobs", "--profile", name]) == 0
+    assert f"no jobs for profile {name}" in capsys.readouterr().out
+
+
 def test_jobs_forget_does_not_echo_a_secret_looking_job_id(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["jobs", "forget", SECRET, "--yes"]) == 1
     captured = capsys.readouterr()
