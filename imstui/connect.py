@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imstui.core.context import ConnectionSettings, client_from_settings, current_overrides, resolve_settings
-from imstui.core.poller import PollSettings
-from imstui.core.session import DemoCatalogue, PollerTiming, SeededImage, Session, open_session
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the session stack (ledger, poller) loads only when a session is opened: commands start fast
     import httpx
 
     from imstui.api.client import ImsClient
+    from imstui.core.poller import PollSettings
+    from imstui.core.session import DemoCatalogue, PollerTiming, Session
     from imstui.sim.demo import DemoBackend
 
 __all__ = [
@@ -52,6 +52,8 @@ def demo_speed(env: Mapping[str, str] | None = None) -> float:
 
 def demo_poll_settings(speed: float) -> PollSettings:
     """Poll settings for the simulator: no request budget, intervals shortened by the demo speed factor."""
+    from imstui.core.poller import PollSettings
+
     base = PollSettings()
     factor = max(1.0, speed)
     return PollSettings(
@@ -65,6 +67,7 @@ def demo_poll_settings(speed: float) -> PollSettings:
 
 def demo_catalogue() -> DemoCatalogue:
     """The seeded demo images (in the seed's order of cases) and how to see a copy fail in the demo."""
+    from imstui.core.session import DemoCatalogue, SeededImage
     from imstui.sim import seed
 
     names = {str(item.get("id")): str(item.get("name") or "") for item in seed.catalogue("0" * 32)}
@@ -101,6 +104,8 @@ def open_demo_session(
 ) -> Session:
     """A session on a fresh in-process simulator (jobs ``speed`` times faster), with the demo catalogue. An active
     :func:`~imstui.core.context.client_overrides` transport replaces the simulator's (tests)."""
+    from imstui.core.session import open_session
+
     settings, backend = _demo_backend(speed)
     transport = current_overrides().transport or backend.transport
     return open_session(
@@ -123,6 +128,9 @@ def session_for_args(
 ) -> Session:
     """The headless commands' session: the simulator for ``--demo``, else the settings of
     :func:`~imstui.core.context.resolve_settings`. ``profile`` names the ledger profile (default: the settings')."""
+    from imstui.core.poller import PollSettings
+    from imstui.core.session import open_session
+
     if getattr(args, "demo", False):
         return open_demo_session(poll_settings=poll_settings or PollSettings(), timing=timing)
     settings = resolve_settings(args, environ)
