@@ -1,6 +1,6 @@
 """``imstui sim``: serve the IMS simulator over HTTP on loopback and print how to point a client at it.
 
-    imstui sim [--host 127.0.0.1] [--port 0] [--speed X] [--faults SPEC] [--seed N]
+    imstui sim [--host 127.0.0.1] [--port 0] [--speed X] [--faults SPEC] [--seed N] [--images N]
 
 Port 0 picks a free port (printed). ``--host`` other than a loopback address needs ``--allow-remote``. The
 credentials printed are public demo values (see ``imstui.sim.config``), unless ``IMSTUI_SIM_*`` overrides them.
@@ -41,7 +41,19 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--purge-after", type=float, default=600.0, help="seconds a finished job stays queryable")
     parser.add_argument("--progress-scale", type=float, choices=(1.0, 100.0), default=1.0, help="process_percent max")
     parser.add_argument("--fail-rate", type=float, default=0.0, help="probability that an ordinary copy FAILs")
-    parser.add_argument("--quota", type=int, default=100, help="private image quota (IMG.0015)")
+    parser.add_argument(
+        "--quota", type=int, default=None, help="private image quota (IMG.0015; default 100, plus --images)"
+    )
+    parser.add_argument(
+        "--images",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N generated images beyond the seeded ones (deterministic; for paging and benchmarks)",
+    )
+    parser.add_argument(
+        "--page-info", action="store_true", help="image lists carry page_info.next_marker (default: absent)"
+    )
     parser.add_argument("--max-jobs", type=int, default=50, help="unfinished copy jobs allowed (IMG.0060)")
     parser.add_argument(
         "--copy-burst", default=None, metavar="N/S", help="IMG.0060 beyond N copies accepted in S seconds (e.g. 10/60)"
@@ -99,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
             "purge_after": args.purge_after,
             "progress_scale": args.progress_scale,
             "fail_probability": args.fail_rate,
-            "private_image_quota": args.quota,
+            "private_image_quota": args.quota if args.quota is not None else 100 + max(0, args.images),
+            "generated_images": args.images,
+            "page_info": args.page_info,
             "max_running_jobs": args.max_jobs,
             "copy_burst": _burst(args.copy_burst),
             "quota_api": args.quota_api,

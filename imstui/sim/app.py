@@ -5,7 +5,7 @@ Routes (wire format per ``ims-api.md``)::
 
     GET  /v3/projects?name=          KeystoneListProjects (IAM; no X-Project-Id needed)
     GET  /v3/auth/domains            KeystoneListAuthDomains (IAM; GlobalCredentials' domain discovery)
-    GET  /v2/cloudimages             ListImages ({"images": [...]}, filters, limit, marker)
+    GET  /v2/cloudimages             ListImages ({"images": [...]}, filters, limit, marker; page_info optional)
     GET  /v2/images/{image_id}       GlanceShowImage (unwrapped image; 404 IMG.0027)
     POST /v1/cloudimages/{id}/copy   CopyImageInRegion ({"job_id": "<32 hex>"})
     POST /v2.1/cloudimages/{id}/copy CopyImageInRegionInSafeMode (same contract)
@@ -265,7 +265,10 @@ class Simulator:
     # --- IMS ------------------------------------------------------------------------------------------------------
     async def list_images(self, call: Call) -> Response:
         params = signer.parse_raw_query(call.request.scope.get("query_string", b""))
-        return JSONResponse({"images": self.state.list_images(params, call.project_id)})
+        images, next_marker = self.state.list_images_page(params, call.project_id)
+        if not self.config.page_info:  # the default: as Terraform describes the API (no marker in the answer)
+            return JSONResponse({"images": images})
+        return JSONResponse({"images": images, "page_info": {"next_marker": next_marker}})
 
     async def show_image(self, call: Call) -> Response:
         image_id = call.request.path_params["image_id"]

@@ -65,6 +65,10 @@ class SimConfig:
     reports it), ``max_running_jobs`` (IMG.0060 when that many copies are unfinished), ``copy_burst``
     ``(N, S)``: IMG.0060 for a copy beyond N accepted within S seconds (off by default). ``quota_api``:
     ``ok``, ``forbidden`` (403 APIGW.0306) or ``missing`` (404 APIGW.0101) for the quota endpoint.
+
+    Image list: ``generated_images`` deterministic images beyond the seeded ones (``imstui.sim.fleet``; for paging
+    and benchmarks); ``page_info``: the list answer carries ``page_info.next_marker`` (the SDK's model has it;
+    Terraform says the API does not send it, so by default it is absent and clients page by the last image's id).
     """
 
     ak: str = DEMO_AK
@@ -93,6 +97,8 @@ class SimConfig:
     max_skew: float = MAX_SKEW_SECONDS
     faults: FaultConfig = field(default_factory=FaultConfig)
     seed: int | None = None
+    generated_images: int = 0
+    page_info: bool = False
 
     def __post_init__(self) -> None:
         for name in ("sk", "temporary_sk", "security_token"):
@@ -116,6 +122,8 @@ class SimConfig:
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}")
+        if not 0 <= self.generated_images <= 200_000:
+            raise ValueError("generated_images must be 0 to 200,000")
         if self.copy_burst is not None and not (self.copy_burst[0] >= 1 and self.copy_burst[1] > 0):
             raise ValueError("copy_burst must be (at least 1 copy, a window > 0 seconds)")
 

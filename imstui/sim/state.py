@@ -21,7 +21,7 @@ from typing import Any
 
 __all__ = ["CopyJob", "ImsError", "ScriptedOutcome", "SimState"]
 
-from imstui.sim import seed
+from imstui.sim import fleet, seed
 from imstui.sim.clock import format_image_time
 from imstui.sim.config import SimConfig
 from imstui.sim.eps import EpsProjects
@@ -78,6 +78,8 @@ class SimState:
         self.copies_created = 0
         for image in seed.catalogue(config.project_id):
             self.images[image["id"]] = image
+        for image in fleet.generated_images(config.project_id, config.generated_images):
+            self.images[image["id"]] = image
         self.kms, self.eps, self.tags = KmsKeys(config.domain_id), EpsProjects(), ImageTags()  # issue 12
 
     # --- time ---------------------------------------------------------------------------------------------------
@@ -124,6 +126,12 @@ class SimState:
 
     def list_images(self, params: Iterable[tuple[str, str]], project_id: str) -> list[dict[str, Any]]:
         """``GET /v2/cloudimages``: filters, ``sort_key``/``sort_dir``, ``marker`` (last id seen) and ``limit``."""
+        return self.list_images_page(params, project_id)[0]
+
+    def list_images_page(
+        self, params: Iterable[tuple[str, str]], project_id: str
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of :meth:`list_images` and the marker of the next one (``None`` after the last page)."""
         filters: dict[str, str] = {}
         limit = DEFAULT_LIMIT
         marker = None
@@ -157,7 +165,8 @@ class SimState:
             if marker is not None:
                 ids = [image["id"] for image in images]
                 images = images[ids.index(marker) + 1 :] if marker in ids else []
-            return copy.deepcopy(images[:limit])
+            page = copy.deepcopy(images[:limit])
+            return page, (page[-1]["id"] if len(images) > limit else None)
 
     def _publish(self, job: CopyJob) -> None:
         source = self.images.get(job.source_id)

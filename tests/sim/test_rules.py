@@ -171,7 +171,7 @@ async def test_a_simulator_crash_is_still_a_500_with_a_request_id(where: str, mo
         raise RuntimeError("simulator bug")
 
     if where == "handler":
-        monkeypatch.setattr(backend.state, "list_images", boom)
+        monkeypatch.setattr(backend.state, "list_images_page", boom)
     else:
         monkeypatch.setattr(backend.state.faults, "decide", boom)
     async with backend.client() as client:
