@@ -1,0 +1,249 @@
+"""The account's images, page by page: ``GET /v2/cloudimages`` (SDK ListImages) with ``limit`` and ``marker``.
+
+Wire format (``ims-api.md`` §3.1, ``kms-eps-tags.md`` §3): ``__imagetype`` (private; ``shared`` with
+``member_status=accepted`` for the images other accounts shared and this project accepted), ``status``, ``name``
+(an exact match: substrings are filtered by the caller), ``__system__cmkid`` (a documented key the SDK's model
+lacks), ``sort_key=created_at&sort_dir=desc``, ``limit`` (default 500) and ``marker``. The answer is
+``{"images": [...]}``; the SDK's model adds ``page_info.next_marker`` while Terraform says the API does not send
+it [UNCERTAIN], so the next page starts at ``page_info.next_marker`` when one comes back, else at the last image's
+id, and a page shorter than asked for is the last.
+
+``enterprise_project_id=all_granted_eps`` goes with the private images as the lookup sends it: refused (400/403),
+the request is made once more without it and the client drops it for the session, exactly as
+:meth:`ImsClient.get_image` does (one flag for both). Shared images carry no enterprise project of this account
+("for shared images, enterprise projects are not supported"), so that section is asked without it. A refused
+``__system__cmkid`` filter is dropped the same way; callers filter on :attr:`Image.cmk_id` themselves anyway.
+
+Every image is parsed by :meth:`Image.from_api` (strings sanitised, numbers range-checked); entries that are not
+images with a usable id are skipped and counted. Pages are fetched one at a time, never the whole list at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from imstui.api import service_calls
+from imstui.api.client import ALL_GRANTED_EPS, ImsClient
+from imstui.api.error_parsing import clean, request_id_of
+from imstui.api.errors import ApiError, LocalValidationError, ProtocolError
+from imstui.api.fields import is_api_id
+from imstui.api.models import Image
+from imstui.api.sanitize import sanitize_opt
+
+PRIVATE = "private"
+SHARED = "shared"
+IMAGE_TYPES = ("private", "shared", "gold", "market")
+SORT_KEYS = ("created_at", "updated_at", "name", "id", "size", "status")
+DEFAULT_PAGE_SIZE = 500  # the API's default page
+MAX_PAGE_SIZE = 1000
+MAX_PAGES = 10_000  # a server that never stops paging is a protocol error, not an endless loop
+_MAX_FILTER_CHARS = 255
+_REFUSED = (400, 403)
+
+
+def _filter_value(field_name: str, value: str | None) -> str | None:
+    """A query filter: stripped; ``None`` when empty; refused (nothing sent) when it could not be a real value."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if len(text) > _MAX_FILTER_CHARS or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        why = f"a {field_name} filter is 1 to {_MAX_FILTER_CHARS} printable characters"
+        raise LocalValidationError(field_name, f"{field_name}.format", why)
+    return text
+
+
+@dataclass(frozen=True)
+class ImageQuery:
+    """One section of the listing: which images, in which order (server-side filters only)."""
+
+    image_type: str = PRIVATE
+    status: str | None = None
+    name: str | None = None  # exact match, as the API does it
+    cmk_id: str | None = None  # __system__cmkid
+    member_status: str | None = None
+    sort_key: str = "created_at"
+    sort_dir: str = "desc"
+
+    def __post_init__(self) -> None:
+        if self.image_type not in IMAGE_TYPES:
+            raise LocalValidationError("image_type", "image_type.choice", f"an image type is one of {IMAGE_TYPES}")
+        if self.sort_key not in SORT_KEYS:
+            raise LocalValidationError("sort_key", "sort_key.choice", f"the list sorts by one of {SORT_KEYS}")
+        if self.sort_dir not in ("asc", "desc"):
+            raise LocalValidationError("sort_dir", "sort_dir.choice", "the sort direction is asc or desc")
+        for name in ("status", "name", "cmk_id", "member_status"):
+            object.__setattr__(self, name, _filter_value(name, getattr(self, name)))
+
+    @classmethod
+    def shared_accepted(cls, **filters: Any) -> ImageQuery:
+        """The images other accounts shared with this project and it accepted."""
+        return cls(image_type=SHARED, member_status="accepted", **filters)
+
+    def params(self, *, cmk_filter: bool = True) -> dict[str, str]:
+        params = {"__imagetype": self.image_type, "sort_key": self.sort_key, "sort_dir": self.sort_dir}
+        for key, value in (("status", self.status), ("name", self.name), ("member_status", self.member_status)):
+            if value:
+                params[key] = value
+        if self.cmk_id and cmk_filter:
+            params["__system__cmkid"] = self.cmk_id
+        return params
+
+
+@dataclass(frozen=True)
+class ImagePage:
+    """One answer of the list: its images (in the server's order), where the next page starts (``None``: this was
+    the last), and how many entries of the answer were skipped (not images, no usable id, already listed)."""
+
+    section: str
+    number: int
+    images: tuple[Image, ...]
+    next_marker: str | None
+    skipped: int = 0
+    filters_dropped: tuple[str, ...] = field(default=())  # server filters refused and dropped (filtered locally)
+
+
+def _next_marker(data: dict[str, Any], items: list[Any], images: list[Image], limit: int) -> str | None:
+    info = data.get("page_info")
+    if isinstance(info, dict):
+        marker = (sanitize_opt(info.get("next_marker")) or "").strip()
+        if is_api_id(marker):
+            return marker
+    if len(items) < limit or not images:
+        return None  # a short page is the last; so is one with nothing to page on
+    return images[-1].id
+
+
+class ImageLister:
+    """Pages of the account's images through an :class:`ImsClient` (its connection, signer, retries, errors)."""
+
+    def __init__(self, ims: ImsClient, *, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise LocalValidationError("limit", "limit.range", f"a page holds 1 to {MAX_PAGE_SIZE} images")
+        self._ims = ims
+        self._page_size = page_size
+        self._cmk_filter = True
+        self.requests = 0  # list requests sent (benchmarks, tests)
+
+    @property
+    def page_size(self) -> int:
+        return self._page_size
+
+    async def page(
+        self, query: ImageQuery, *, marker: str | None = None, limit: int | None = None, number: int = 1
+    ) -> ImagePage:
+        """One page of ``query`` starting after ``marker``."""
+        size = self._page_size if limit is None else limit
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            raise LocalValidationError("limit", "limit.range", f"a page holds 1 to {MAX_PAGE_SIZE} images")
+        data, dropped = await self._fetch(query, marker, size)
+        items: list[Any] = data["images"]  # _fetch checked it is a list
+        images = [image for image in (Image.from_api(i) for i in items if isinstance(i, dict)) if is_api_id(image.id)]
+        return ImagePage(
+            section=query.image_type,
+            number=number,
+            images=tuple(images),
+            next_marker=_next_marker(data, items, images, size),
+            skipped=len(items) - len(images),
+            filters_dropped=dropped,
+        )
+
+    async def pages(self, query: ImageQuery, *, max_images: int | None = None) -> AsyncIterator[ImagePage]:
+        """Every page of ``query`` in order, one request at a time; at most ``max_images`` images in all. An image
+        already listed is not listed again; a marker seen twice or more than :data:`MAX_PAGES` pages is a
+        :class:`ProtocolError`."""
+        marker: str | None = None
+        markers: set[str] = set()
+        seen: set[str] = set()
+        left = max_images
+        for number in range(1, MAX_PAGES + 1):
+            limit = self._page_size if left is None else max(1, min(self._page_size, left))
+            page = await self.page(query, marker=marker, limit=limit, number=number)
+            fresh: list[Image] = []
+            for image in page.images:
+                if image.id not in seen and (left is None or len(fresh) < left):
+                    seen.add(image.id)
+                    fresh.append(image)
+            if left is not None:
+                left -= len(fresh)
+            skipped = page.skipped + len(page.images) - len(fresh)
+            done = page.next_marker is None or left == 0
+            yield ImagePage(
+                page.section, number, tuple(fresh), None if done else page.next_marker, skipped, page.filters_dropped
+            )
+            if done or page.next_marker is None:  # (the second test is for mypy: done covers it)
+                return
+            if page.next_marker in markers:
+                raise ProtocolError(f"the image list repeated the page marker {page.next_marker}")
+            markers.add(page.next_marker)
+            marker = page.next_marker
+        raise ProtocolError(f"the image list did not end after {MAX_PAGES} pages")
+
+    async def account_pages(
+        self,
+        *,
+        status: str | None = None,
+        name: str | None = None,
+        cmk_id: str | None = None,
+        shared: bool = True,
+        sort_key: str = "created_at",
+        sort_dir: str = "desc",
+        max_images: int | None = None,
+    ) -> AsyncIterator[ImagePage]:
+        """The project's private images, then (``shared``) the shared images it accepted: the two sections."""
+        filters: dict[str, Any] = {"status": status, "name": name, "cmk_id": cmk_id}
+        order = {"sort_key": sort_key, "sort_dir": sort_dir}
+        queries = [ImageQuery(PRIVATE, **filters, **order)]
+        if shared:
+            queries.append(ImageQuery.shared_accepted(**filters, **order))
+        left = max_images
+        for query in queries:
+            async for page in self.pages(query, max_images=left):
+                yield page
+                if left is not None:
+                    left -= len(page.images)
+            if left is not None and left <= 0:
+                return
+
+    async def _fetch(self, query: ImageQuery, marker: str | None, limit: int) -> tuple[dict[str, Any], tuple[str, ...]]:
+        ims = self._ims
+        project_id = await ims.ensure_project_id()
+        eps = query.image_type == PRIVATE and ims._use_eps_filter  # the lookup's flag: one answer per session
+        dropped: list[str] = []
+        while True:
+            params = query.params(cmk_filter=self._cmk_filter)
+            params["limit"] = str(limit)
+            if marker:
+                params["marker"] = marker
+            if eps:
+                params["enterprise_project_id"] = ALL_GRANTED_EPS
+            self.requests += 1
+            try:
+                response = await service_calls.call(
+                    ims,
+                    "GET",
+                    f"{ims.ims_endpoint}/v2/cloudimages",
+                    auth=service_calls.project_auth(ims, project_id),
+                    params=params,
+                    what="the image list",
+                )
+            except ApiError as error:
+                if error.status not in _REFUSED:
+                    raise
+                if eps:  # the enterprise-project filter refused: once more without it (as the lookup does)
+                    eps = False
+                    ims._use_eps_filter = False
+                    dropped.append("enterprise_project_id")
+                    continue
+                if query.cmk_id and self._cmk_filter:
+                    self._cmk_filter = False
+                    dropped.append("__system__cmkid")
+                    continue
+                raise
+            data = service_calls.json_object(response, "the image list")
+            if not isinstance(data.get("images"), list):
+                raise ProtocolError(f"the image list has no 'images' list: {clean(data, 200)}", request_id_of(response))
+            return data, tuple(dropped)
