@@ -22,6 +22,8 @@ from imstui.core.batch.plan import (
     parse_sources,
     render_name,
 )
+from imstui.core.batch.reads import ImageReads, ListPage, prepare_plan, read_images
+from imstui.core.batch.resume import Reconciled, reconcile
 from imstui.core.batch.store import (
     PENDING,
     REJECTED,
@@ -35,8 +37,19 @@ from imstui.core.batch.store import (
     IntentRow,
     ItemRecord,
 )
+from imstui.core.batch.submit import (
+    DEFAULT_IN_FLIGHT,
+    MAX_IN_FLIGHT,
+    BatchSubmitter,
+    ItemEvent,
+    SubmitReport,
+    SubmitSettings,
+    is_flow_control,
+)
 
 __all__ = [
+    "DEFAULT_IN_FLIGHT",
+    "MAX_IN_FLIGHT",
     "PENDING",
     "PLACEHOLDERS",
     "REJECTED",
@@ -49,13 +62,24 @@ __all__ = [
     "BatchRecord",
     "BatchSpec",
     "BatchStore",
+    "BatchSubmitter",
+    "ImageReads",
     "IntentRow",
+    "ItemEvent",
     "ItemRecord",
     "ItemVerdict",
+    "ListPage",
     "PlanItem",
+    "Reconciled",
     "SourceRef",
+    "SubmitReport",
+    "SubmitSettings",
     "build_plan",
     "check_template",
+    "is_flow_control",
     "parse_sources",
+    "prepare_plan",
+    "read_images",
+    "reconcile",
     "render_name",
 ]

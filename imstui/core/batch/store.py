@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from imstui.api.models import CopyRequest
 from imstui.api.tag_models import ImageTag
 from imstui.core.batch.plan import BatchPlan
 from imstui.core.ledger import BUSY_TIMEOUT_MS, Ledger, LedgerError, utcnow
@@ -107,6 +108,15 @@ class ItemRecord:
     error_code: str | None
     flow_waits: int
     updated_at: datetime
+
+    @property
+    def request(self) -> CopyRequest:
+        return CopyRequest(
+            name=self.name,
+            description=self.description,
+            cmk_id=self.cmk_id,
+            enterprise_project_id=self.enterprise_project_id,
+        )
 
 
 @dataclass(frozen=True)
