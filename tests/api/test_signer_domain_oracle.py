@@ -97,7 +97,7 @@ def test_domain_scoped_signature_matches_global_credentials(
 ) -> None:
     path = "/" + "/".join(quote(s, safe="") for s in path_segments)
     headers = {"Content-Type": content_type} if content_type else {}
-    request = httpx.Request(method, f"https://{host}{path}", params=query, headers=headers, content=body or None)
+    request = httpx.Request(method, f"https://{host}{path}", params=tuple(query), headers=headers, content=body or None)
     credentials = Credentials(ak, Secret(sk), Secret(token) if token else None)
     sent = next(SdkHmacAuth(credentials, domain_id=domain_id, clock=lambda: moment).auth_flow(request))
 

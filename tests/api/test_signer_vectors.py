@@ -203,7 +203,7 @@ def test_v2_through_httpx_auth() -> None:
 )
 def test_v3_through_httpx_auth_sends_the_canonical_query(params: list[tuple[str, str]]) -> None:
     request = httpx.Request(
-        "GET", f"https://{IMS_HOST}/v2/cloudimages", params=params, headers={"Content-Type": "application/json"}
+        "GET", f"https://{IMS_HOST}/v2/cloudimages", params=tuple(params), headers={"Content-Type": "application/json"}
     )
     # httpx form-encodes the space as '+'; the auth must send the SDK's form (%20) and sign that.
     assert b"+" in request.url.raw_path

@@ -274,7 +274,11 @@ def test_signature_verifies_from_the_bytes_on_the_wire(
     url = f"{scheme}://{netloc}{path}" + (f"?{raw_query}" if raw_query else "")
     try:
         request = httpx.Request(
-            method, url, params=pairs if raw_query is None else None, headers=headers, content=body or None
+            method,
+            url,
+            params=tuple(pairs) if raw_query is None else None,
+            headers=headers,  # type: ignore[arg-type]  # str names, byte values: httpx takes them
+            content=body or None,
         )
     except httpx.InvalidURL:
         assume(False)  # e.g. a raw path httpx refuses to build; nothing is sent, nothing to sign
@@ -394,7 +398,7 @@ def test_real_socket_requests_verify_and_match_the_sdk(capture_server: _CaptureS
             content=body,
             headers={"Content-Type": "application/json;charset=UTF-8"},
         )
-        client.get("/v2/cloudimages", params=v3, headers={"Content-Type": "application/json"})
+        client.get("/v2/cloudimages", params=tuple(v3), headers={"Content-Type": "application/json"})
         client.get("/v1/p%20q/jobs/%E4%B8%AD/", headers={"Content-Type": "application/json", "X_Trace": "t"})
     copy, listing, job = capture_server.received
     logical_queries: list[list[tuple[str, str]]] = [[], v3, []]

@@ -3,7 +3,9 @@ correctly signed ones, whatever Content-Type spelling or query encoding they use
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime, timedelta, timezone
+from types import TracebackType
 from urllib.parse import quote
 
 import httpx
@@ -199,7 +201,7 @@ def test_any_request_signed_by_the_client_verifies(pairs: list[tuple[str, str]],
     config = SimConfig()
     auth = SdkHmacAuth(config.credentials(), config.project_id)
     request = httpx.Request("GET", "http://127.0.0.1:8080/v2/images/" + quote(path_tail, safe=""))
-    request.url = request.url.copy_merge_params(pairs)
+    request.url = request.url.copy_merge_params(tuple(pairs))
     auth.sign_request(request)
     raw_path, _, raw_query = request.url.raw_path.partition(b"?")
     key = verify(
@@ -223,7 +225,7 @@ def test_a_crash_while_verifying_shows_no_secret_key_in_traceback_locals(monkeyp
 
     class CrashingHmac:  # a C-level failure inside the HMAC call: no Python frame of its own
         new = staticmethod(divmod)
-        compare_digest = staticmethod(signer.hmac.compare_digest)
+        compare_digest = staticmethod(hmac.compare_digest)
 
     monkeypatch.setattr(signer, "hmac", CrashingHmac)
     raw_path, _, raw_query = request.url.raw_path.partition(b"?")
@@ -237,7 +239,7 @@ def test_a_crash_while_verifying_shows_no_secret_key_in_traceback_locals(monkeyp
             keys=config.keys(),
             now=_now().timestamp(),
         )
-    tb = caught.tb
+    tb: TracebackType | None = caught.tb
     frames = 0
     while tb is not None:
         for name, value in tb.tb_frame.f_locals.items():
