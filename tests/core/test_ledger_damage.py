@@ -226,3 +226,18 @@ def test_a_full_disk_is_a_clear_write_error_and_the_rows_already_written_still_r
                 _intent(led, "n" * 3000)
         rows = led.list()
     assert rows[0].job_id == "job-kept" and all(r.state == "submitting" for r in rows[1:])
+
+
+def test_one_damaged_page_is_found_when_the_ledger_opens_not_halfway_through_a_listing(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    with Ledger(path) as led:
+        for i in range(300):
+            led.attach_job_id(_intent(led, f"copy-{i}" + "x" * 300), f"job-{i}")
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    victim = data.index(b"copy-150x") // page  # a leaf of the jobs table; the schema and the counter are intact
+    data[victim * page : (victim + 1) * page] = b"\xa5" * page
+    path.write_bytes(bytes(data))
+    expected = rf"is damaged \(database disk image is malformed: Page {victim + 1}\b"
+    with pytest.raises(LedgerDamagedError, match=expected):
+        Ledger(path)

@@ -146,7 +146,8 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
 
 
 def check_schema(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse, with one :class:`LedgerDamagedError`, a file that lost a table, a column or the change counter."""
+    """Refuse, with one :class:`LedgerDamagedError`, a file that lost a table, a column or the change counter, or
+    whose pages are damaged."""
     for table, wanted in _TABLES.items():
         found = {str(row[1]) for row in conn.execute(f"PRAGMA table_info({table})").fetchall()}
         if not found:
@@ -157,3 +158,8 @@ def check_schema(conn: sqlite3.Connection, path: Path) -> None:
     row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
     if row is None or not isinstance(row[0], int):
         raise LedgerDamagedError(path, "its change counter (meta 'version' row) is missing")
+    # Damaged pages, found now rather than halfway through a listing (about 50 ms for a 10 MB ledger).
+    verdict = conn.execute("PRAGMA quick_check(1)").fetchone()
+    if verdict is None or verdict[0] != "ok":
+        found = " ".join(str(verdict[0] if verdict else "no verdict").replace("*** in database main ***", "").split())
+        raise LedgerDamagedError(path, f"database disk image is malformed: {found}")
