@@ -97,7 +97,7 @@ async def test_converges_through_every_fault_and_respects_retry_after(tmp_path: 
             )
             poller.subscribe(lambda e: failures.append(e) if isinstance(e, PollFailed) else None)
             records = await asyncio.wait_for(poller.run_until_done(), timeout=120)
-        assert sorted(r.job_id for r in records) == sorted(job_ids)  # no job id lost
+        assert sorted(str(r.job_id) for r in records) == sorted(job_ids)  # no job id lost
         for record in records:
             assert record.job_id is not None
             assert record.status is _truth(backend.state, record.job_id), record
@@ -108,7 +108,7 @@ async def test_converges_through_every_fault_and_respects_retry_after(tmp_path: 
     throttles = [(at, exc) for at, _, exc in api.calls if isinstance(exc, ThrottledError)]
     assert throttles
     for at, exc in throttles:
-        assert exc.retry_after == pytest.approx(3.0)
+        assert exc.retry_after is not None and exc.retry_after == pytest.approx(3.0)
         quiet = [t for t, _, _ in api.calls if at < t < at + exc.retry_after - 1e-6]
         assert quiet == [], f"polled during Retry-After after a 429 at {at}"
 
@@ -126,7 +126,7 @@ async def test_the_gateway_budget_met_as_captured_costs_a_handful_of_rejected_po
             api = RecordingApi(client, clock=time.clock)
             poller = Poller(api, ledger, profile="sim", clock=time.clock, sleep=time.sleep, now=time.now)
             records = await asyncio.wait_for(poller.run_until_done(), timeout=120)
-    assert sorted(r.job_id for r in records) == sorted(job_ids)
+    assert sorted(str(r.job_id) for r in records) == sorted(job_ids)
     assert all(r.job_id is not None and r.status is _truth(backend.state, r.job_id) for r in records)
     rejected = [exc for _, _, exc in api.calls if isinstance(exc, ThrottledError)]
     assert 1 <= len(rejected) <= 5, f"{len(rejected)} polls rejected of {len(api.calls)}"
@@ -231,7 +231,7 @@ def test_kill_9_of_jobs_watch_loses_nothing_and_ends_right(tmp_path: Path) -> No
             before = sum(r.poll_count for r in records_now(state_dir))
             proc = subprocess.Popen(watch, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             try:
-                wait_for(lambda floor=before: sum(r.poll_count for r in records_now(state_dir)) > floor, proc)
+                wait_for(lambda floor=before: sum(r.poll_count for r in records_now(state_dir)) > floor, proc)  # type: ignore[misc]
             finally:
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=30)
@@ -249,7 +249,7 @@ def test_kill_9_of_jobs_watch_loses_nothing_and_ends_right(tmp_path: Path) -> No
             records = {r.job_id: r for r in ledger.list()}
         truth = {job_id: _truth(sim.state, job_id) for job_id in job_ids}
     assert polled > 0  # the killed watchers had been polling
-    assert sorted(records) == sorted(job_ids)
+    assert sorted(map(str, records)) == sorted(job_ids)
     assert {job_id: r.status for job_id, r in records.items()} == truth
     assert all(not r.gone for r in records.values())
     expected_code = 0 if all(truth[j] is JobStatus.SUCCESS for j in still_out) else 1

@@ -84,8 +84,10 @@ async def test_a_ledger_that_cannot_be_written_refuses_before_the_post(jobkit: A
 
 
 async def test_the_job_id_write_is_retried_with_backoff(jobkit: Any, tmp_path: Path) -> None:
-    api, sleeps, seen = jobkit.FakeApi(), Sleeps(), []
-    with FlakyLedger(tmp_path / "jobs.sqlite3", attach_job_id=2) as ledger:
+    api, sleeps = jobkit.FakeApi(), Sleeps()
+    seen: list[str] = []
+    ledger = FlakyLedger(tmp_path / "jobs.sqlite3", attach_job_id=2)
+    with ledger:
         result = await _submit(api, ledger, sleeps, seen)
         stored = ledger.get(JOB)
     assert seen == [JOB] and result.recorded and result.job_id == JOB
@@ -94,8 +96,10 @@ async def test_the_job_id_write_is_retried_with_backoff(jobkit: Any, tmp_path: P
 
 
 async def test_a_job_id_the_ledger_never_takes_comes_back_with_the_error(jobkit: Any, tmp_path: Path) -> None:
-    api, sleeps, seen = jobkit.FakeApi(), Sleeps(), []
-    with FlakyLedger(tmp_path / "jobs.sqlite3", attach_job_id=-1) as ledger:
+    api, sleeps = jobkit.FakeApi(), Sleeps()
+    seen: list[str] = []
+    ledger = FlakyLedger(tmp_path / "jobs.sqlite3", attach_job_id=-1)
+    with ledger:
         result = await _submit(api, ledger, sleeps, seen)
         assert ledger.get(JOB) is None  # not on disk: the caller must say so
         attempts = ledger.attempts["attach_job_id"]
@@ -109,7 +113,8 @@ async def test_a_job_id_the_ledger_never_takes_comes_back_with_the_error(jobkit:
 async def test_slow_attempts_end_the_retries_within_the_budget(jobkit: Any, tmp_path: Path) -> None:
     """Each attempt waiting out a lock takes time: the budget is wall time, not a count."""
     api, sleeps = jobkit.FakeApi(), Sleeps()
-    with FlakyLedger(tmp_path / "jobs.sqlite3", attach_job_id=-1) as ledger:
+    ledger = FlakyLedger(tmp_path / "jobs.sqlite3", attach_job_id=-1)
+    with ledger:
         real = ledger._maybe_fail
 
         def slow(name: str) -> None:

@@ -254,9 +254,10 @@ def test_verdicts_for_known_backends() -> None:
 
 
 def test_default_backend_follows_keyring_set_keyring(memory_keyring: Any) -> None:
+    stored = memory_keyring.items  # (read before the `is` below narrows the fixture to a plain KeyringBackend)
     assert keyring.get_keyring() is memory_keyring
     SecretStore().set("p1", creds())
-    assert ("imstui", "p1") in memory_keyring.items
+    assert ("imstui", "p1") in stored
 
 
 # -- keyrings.cryptfile: the master password comes from imstui, never from getpass --------------------------

@@ -244,7 +244,7 @@ def test_incident_summary_has_everything_a_ticket_needs(monkeypatch: pytest.Monk
         "9.9.9",
         "kms-key-1",
     ):
-        assert expected in text, expected
+        assert expected is not None and expected in text, expected
     assert sk not in text and "tok-secret-xyz" not in text and credentials.ak not in text
     assert incident_summary(record, explain).rstrip().endswith(__version__)
 
@@ -280,6 +280,7 @@ def test_detail_fields_cover_every_ledger_field_with_local_and_utc_times() -> No
 
 def test_filter_matches_name_ids_status_and_code_case_insensitively() -> None:
     record = failed(make_record(12, name="Web-Gold"))
+    assert record.job_id is not None and record.source_image_id is not None
     assert record_matches(record, "web-g")
     assert record_matches(record, record.job_id[-6:].upper())
     assert record_matches(record, "failed")
