@@ -20,6 +20,7 @@ from imstui import __version__
 # Subcommand modules, in the order `imstui --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "imstui.commands.image",
+    "imstui.commands.images",
     "imstui.commands.copy",
     "imstui.commands.job",
     "imstui.commands.jobs",

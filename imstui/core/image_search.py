@@ -16,14 +16,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from imstui.api.errors import LocalValidationError
-from imstui.api.image_list import ImageLister
+from imstui.api.errors import ApiError, LocalValidationError
 from imstui.api.kms_models import KeyNotFoundError, KmsKey
 from imstui.api.models import Image
+from imstui.api.sanitize import sanitize
 from imstui.core.eligibility import Verdict, assess
 from imstui.core.keys import KeySource, enabled_alias_list
 from imstui.core.validation import check_cmk_id, normalise_image_id
+
+if TYPE_CHECKING:  # the client (and httpx) load when a command lists images, not when its parser is built
+    from imstui.api.image_list import ImageLister
 
 UNENCRYPTED = "none"
 SORTS = ("created", "name", "size")
@@ -55,6 +59,8 @@ async def key_for_filter(kms: KeySource, alias_or_id: str) -> FilterKey:
             key = await kms.describe_key(text)
         except KeyNotFoundError:
             return FilterKey(text, f"{text} (not known to KMS)")
+        except ApiError as error:  # no KMS rights, say: the id alone still names the images
+            return FilterKey(text, f"{text} (KMS not asked: HTTP {error.status} {sanitize(error.code)})")
         return FilterKey(key.key_id, key.label, key)
     keys = await kms.list_keys(key_state=None)
     matches = [k for k in keys if k.alias == text] or [k for k in keys if k.alias.lower() == text.lower()]
