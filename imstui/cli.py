@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "imstui.commands.image",
     "imstui.commands.images",
     "imstui.commands.copy",
+    "imstui.commands.batch",
     "imstui.commands.job",
     "imstui.commands.jobs",
     "imstui.commands.keys",

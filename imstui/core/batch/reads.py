@@ -6,8 +6,9 @@ stopping once every id is found; what the pages did not show (an id of another p
 no image at all) is then looked up one by one (``GET /v2/cloudimages?id=``), which also says "not found" exactly
 as a single copy does. A batch of at most :data:`SINGLE_READS_UP_TO` ids is looked up one by one directly.
 
-The page reader is a callable (``list_page(marker) -> images``) so any listing can be plugged in; without one,
-every id is looked up by itself (one request per image, said in :attr:`ImageReads.requests`).
+The page reader is a callable (``list_page(marker) -> (images, next marker)``, e.g. over
+:class:`imstui.api.image_list.ImageLister`) so any listing can be plugged in; without one, every id is looked up by
+itself (one request per image, counted in :attr:`ImageReads.requests`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ SINGLE_READS_UP_TO = 3
 PARALLEL_READS = 8
 MAX_PAGES = 400  # 200,000 images: past that, look the rest up one by one
 
-ListPage = Callable[[str | None], Awaitable[Sequence[Image]]]
+# One page of the list starting after a marker (None: the first) -> its images and the next marker (None: last).
+ListPage = Callable[[str | None], Awaitable[tuple[Sequence[Image], str | None]]]
 
 
 @dataclass
@@ -64,15 +66,15 @@ async def _pages(list_page: ListPage, wanted: set[str], reads: ImageReads) -> No
     marker: str | None = None
     while wanted and reads.pages < MAX_PAGES:
         reads.pages += 1
-        page = await list_page(marker)
+        page, following = await list_page(marker)
         for image in page:
             key = image.id.lower()
             if key in wanted:
                 reads.found[key] = image
                 wanted.discard(key)
-        if not page or page[-1].id == marker:
+        if following is None or following == marker:
             return
-        marker = page[-1].id
+        marker = following
 
 
 async def read_images(api: ImsApi, image_ids: Sequence[str], *, list_page: ListPage | None = None) -> ImageReads:

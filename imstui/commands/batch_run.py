@@ -1,0 +1,280 @@
+"""Running a batch from a headless command (``imstui copy ID ID ...``, ``imstui batch resume``, ``imstui rekey``):
+print the plan, confirm it, store it, submit it, follow it, say what became of every item.
+
+Rules: the plan is printed first (one line per item: verdict, target name, key; the reasons of skipped items
+under them; duplicates merged said once). An empty plan exits 2. Without ``--yes`` the operator is asked on a
+TTY; without a TTY the command exits 2 having sent nothing. With ``--yes`` skipped items are said and skipped.
+``--wait`` follows every job and exits 0 only if every item succeeded; without it, 0 when every item was sent.
+``--json`` prints one document with every item's outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from imstui.api.models import Image
+from imstui.api.protocol import ImsApi
+from imstui.api.sanitize import sanitize
+from imstui.commands.jobs import poller_timing
+from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output
+from imstui.core.batch import (
+    BatchPlan,
+    BatchStore,
+    BatchSubmitter,
+    ItemEvent,
+    PlanItem,
+    SubmitReport,
+    SubmitSettings,
+    reconcile,
+)
+from imstui.core.batch.outcome import ItemOutcome, outcomes, progress_words
+from imstui.core.ledger import Ledger
+from imstui.core.poller import Poller, PollSettings
+
+__all__ = ["BATCH_POLL_SETTINGS", "confirm", "execute", "item_to_dict", "plan_lines", "plan_to_dict", "run_plan"]
+
+BATCH_POLL_SETTINGS = PollSettings(first_delay=2.0, initial_interval=3.0, max_interval=10.0, jitter=0.1)
+
+
+def _key_text(item: PlanItem, plan: BatchPlan) -> str:
+    if not item.cmk_id:
+        return "key: none given"
+    return f"key: {plan.key_label or item.cmk_id}"
+
+
+def plan_lines(plan: BatchPlan) -> list[str]:
+    """The plan as printed: a line per item (verdict, target name, key), its reasons or warnings below it."""
+    lines: list[str] = []
+    width = max((len(i.verdict.value) for i in plan.items), default=5)
+    for item in plan.items:
+        name = sanitize(item.target_name) or "(no name)"
+        source = sanitize(item.source_image_id)[:36]
+        lines.append(f"{item.position:>4}  {item.verdict.value:<{width}}  {name}  {_key_text(item, plan)}  <- {source}")
+        for reason in item.reasons:
+            lines.append(f"        x {sanitize(reason)}")
+        for warning in item.warnings:
+            lines.append(f"        ! {sanitize(warning)}")
+    for merged in plan.merged:
+        lines.append(f"note: {sanitize(merged)} was given more than once; it is copied once")
+    if plan.quota is not None:
+        lines.append(plan.quota.line)
+    lines.append(f"{len(plan.ready)} to copy, {len(plan.skipped)} skipped ({plan.requests} requests to plan)")
+    return lines
+
+
+def plan_item_to_dict(item: PlanItem) -> dict[str, Any]:
+    return {
+        "position": item.position,
+        "source_image_id": item.source_image_id,
+        "source_image_name": item.source_name,
+        "name": item.target_name,
+        "verdict": item.verdict.value,
+        "reasons": list(item.reasons),
+        "warnings": list(item.warnings),
+        "cmk_id": item.cmk_id,
+        "enterprise_project_id": item.enterprise_project_id,
+        "tags": [str(t) for t in item.tags],
+    }
+
+
+def plan_to_dict(plan: BatchPlan) -> dict[str, Any]:
+    return {
+        "items": [plan_item_to_dict(i) for i in plan.items],
+        "merged_duplicates": list(plan.merged),
+        "quota": plan.quota.line if plan.quota is not None else None,
+        "ready": len(plan.ready),
+        "skipped": len(plan.skipped),
+        "requests": plan.requests,
+    }
+
+
+def confirm(out: Output, what: str, skipped: int, *, yes: bool, stdin: TextIO | None = None) -> bool:
+    """Go on? ``--yes``: yes (skipped items said); a TTY: ask; no TTY: no (the caller exits 2, nothing sent)."""
+    if yes:
+        if skipped:
+            out.progress(f"skipping {skipped} item(s) listed above (--yes)")
+        return True
+    stream = stdin or sys.stdin
+    if not stream.isatty():
+        print("not confirmed: no terminal to ask on; run again with --yes to send (nothing was sent)", file=out.stderr)
+        return False
+    reduced = f", skipping the {skipped} listed with a reason" if skipped else ""
+    print(f"{what}{reduced}? [y/N] ", end="", file=out.stderr, flush=True)
+    answer = stream.readline().strip().lower()
+    if answer in ("y", "yes"):
+        return True
+    print("not confirmed: nothing was sent", file=out.stderr)
+    return False
+
+
+def item_to_dict(outcome: ItemOutcome) -> dict[str, Any]:
+    item = outcome.item
+    return {
+        "position": item.position,
+        "source_image_id": item.source_image_id,
+        "source_image_name": item.source_image_name,
+        "name": item.name,
+        "verdict": item.verdict,
+        "state": item.state,
+        "outcome": outcome.word,
+        "job_id": item.job_id,
+        "new_image_id": outcome.new_image_id,
+        "error_code": (outcome.record.error_code if outcome.record else None) or item.error_code,
+        "reason": (outcome.record.fail_reason if outcome.record and outcome.record.fail_reason else None)
+        or item.reason,
+        "flow_waits": item.flow_waits,
+        "tags": [str(t) for t in item.tags],
+    }
+
+
+def outcome_line(outcome: ItemOutcome) -> str:
+    item = outcome.item
+    job = f"job {item.job_id}" if item.job_id else "no job id"
+    reason = outcome.record.fail_reason if outcome.record and outcome.record.fail_reason else item.reason
+    tail = f" — {sanitize(reason)[:160]}" if reason and not outcome.succeeded else ""
+    return f"{item.position:>4}  {outcome.word:<15}  {sanitize(item.name)}  {job}{tail}"
+
+
+async def execute(
+    client: ImsApi,
+    ledger: Ledger,
+    store: BatchStore,
+    batch_id: int,
+    images: dict[str, Image],
+    out: Output,
+    *,
+    wait: bool,
+    extra: dict[str, Any] | None = None,
+) -> int:
+    """Submit the batch's pending items (reconciling a crashed run first), follow them with ``wait``, report."""
+    batch = store.get(batch_id)
+    assert batch is not None
+    store.acquire(batch_id)
+    try:
+        found = reconcile(store, batch)
+        for position in found.unknown:
+            out.warn(f"item {position}: its copy request was in flight when imstui stopped: outcome unknown, not sent")
+        timing = poller_timing()
+        poller = Poller(client, ledger, profile=batch.profile, settings=BATCH_POLL_SETTINGS, **timing)
+        runner = asyncio.create_task(poller.run())
+        submitter = BatchSubmitter(
+            client,
+            ledger,
+            store,
+            batch,
+            images,
+            poller=poller,
+            settings=SubmitSettings(max_in_flight=batch.max_in_flight, budget=BATCH_POLL_SETTINGS),
+            on_event=_say(out),
+            **({"sleep": timing["sleep"], "clock": timing["clock"]} if timing else {}),
+        )
+        try:
+            report = await submitter.run()
+            if wait:
+                sent = [o.item.job_id for o in outcomes(store, ledger, batch_id) if o.item.job_id and not o.finished]
+                if sent:
+                    out.progress(f"following {len(sent)} job(s) to their end (Ctrl+C stops following, not the jobs)")
+                    await poller.run_until_done(sent)
+        finally:
+            poller.stop()
+            await asyncio.gather(runner, return_exceptions=True)
+    finally:
+        store.release(batch_id)
+    return _report(out, store, ledger, batch_id, report, wait=wait, checks=poller.checks, extra=extra)
+
+
+def _say(out: Output) -> Callable[[ItemEvent], None]:
+    def say(event: ItemEvent) -> None:
+        job = f" job {event.job_id}" if event.job_id else ""
+        note = f": {sanitize(event.message)[:200]}" if event.message else ""
+        out.progress(f"item {event.position}: {event.state}{job}{note}")
+
+    return say
+
+
+def _report(
+    out: Output,
+    store: BatchStore,
+    ledger: Ledger,
+    batch_id: int,
+    report: SubmitReport,
+    *,
+    wait: bool,
+    checks: int,
+    extra: dict[str, Any] | None,
+) -> int:
+    results = outcomes(store, ledger, batch_id)
+    ok = all(o.succeeded for o in results) if wait else all(o.item.job_id for o in results)
+    out.line(f"batch {batch_id}: {progress_words(results)}")
+    for outcome in results:  # the items to look at (without --wait, running ones are fine)
+        if not outcome.succeeded and (wait or outcome.finished):
+            out.line(outcome_line(outcome))
+    unknown = [o for o in results if o.word == "outcome_unknown"]
+    if unknown:
+        out.line(
+            f"{len(unknown)} item(s) have an unknown outcome: their copy may exist; check the image list before "
+            "copying them again (imstui never sends them again by itself)"
+        )
+    if report.stopped:
+        out.line(f"stopped: {sanitize(report.stopped)}; continue with: imstui batch resume {batch_id}")
+    out.document(
+        {
+            "ok": ok and report.stopped is None,
+            "batch_id": batch_id,
+            **(extra or {}),
+            "progress": progress_words(results),
+            "posts": report.posts,
+            "status_checks": checks,
+            "flow_waits": report.flow_waits,
+            "peak_in_flight": report.peak_in_flight,
+            "stopped": report.stopped,
+            "items": [item_to_dict(o) for o in results],
+        }
+    )
+    return EXIT_OK if ok and report.stopped is None else EXIT_FAILURE
+
+
+async def run_plan(
+    client: ImsApi,
+    ledger: Ledger,
+    plan: BatchPlan,
+    images: dict[str, Image],
+    out: Output,
+    *,
+    profile: str,
+    name_template: str | None,
+    yes: bool,
+    wait: bool,
+    max_in_flight: int,
+    kind: str = "copy",
+    from_key: str | None = None,
+) -> int:
+    """Print ``plan``, confirm it, store it (before anything is sent), then :func:`execute` it."""
+    for text in plan_lines(plan):
+        out.progress(text)
+    doc = {"plan": plan_to_dict(plan)}
+    if plan.empty:
+        print("error: nothing to copy (every item is skipped, reasons above); nothing was sent", file=out.stderr)
+        out.document({"ok": False, "sent": False, **doc})
+        return EXIT_USAGE
+    if not confirm(out, f"Copy {len(plan.ready)} image(s)", len(plan.skipped), yes=yes):
+        out.document({"ok": False, "sent": False, **doc})
+        return EXIT_USAGE
+    with BatchStore(ledger) as store:
+        batch_id = store.create(
+            plan,
+            profile=profile,
+            region=client.region,
+            project_id=client.project_id,
+            name_template=name_template,
+            max_in_flight=max_in_flight,
+            kind=kind,
+            from_key=from_key,
+        )
+        out.progress(
+            f"batch {batch_id} stored ({len(plan.ready)} to send); if interrupted: imstui batch resume {batch_id}"
+        )
+        return await execute(client, ledger, store, batch_id, images, out, wait=wait, extra=doc)
