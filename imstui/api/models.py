@@ -64,9 +64,10 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Image:
-    """The attributes of an image that decide whether (and how) it can be copied in-region."""
+    """The attributes of an image that decide whether (and how) it can be copied in-region. (Slots: a listing of
+    10,000 images holds 10,000 of them; without a ``__dict__`` each is a fifth of the size.)"""
 
     id: str
     name: str = ""
