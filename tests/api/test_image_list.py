@@ -40,8 +40,8 @@ class ListServer:
         params = dict(request.url.params)
         self.requests.append(params)
         if self.refuse and self.refuse in params:
-            body = {"error_code": "APIGW.0306", "error_msg": "API access denied.", "request_id": "r"}
-            return httpx.Response(403, json=body)
+            denied = {"error_code": "APIGW.0306", "error_msg": "API access denied.", "request_id": "r"}
+            return httpx.Response(403, json=denied)
         limit = int(params.get("limit", "500"))
         start = 0
         marker = params.get("marker")
