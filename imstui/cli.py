@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "imstui.commands.images",
     "imstui.commands.copy",
     "imstui.commands.batch",
+    "imstui.commands.rekey",
     "imstui.commands.job",
     "imstui.commands.jobs",
     "imstui.commands.keys",

@@ -179,3 +179,10 @@ def sort_rows(rows: Iterable[ImageRow], by: str = "created", *, descending: bool
         unknown = [r for r in items if not r.image.created_at]
         known.sort(key=lambda r: (r.image.created_at or "", r.image.id), reverse=descending is not False)
     return known + unknown
+
+
+async def images_under(lister: ImageLister, key: FilterKey, *, project_id: str | None) -> list[Image]:
+    """Every image of the project (its own private images: shared ones belong to another account) encrypted
+    with ``key`` — or, for :data:`UNENCRYPTED`, without a key — newest first, whatever their verdict."""
+    wanted = ImageFilter(encrypted_with=key.key_id)
+    return [row.image async for row in search(lister, wanted, project_id=project_id, shared=False)]
