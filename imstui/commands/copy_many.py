@@ -25,7 +25,15 @@ from imstui.api.tag_models import ImageTag
 from imstui.commands.batch_run import run_plan
 from imstui.commands.jobs import ledger_profile
 from imstui.commands.output import Output, run_command
-from imstui.core.batch import DEFAULT_IN_FLIGHT, MAX_IN_FLIGHT, BatchSpec, ListPage, check_template, parse_sources
+from imstui.core.batch import (
+    DEFAULT_IN_FLIGHT,
+    MAX_IN_FLIGHT,
+    BatchSpec,
+    ListPage,
+    SourceRef,
+    check_template,
+    parse_sources,
+)
 from imstui.core.batch.reads import prepare_plan
 from imstui.core.context import open_client
 from imstui.core.enterprise_projects import eps_client, resolve_enterprise_project
@@ -65,8 +73,10 @@ def _ids(args: argparse.Namespace) -> list[str]:
 
 
 def wants_many(args: argparse.Namespace) -> bool:
-    """True when ``imstui copy`` was asked for the multi-image form."""
-    return len(_ids(args)) > 1 or bool(getattr(args, "from_file", None) or getattr(args, "name_template", None))
+    """True when ``imstui copy`` was asked for the multi-image form: more than one id, or any of its options."""
+    many_only = ("from_file", "name_template", "key", "enterprise_project", "tag")
+    in_flight = getattr(args, "max_in_flight", DEFAULT_IN_FLIGHT) != DEFAULT_IN_FLIGHT
+    return len(_ids(args)) > 1 or in_flight or any(getattr(args, name, None) for name in many_only)
 
 
 def _read_file(path: str) -> str:
@@ -84,6 +94,11 @@ def _local_checks(args: argparse.Namespace) -> tuple[BatchSpec, dict[str, Violat
     text = _read_file(args.from_file) if getattr(args, "from_file", None) else None
     sources = parse_sources(_ids(args), text)
     template = getattr(args, "name_template", None)
+    name = getattr(args, "name", None)
+    if name and len(sources) == 1 and sources[0].name is None:
+        sources = [SourceRef(sources[0].image_id, name)]  # one image with the batch's options (--key, --tag...)
+    elif name:
+        problems["name"] = Violation("name.many", "--name names one copy; for many images use --name-template")
     if not sources:
         problems["image_id"] = Violation("image_id.required", "no image ids given (on the command line or in FILE)")
     if template is not None:
@@ -94,8 +109,6 @@ def _local_checks(args: argparse.Namespace) -> tuple[BatchSpec, dict[str, Violat
         problems["name_template"] = Violation(
             "name_template.required", "give --name-template (or an id,name line for every image)"
         )
-    if getattr(args, "name", None):
-        problems["name"] = Violation("name.many", "--name names one copy; for many images use --name-template")
     description = getattr(args, "description", None) or None
     bad_description = check_description(description)
     if bad_description is not None:
