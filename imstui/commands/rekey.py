@@ -35,9 +35,10 @@ from imstui.core.batch import (
 from imstui.core.batch.outcome import outcomes
 from imstui.core.context import open_client
 from imstui.core.eligibility import read_quota
-from imstui.core.image_search import images_under, key_for_filter
+from imstui.core.image_search import FilterKey, images_under, key_for_filter
 from imstui.core.keys import ENV_KMS_ENDPOINT, kms_client, resolve_key
 from imstui.core.ledger import Ledger, LedgerError
+from imstui.core.rekey import already_copied
 from imstui.core.tags import validate_tags
 from imstui.core.validation import Violation, check_description
 
@@ -72,6 +73,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help=f"copies in flight at once (default {DEFAULT_IN_FLIGHT}, at most {MAX_IN_FLIGHT})",
     )
     parser.add_argument("--yes", "-y", action="store_true", help="send the plan without asking")
+    parser.add_argument(
+        "--again", action="store_true", help="also plan images that already have a copy under NEW (default: set aside)"
+    )
     parser.add_argument("--wait", action="store_true", help="follow every copy to its end (exit 0 only if all succeed)")
     parser.add_argument("--kms-endpoint", metavar="URL", help=f"KMS endpoint URL (env {ENV_KMS_ENDPOINT})")
 
@@ -111,13 +115,16 @@ class _RekeyOutput(Output):
         super().document({**doc, "rekey": self.extra} if self.extra else doc)
 
 
-def rekey_facts(old_label: str, old_id: str, new_label: str, new_id: str, images: list[Image]) -> dict[str, Any]:
+def rekey_facts(old: FilterKey, new: FilterKey, images: list[Image], already: dict[str, str]) -> dict[str, Any]:
     return {
-        "from_key": old_id,
-        "from_key_label": old_label,
-        "to_key": new_id,
-        "to_key_label": new_label,
+        "from_key": old.key_id,
+        "from_key_label": old.label,
+        "to_key": new.key_id,
+        "to_key_label": new.label,
         "found": len(images),
+        "already_rekeyed": [
+            {"id": i.id, "name": i.name, "evidence": already[i.id.lower()]} for i in images if i.id.lower() in already
+        ],
         "still_under_old_key": [{"id": i.id, "name": i.name} for i in images],
         "note": "imstui never deletes an image: every image listed still carries the old key. Check each copy, then "
         "delete the old image in the console (or keep it) once nothing uses it.",
@@ -172,13 +179,25 @@ def run(args: argparse.Namespace) -> int:
                 out.progress(f"finding the images encrypted with {old.label}...")
                 lister = ImageLister(client)
                 images = await images_under(lister, old, project_id=project_id)
-                out.extra = rekey_facts(old.label, old.key_id, new.label, new.key_id, images)
-                if not images:
-                    out.line(f"no image of this project is encrypted with {old.label}: nothing to re-key")
+                target = FilterKey(new.key_id, new.label, new)
+                already: dict[str, str] = {}
+                if images and not args.again:
+                    rows = [r for r in ledger.list() if r.project_id in (None, project_id)]
+                    already = await already_copied(lister, rows, images, target, project_id)
+                out.extra = rekey_facts(old, target, images, already)
+                for entry in out.extra["already_rekeyed"]:
+                    out.progress(f"set aside (--again plans it): {entry['id']} {entry['name']}: {entry['evidence']}")
+                todo = [i for i in images if i.id.lower() not in already]
+                if not todo:
+                    what = "lacks a copy under the new key" if images else "is encrypted with it"
+                    out.line(f"no image of this project under {old.label} {what}: nothing to re-key")
                     out.document({"ok": True, "sent": False})
+                    if images:
+                        for text in closing_lines(out.extra, dict.fromkeys(already, "made earlier")):
+                            out.line(text)
                     return EXIT_OK
                 spec = BatchSpec(
-                    sources=tuple(SourceRef(i.id) for i in images),
+                    sources=tuple(SourceRef(i.id) for i in todo),
                     name_template=args.name_template,
                     description=args.description or None,
                     cmk_id=new.key_id,
@@ -209,7 +228,8 @@ def run(args: argparse.Namespace) -> int:
                     from_key=old.key_id,
                 )
         if code != EXIT_USAGE and out.batch_id is not None:
-            for text in closing_lines(out.extra, _outcomes_by_source(out.batch_id)):
+            outcome_of = {e["id"].lower(): "made earlier" for e in out.extra["already_rekeyed"]}
+            for text in closing_lines(out.extra, {**outcome_of, **_outcomes_by_source(out.batch_id)}):
                 out.line(text)
         return code
 

@@ -186,6 +186,7 @@ class SimState:
                 "visibility": "private",
                 "__imagetype": "private",
                 "__originalimagename": job.source_id,
+                "__data_origin": f"image,{self.config.region},{job.source_id}",  # as Terraform's docs describe a copy
                 "enterprise_project_id": job.enterprise_project_id or "0",
                 "created_at": created,
                 "updated_at": created,

@@ -160,3 +160,82 @@ def test_a_bad_template_or_tag_exits_2_before_any_request(
     code, _, err = run(capsys, "--demo", "rekey", "--from-key", "none", "--to-key", "x", "--tag", "k" * 40 + "=v")
     assert code == 2 and "nothing was sent" in err
     assert backend.state.copies_created == 0
+
+
+REKEY = ("--demo", "rekey", "--from-key", "demo/disabled", "--to-key", "demo/backup", "--yes")
+
+
+def test_a_second_rekey_sets_aside_what_the_first_copied(
+    backend: DemoBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, *REKEY, "--wait")
+    made = backend.state.copies_created
+    assert made == 2
+    code, out, err = run(capsys, *REKEY, "--json")
+    doc = json.loads(out)
+    # nothing sent again: only the ISO image is left, and it cannot be copied (an empty plan: exit 2)
+    assert (code, doc["sent"], backend.state.copies_created) == (2, False, made)
+    assert [i["source_image_id"] for i in doc["plan"]["items"]] == [RETIRED_ISO]
+    evidence = {e["id"]: e["evidence"] for e in doc["rekey"]["already_rekeyed"]}
+    assert set(evidence) == set(RETIRED) and all(
+        "already copies it with the new key (succeeded)" in e for e in evidence.values()
+    )
+    assert "set aside (--again plans it)" in err
+    run(capsys, *REKEY, "--again", "--json")  # the operator insists: planned and sent again
+    assert backend.state.copies_created == made + 2
+
+
+def test_copies_made_elsewhere_are_found_in_the_image_list(
+    backend: DemoBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for n, origin in enumerate(({"__originalimagename": RETIRED[0]}, {"__data_origin": f"image,x,{RETIRED[1]}"})):
+        backend.state.add_image(
+            seed.make_image(
+                f"bbbb000{n}-0000-4000-8000-000000000000",
+                f"console-copy-{n}",
+                owner=backend.project_id,
+                created_at="2025-04-01T00:00:00Z",
+                __system__cmkid=seed.SECOND_CMK_ID,
+                **origin,
+            )
+        )
+    code, out, _ = run(capsys, *REKEY, "--json")
+    doc = json.loads(out)
+    assert {e["id"] for e in doc["rekey"]["already_rekeyed"]} == set(RETIRED)
+    assert (
+        "console-copy-0"
+        in doc["rekey"]["already_rekeyed"][0]["evidence"] + doc["rekey"]["already_rekeyed"][1]["evidence"]
+    )
+    assert [i["source_image_id"] for i in doc["plan"]["items"]] == [RETIRED_ISO]  # only what has no copy
+    assert backend.state.copies_created == 0  # the ISO item is not eligible: an empty plan, nothing sent
+    assert code == 2
+
+
+def test_a_failed_copy_is_no_reason_to_set_an_image_aside(
+    backend: DemoBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from imstui.sim.state import ScriptedOutcome
+
+    backend.state.script_next_copy(ScriptedOutcome("IMG.0061", "Unknown system error.", fail_at=0.0))
+    run(capsys, *REKEY, "--wait")
+    assert backend.state.copies_created == 2  # both accepted; one job then FAILed
+    _, out, _ = run(capsys, *REKEY, "--json")
+    doc = json.loads(out)
+    set_aside = {e["id"] for e in doc["rekey"]["already_rekeyed"]}
+    assert len(set_aside) == 1  # the one whose copy succeeded
+    planned = {i["source_image_id"] for i in doc["plan"]["items"] if i["verdict"] == "ready"}
+    assert planned == set(RETIRED) - set_aside  # the failed one is planned again, and sent
+    assert backend.state.copies_created == 3
+
+
+def test_when_every_image_has_its_copy_the_rerun_says_so_and_exits_0(
+    backend: DemoBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ("--demo", "rekey", "--from-key", "demo/app-data", "--to-key", "demo/backup", "--yes")
+    assert run(capsys, *argv, "--wait")[0] == 0  # every image under demo/app-data copied
+    made = backend.state.copies_created
+    assert made == 1 + len(range(0, GENERATED, 5))
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and backend.state.copies_created == made
+    assert "lacks a copy under the new key: nothing to re-key" in out
+    assert f"{made} old image(s) still carry demo/app-data" in out and out.count("copy: made earlier") == made
