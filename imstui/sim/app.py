@@ -265,6 +265,8 @@ class Simulator:
     # --- IMS ------------------------------------------------------------------------------------------------------
     async def list_images(self, call: Call) -> Response:
         params = signer.parse_raw_query(call.request.scope.get("query_string", b""))
+        if self.config.refuse_all_granted_eps and ("enterprise_project_id", "all_granted_eps") in params:
+            return gateway_error(call.request, 403, "APIGW.0306", "API access denied.")
         images, next_marker = self.state.list_images_page(params, call.project_id)
         if not self.config.page_info:  # the default: as Terraform describes the API (no marker in the answer)
             return JSONResponse({"images": images})

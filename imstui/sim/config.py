@@ -68,7 +68,9 @@ class SimConfig:
 
     Image list: ``generated_images`` deterministic images beyond the seeded ones (``imstui.sim.fleet``; for paging
     and benchmarks); ``page_info``: the list answer carries ``page_info.next_marker`` (the SDK's model has it;
-    Terraform says the API does not send it, so by default it is absent and clients page by the last image's id).
+    Terraform says the API does not send it, so by default it is absent and clients page by the last image's id);
+    ``refuse_all_granted_eps``: the list answers 403 to ``enterprise_project_id=all_granted_eps`` (an account where
+    that filter is refused [UNCERTAIN]: clients must fall back to asking without it).
     """
 
     ak: str = DEMO_AK
@@ -99,6 +101,7 @@ class SimConfig:
     seed: int | None = None
     generated_images: int = 0
     page_info: bool = False
+    refuse_all_granted_eps: bool = False
 
     def __post_init__(self) -> None:
         for name in ("sk", "temporary_sk", "security_token"):

@@ -118,3 +118,15 @@ def test_a_bad_limit_is_a_usage_error(limit: str, backend: DemoBackend, capsys: 
     with pytest.raises(SystemExit) as exited:
         main(["--demo", "images", "--limit", limit])
     assert exited.value.code == 2
+
+
+def test_a_403_on_all_granted_eps_falls_back_and_lists_everything(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refusing = controlled_backend(generated_images=600, refuse_all_granted_eps=True)
+    monkeypatch.setattr("imstui.sim.demo.demo_backend", lambda **_: refusing)
+    code, out, err = run(capsys, "--demo", "images", "--json", "--name", "fleet-")
+    doc = doc_of(out)
+    assert (code, err) == (0, "")
+    assert [r["id"] for r in doc["images"]] == [fleet.fleet_image_id(n) for n in range(600)]
+    assert doc["requests"] == 1 + 2 + 1  # the refused first page, two pages without the filter, the shared one
