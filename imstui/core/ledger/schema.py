@@ -13,7 +13,7 @@ from imstui.core.ledger.records import COLUMN_NAMES
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "check_schema", "migrate"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -99,6 +99,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (batch_id, position)
     );
     CREATE INDEX IF NOT EXISTS batch_items_row ON batch_items(job_row_id);
+    """,
+    # 3 -> 4: bounded listings over a year of history (imstui.core.ledger.pages): the default view's "last 7 days"
+    # and "latest 20" read submitted_at through an index, and the poller's start and every outstanding-only query
+    # read the partial index of open rows (its WHERE is imstui.core.jobs.OPEN_SQL, word for word).
+    """
+    CREATE INDEX IF NOT EXISTS jobs_submitted ON jobs(submitted_at);
+    CREATE INDEX IF NOT EXISTS jobs_open_rows ON jobs(row_id)
+        WHERE state = 'submitted' AND gone = 0 AND (status IS NULL OR NOT status IN ('SUCCESS', 'FAIL'));
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION
