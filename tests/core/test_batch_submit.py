@@ -116,6 +116,8 @@ async def _submit(
     assert batch is not None
     poller = Poller(client, ledger, profile=PROFILE, settings=FAST, clock=time.clock, sleep=time.sleep, now=time.now)
     runner = asyncio.create_task(poller.run())
+    while not poller.running:
+        await asyncio.sleep(0)
     submitter = BatchSubmitter(
         api or client,
         ledger,
