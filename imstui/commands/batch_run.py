@@ -160,8 +160,7 @@ async def execute(
         timing = poller_timing()
         poller = Poller(client, ledger, profile=batch.profile, settings=BATCH_POLL_SETTINGS, **timing)
         runner = asyncio.create_task(poller.run())
-        while not poller.running and not runner.done():  # a stop() before run() began would be forgotten
-            await asyncio.sleep(0)
+        await asyncio.sleep(0)  # run() begins (a stop() before it would be forgotten: the poller would not end)
         submitter = BatchSubmitter(
             client,
             ledger,

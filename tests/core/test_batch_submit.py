@@ -4,8 +4,9 @@ maybe-sent copy never sent again; and how a resume settles the items a killed ru
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -38,24 +39,19 @@ PROFILE = "sim"
 FAST = PollSettings(first_delay=2.0, initial_interval=2.0, max_interval=5.0, jitter=0.0, rate_per_second=None)
 
 
-class SimTime:
-    """One virtual clock for the simulator, the poller and the submitter: it moves when a sleeper sleeps."""
+def _load_sim_time() -> Any:
+    """The virtual time of the poller's simulator tests (one clock for the simulator, the poller and the
+    submitter: it moves when a sleeper sleeps), loaded from that module by path whatever the import mode."""
+    spec = importlib.util.spec_from_file_location(
+        "imstui_test_poller_sim", Path(__file__).with_name("test_poller_sim.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.SimTime
 
-    def __init__(self, backend: DemoBackend) -> None:
-        self.manual = backend.manual_clock
 
-    def clock(self) -> float:
-        return self.manual.now()
-
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.manual.now(), timezone.utc)
-
-    async def sleep(self, delay: float) -> None:
-        target = self.manual.now() + max(0.0, delay)
-        for _ in range(25):  # let in-flight work finish first; a wake-up cancels this sleep
-            await asyncio.sleep(0)
-        if target > self.manual.now():
-            self.manual.advance(target - self.manual.now())
+SimTime = _load_sim_time()
 
 
 @pytest.fixture
@@ -116,8 +112,7 @@ async def _submit(
     assert batch is not None
     poller = Poller(client, ledger, profile=PROFILE, settings=FAST, clock=time.clock, sleep=time.sleep, now=time.now)
     runner = asyncio.create_task(poller.run())
-    while not poller.running:
-        await asyncio.sleep(0)
+    await asyncio.sleep(0)  # run() has begun (a stop() before it would be forgotten)
     submitter = BatchSubmitter(
         api or client,
         ledger,
