@@ -188,7 +188,8 @@ def test_a_second_rekey_sets_aside_what_the_first_copied(
 def test_copies_made_elsewhere_are_found_in_the_image_list(
     backend: DemoBackend, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for n, origin in enumerate(({"__originalimagename": RETIRED[0]}, {"__data_origin": f"image,x,{RETIRED[1]}"})):
+    origins: list[dict[str, Any]] = [{"__originalimagename": RETIRED[0]}, {"__data_origin": f"image,x,{RETIRED[1]}"}]
+    for n, origin in enumerate(origins):
         backend.state.add_image(
             seed.make_image(
                 f"bbbb000{n}-0000-4000-8000-000000000000",
