@@ -261,6 +261,8 @@ async def run_plan(
         print("error: nothing to copy (every item is skipped, reasons above); nothing was sent", file=out.stderr)
         out.document({"ok": False, "sent": False, **doc})
         return EXIT_USAGE
+    if any(item.tags for item in plan.ready):
+        out.warn("the tags are stored with each item; this command does not apply them to the new images yet")
     if not confirm(out, f"Copy {len(plan.ready)} image(s)", len(plan.skipped), yes=yes):
         out.document({"ok": False, "sent": False, **doc})
         return EXIT_USAGE

@@ -148,3 +148,15 @@ def test_a_resume_under_another_profile_or_region_is_refused(
     monkeypatch.setenv("HUAWEICLOUD_SDK_REGION", DEMO_REGION)
     code, out, _ = run("batch", "resume", "1", "--yes", "--json")
     assert code == 0 and json.loads(out)["posts"] == 0 and _copies(sim) == before  # all sent already: none again
+
+
+def test_the_key_is_resolved_once_by_alias_and_tags_are_stored_with_each_item(sim: RunningSim, run: Run) -> None:
+    argv = ["copy", GOOD[0], GOOD[1], "--name-template", "{name}-enc{n}", "--key", "demo/backup", "--tag", "env=prod"]
+    code, out, err = run(*argv, "--yes", "--json")
+    assert code == 0
+    assert "key: demo/backup" in err  # the plan line (progress goes to stderr with --json)
+    assert "does not apply them to the new images yet" in err
+    assert {job.cmk_id for job in sim.state.jobs.values()} == {seed.SECOND_CMK_ID}
+    assert [item["tags"] for item in json.loads(out)["items"]] == [["env=prod"], ["env=prod"]]
+    code, _, err = run("copy", GOOD[0], GOOD[1], "--name-template", "{name}-x{n}", "--key", "demo/disabled", "--yes")
+    assert code == 2 and "demo/disabled" in err and len(sim.state.jobs) == 2  # refused before anything was sent
