@@ -1,42 +1,50 @@
 """``imstui jobs``: the local job ledger from the command line.
 
-    imstui jobs [--all | --failed | --running] [--json]     list (profile-scoped with --profile / --demo)
+    imstui jobs [--all | --failed | --running] [--since DATE|30d] [--json]
+                                                             list (profile-scoped with --profile / --demo); by
+                                                             default: jobs in flight, those needing attention in
+                                                             the last 7 days and the latest 20
     imstui jobs watch [--json]                               poll until every outstanding job has ended
     imstui jobs forget JOB_ID [--yes]                        remove a row (JOB_ID, or #ROW for rows without one)
     imstui jobs import JOB_ID                                track a job submitted elsewhere
     imstui jobs export --format csv|json                     the whole ledger on stdout
 
-Listing reads the ledger only (no network, no credentials). ``watch`` prints one line per change and exits 0 when
-every job it followed succeeded, 1 when any failed or vanished. No Textual import on this path.
+Listing reads the ledger only (no network, no credentials) and prints rows as it reads them
+(:mod:`imstui.commands.jobs_list`). ``watch`` prints one line per change and exits 0 when every job it followed
+succeeded, 1 when any failed or vanished. No Textual import on this path.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import sys
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import asdict, fields
-from datetime import datetime, timedelta, timezone
-from enum import Enum
-from typing import Any, TextIO
+from datetime import datetime, timezone
+from typing import Any
 
 from imstui.api.catalogue import explain
 from imstui.api.errors import ImstuiError
 from imstui.api.protocol import ImsApi
 from imstui.api.sanitize import sanitize
+from imstui.commands.jobs_list import (
+    DEMO_PROFILE,
+    clip,
+    open_ledger,
+    record_to_dict,
+    run_export,
+    run_list,
+    since_argument,
+    table_lines,
+    warn_damaged,
+)
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, add_command, run_command
-from imstui.core.jobs import OUTSTANDING, ListFilter, Phase, filter_phases, is_outstanding, needs_attention, phase_of
-from imstui.core.ledger import DamagedRow, JobRecord, Ledger, LedgerError
+from imstui.core.jobs import OUTSTANDING, Phase, phase_of
+from imstui.core.ledger import JobRecord, Ledger, LedgerError
 from imstui.core.poller import JobChanged, Poller, PollerEvent, PollerStatus, VirtualTime
-from imstui.core.wording import format_age, format_progress, look_of, needs_ascii, poller_sentence, said_back
+from imstui.core.wording import format_progress, look_of, needs_ascii, poller_sentence, said_back
 
-DEMO_PROFILE = "demo"
 ENV_PROFILE_FALLBACK = "env"  # jobs submitted with environment credentials and no stored profile
-RECENT = timedelta(days=7)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -55,6 +63,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     which.add_argument(
         "--running", dest="only", action="store_const", const="running", help="jobs still running or being sent"
+    )
+    parser.add_argument(
+        "--since",
+        type=since_argument,
+        metavar="DATE",
+        help="jobs submitted since DATE (2026-11-01) or within an age (30d, 12h, 2w); with a filter, its jobs",
     )
     parser.set_defaults(handler=run_list, only=None)
     sub = parser.add_subparsers(dest="jobs_command", metavar="ACTION")
@@ -95,62 +109,6 @@ def ledger_profile(args: argparse.Namespace) -> str:
     return name or ENV_PROFILE_FALLBACK
 
 
-def _scope(args: argparse.Namespace) -> str | None:
-    """Listing scope: only a profile named explicitly (--profile / --demo); otherwise every profile."""
-    if getattr(args, "demo", False):
-        return DEMO_PROFILE
-    return getattr(args, "profile", None) or None
-
-
-def _clip(text: str | None, width: int) -> str:
-    value = sanitize(text or "")
-    return value if len(value) <= width else value[: width - 1] + "…"
-
-
-def record_to_dict(record: JobRecord) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for f in fields(record):
-        value = getattr(record, f.name)
-        if isinstance(value, datetime):
-            value = value.isoformat()
-        elif isinstance(value, Enum):
-            value = value.value
-        data[f.name] = value
-    look = look_of(record)
-    data["phase"] = look.phase.value
-    data["status_text"] = look.word.lower()  # the console's word, lower-case (as before the words were unified)
-    info = explain(record.error_code)
-    if info is not None:
-        data["error_meaning"] = info.meaning
-        data["error_next_step"] = info.next_step
-    return data
-
-
-def table_lines(records: Iterable[JobRecord], *, show_profile: bool, ascii: bool, now: datetime) -> list[str]:
-    header = ["STATUS", "PROGRESS", "AGE", "JOB", "NEW IMAGE NAME", "SOURCE", "CODE"]
-    if show_profile:
-        header.append("PROFILE")
-    rows = [header]
-    for r in records:
-        progress = format_progress(r.progress, ascii=ascii)
-        if r.last_poll_error and is_outstanding(r):
-            progress += " (poll error)"
-        row = [
-            look_of(r).text(ascii=ascii),
-            progress,
-            format_age((now - r.submitted_at).total_seconds()),
-            _clip(r.label, 34),
-            _clip(r.name, 32) or "-",
-            _clip(r.source_image_name or r.source_image_id, 28) or "-",
-            _clip(r.error_code, 16) or "-",
-        ]
-        if show_profile:
-            row.append(_clip(r.profile, 20))
-        rows.append(row)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
-
-
 def poller_timing(start: datetime | None = None) -> dict[str, Any]:
     """The :class:`Poller`'s clock arguments: real time, or virtual time (from ``start``, default now) when a test
     replaced the commands' sleep (``client_overrides(sleep=...)``)."""
@@ -178,42 +136,6 @@ async def _ledger_and_client(args: argparse.Namespace) -> AsyncIterator[tuple[Le
             yield ledger, client
 
 
-def _open_ledger(out: Output) -> Ledger | None:
-    try:
-        return Ledger()
-    except LedgerError as exc:
-        out.error(ImstuiError(str(exc)))
-        return None
-
-
-# ---------------------------------------------------------------------------------------------------------- list
-
-
-def run_list(args: argparse.Namespace) -> int:
-    out = Output(bool(getattr(args, "json", False)))
-    ledger = _open_ledger(out)
-    if ledger is None:
-        return EXIT_FAILURE
-    with ledger:
-        scope = _scope(args)
-        only: ListFilter = args.only or "all"
-        wanted = filter_phases(only)  # the console's filters: --failed lists what its failed-only view (f) lists
-        records = [r for r in ledger.list(scope) if phase_of(r) in wanted]
-        damaged = ledger.damaged(scope)
-    warn_damaged(out, damaged)
-    now = datetime.now(timezone.utc)
-    if args.only is None:  # default view: the last week, plus anything unfinished or needing attention
-        records = [r for r in records if now - r.submitted_at <= RECENT or is_outstanding(r) or needs_attention(r)]
-    jobs = [record_to_dict(r) for r in records]
-    out.document({"ok": True, "profile": scope, "filter": only, "jobs": jobs, "damaged": [asdict(d) for d in damaged]})
-    if not records:
-        out.line("no jobs" + (f" for profile {scope}" if scope else "") + (f" ({only})" if args.only else ""))
-        return EXIT_OK
-    for text in table_lines(records, show_profile=scope is None, ascii=needs_ascii(out.stdout), now=now):
-        out.line(text)
-    return EXIT_OK
-
-
 # ---------------------------------------------------------------------------------------------------------- watch
 
 
@@ -223,19 +145,19 @@ def _stamp() -> str:
 
 def change_line(record: JobRecord, *, ascii: bool) -> str:
     look = look_of(record)
-    parts = [_stamp(), _clip(record.label, 34), look.text(ascii=ascii)]
+    parts = [_stamp(), clip(record.label, 34), look.text(ascii=ascii)]
     if record.progress is not None and look.phase in OUTSTANDING:
         parts.append(format_progress(record.progress))
     if record.name:
-        parts.append(f"name={_clip(record.name, 64)}")
+        parts.append(f"name={clip(record.name, 64)}")
     if look.phase is Phase.SUCCEEDED and record.new_image_id:
-        parts.append(f"new_image={_clip(record.new_image_id, 64)}")
+        parts.append(f"new_image={clip(record.new_image_id, 64)}")
     if record.error_code or (look.phase is Phase.FAILED and record.fail_reason):
-        parts.append(f"error={_clip(record.error_code or '-', 20)}: {_clip(record.fail_reason, 200)}")
+        parts.append(f"error={clip(record.error_code or '-', 20)}: {clip(record.fail_reason, 200)}")
     elif look.phase is Phase.GONE:
         parts.append("(the server no longer knows this job; last known state shown)")
     elif record.last_poll_error:
-        parts.append(f"(status check failed: {_clip(record.last_poll_error, 160)}; last known state kept)")
+        parts.append(f"(status check failed: {clip(record.last_poll_error, 160)}; last known state kept)")
     return "  ".join(parts)
 
 
@@ -307,17 +229,6 @@ def _find(ledger: Ledger, ref: str) -> JobRecord | None:
     return record
 
 
-def warn_damaged(out: Output, damaged: Sequence[DamagedRow]) -> None:
-    """Rows the ledger cannot read, on stderr: each with its reason, then how to keep what can be read."""
-    for row in damaged:
-        out.warn(row.describe())
-    if damaged:
-        out.warn(
-            f"imstui jobs export saves every readable row; imstui jobs forget '#{damaged[0].row_id}' --yes "
-            "removes a damaged row"
-        )
-
-
 def _forget_damaged(ledger: Ledger, ref: str, *, yes: bool) -> int:
     """``forget #ROW`` of a row the ledger cannot read (it has no record to show or confirm)."""
     digits = ref.strip().lstrip("#")
@@ -335,7 +246,7 @@ def _forget_damaged(ledger: Ledger, ref: str, *, yes: bool) -> int:
 
 def run_forget(args: argparse.Namespace) -> int:
     out = Output(False)
-    ledger = _open_ledger(out)
+    ledger = open_ledger(out)
     if ledger is None:
         return EXIT_FAILURE
     with ledger:
@@ -347,7 +258,7 @@ def run_forget(args: argparse.Namespace) -> int:
                 print("error: not a terminal: pass --yes to forget without confirmation", file=sys.stderr)
                 return EXIT_USAGE
             prompt = (
-                f"Forget {record.label} ({look_of(record).word}, {_clip(record.name, 40) or 'no name'})? "
+                f"Forget {record.label} ({look_of(record).word}, {clip(record.name, 40) or 'no name'})? "
                 "This only removes it from imstui's list; the job and image in IMS are not touched. [y/N] "
             )
             try:
@@ -384,47 +295,12 @@ def run_import(args: argparse.Namespace) -> int:
     return run_command(out, main)
 
 
-# ---------------------------------------------------------------------------------------------------------- export
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = sanitize(str(value), multiline=True).replace("\n", " ")
-    if text.startswith(_FORMULA_START):  # a spreadsheet must not run server-supplied text as a formula
-        text = "'" + text
-    return text
-
-
-def export_csv(records: Iterable[JobRecord], stream: TextIO) -> None:
-    names = [f.name for f in fields(JobRecord)]
-    writer = csv.writer(stream, lineterminator="\n")
-    extra = ["status_text", "phase"]
-    writer.writerow([*names, *extra])
-    for record in records:
-        data = record_to_dict(record)
-        writer.writerow([_csv_cell(data[name]) for name in [*names, *extra]])
-
-
-def run_export(args: argparse.Namespace) -> int:
-    out = Output(False)
-    ledger = _open_ledger(out)
-    if ledger is None:
-        return EXIT_FAILURE
-    with ledger:
-        records = ledger.list(_scope(args))
-        warn_damaged(out, ledger.damaged(_scope(args)))
-    if args.export_format == "csv":
-        buffer = io.StringIO()
-        export_csv(records, buffer)
-        sys.stdout.write(buffer.getvalue())
-    else:
-        json.dump([record_to_dict(r) for r in records], sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    sys.stdout.flush()
-    return EXIT_OK
-
-
-__all__ = ["change_line", "ledger_profile", "poller_timing", "record_to_dict", "register", "table_lines"]
+__all__ = [
+    "change_line",
+    "ledger_profile",
+    "poller_timing",
+    "record_to_dict",
+    "register",
+    "table_lines",
+    "warn_damaged",
+]

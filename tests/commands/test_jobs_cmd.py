@@ -268,39 +268,68 @@ def test_status_is_readable_without_colour_or_unicode(capsys: pytest.CaptureFixt
     assert line.startswith("x FAILED") and line.isascii()
 
 
-def test_list_filters_and_the_default_recent_view(capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_filters_and_the_default_bounded_view(capsys: pytest.CaptureFixture[str]) -> None:
     now = datetime.now(timezone.utc)
+    serial = iter(range(10_000))
     with Ledger() as led:
 
-        def row(name: str, **kw: object) -> int:
-            return led.record_intent(
+        def row(name: str, age: timedelta, status: str | None = None) -> int:
+            row_id = led.record_intent(
                 profile="env",
                 region=REGION,
                 project_id=PROJECT_ID,
                 source_image_id=IMAGE_ID,
                 source_image_name=None,
                 name=name,
-                **kw,  # type: ignore[arg-type]
+                submitted_at=now - age,
             )
+            if status is not None:
+                job_id = f"{next(serial):032x}"
+                led.attach_job_id(row_id, job_id)
+                doc = job_doc(status, job_id=job_id, entities={"process_percent": 0.3})
+                led.update_from_job(job_id, Job.from_api(doc), now - age)
+            return row_id
 
-        led.attach_job_id(row("running"), JOB_ID)
-        led.update_from_job(JOB_ID, Job.from_api(job_doc("RUNNING", entities={"process_percent": 0.3})), now)
-        led.attach_job_id(row("failed"), OTHER_JOB)
-        led.update_from_job(OTHER_JOB, Job.from_api(job_doc("FAIL", job_id=OTHER_JOB)), now)
-        old_ok = "0" * 31 + "1"
-        led.attach_job_id(row("old-ok", submitted_at=now - timedelta(days=30)), old_ok)
-        led.update_from_job(old_ok, Job.from_api(job_doc("SUCCESS", job_id=old_ok)), now - timedelta(days=30))
-        row("in-flight")
+        for n in range(30):
+            row(f"old-ok-{n}", timedelta(days=100 - n), "SUCCESS")
+        row("old-failed", timedelta(days=30), "FAIL")  # needs attention, but a month old: hidden by default
+        row("old-running", timedelta(days=90), "RUNNING")  # still outstanding: always listed
+        row("recent-failed", timedelta(days=2), "FAIL")
+        for n in range(19):
+            row(f"new-ok-{n}", timedelta(hours=n + 1), "SUCCESS")
+        row("in-flight", timedelta(0))  # the copy request is being sent
 
-    def names(*flags: str) -> list[str]:
+    def names(*flags: str) -> tuple[list[str], dict[str, object]]:
         code, out, _ = run(capsys, "jobs", "--json", *flags)
         assert code == 0
-        return sorted(j["name"] for j in json.loads(out)["jobs"])
+        doc = json.loads(out)  # one valid document, however many rows were streamed into it
+        assert doc["ok"] is True and doc["damaged"] == []
+        return sorted(j["name"] for j in doc["jobs"]), doc
 
-    assert names() == ["failed", "in-flight", "running"]  # the last week, plus anything unfinished
-    assert names("--all") == ["failed", "in-flight", "old-ok", "running"]
-    assert names("--running") == ["in-flight", "running"]
-    assert names("--failed") == ["failed"]
+    shown, doc = names()
+    # in flight + needing attention in the last 7 days + the latest 20 (19 new successes and the one being sent)
+    assert shown == sorted(["old-running", "recent-failed", "in-flight", *(f"new-ok-{n}" for n in range(19))])
+    since_hint = (now - timedelta(days=30)).date().isoformat()
+    assert doc["not_shown"] == {"jobs": 31, "needing_attention": 1, "since_hint": since_hint}
+    code, out, _ = run(capsys, "jobs")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 1 + 22 + 1 and "old-failed" not in out
+    assert lines[-1] == (
+        f"… 31 older jobs not shown (1 of them failed or need a look: --failed): --all, or --since {since_hint}"
+    )
+    everything, doc = names("--all")
+    assert len(everything) == 53 and "not_shown" not in doc
+    assert names("--since", "45d")[0] == sorted(
+        ["old-failed", "recent-failed", "in-flight", *(f"new-ok-{n}" for n in range(19))]
+    )
+    assert names("--failed")[0] == ["old-failed", "recent-failed"]
+    assert names("--failed", "--since", (now - timedelta(days=7)).date().isoformat())[0] == ["recent-failed"]
+    assert names("--running")[0] == ["in-flight", "old-running"]
+    with pytest.raises(SystemExit) as info:
+        main(["jobs", "--since", "last tuesday"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "30d" in err and "tuesday" not in err
 
 
 @pytest.mark.parametrize(("answer", "forgotten"), [("y", True), ("n", False), ("", False)])
