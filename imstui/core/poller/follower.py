@@ -1,9 +1,11 @@
 """Following the ledger: rows written by anyone (another ``copy`` or ``jobs watch``, this process too), noticed
 through the ledger's change counter without re-reading the poller's own writes.
 
-The follower keeps the last record seen of every wanted row (``cache``) and tells the poller what is new
-(:class:`Sync`); :func:`apply_sync` turns that into slots added, dropped or put back. A ledger that cannot be
-read is logged (at most once a minute) and looked at again next time: nothing it raises reaches the loop.
+The follower keeps the last record seen of every wanted OUTSTANDING row (``cache``: finished rows leave it, so a
+year of history is never held) and tells the poller what is new (:class:`Sync`). Its first look reads only the
+open rows (:func:`imstui.core.ledger.pages.outstanding`, an index); later looks read only the rows written since
+the change counter it last saw; :func:`apply_sync` turns that into slots added, dropped or put back. A ledger
+that cannot be read is logged (at most once a minute) and looked at again next time: nothing it raises reaches the loop.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from imstui.core.jobs import is_outstanding
 from imstui.core.ledger import JobRecord, Ledger
+from imstui.core.ledger.pages import outstanding
 from imstui.core.poller.events import JobChanged, PollerEvent
 from imstui.core.poller.schedule import Schedule
 from imstui.core.poller.writer import describe
@@ -43,8 +46,9 @@ def visible(record: JobRecord) -> tuple[Any, ...]:
 
 @dataclass
 class Sync:
-    """What a look at the ledger found. ``full``: every wanted row (first look); ``changed``: (record, the cached
-    record before it, None if new) for rows someone else wrote; ``removed``: cached rows that were deleted."""
+    """What a look at the ledger found. ``full``: every wanted outstanding row (first look); ``changed``: (record,
+    the cached record before it, None if not followed) for rows someone else wrote; ``removed``: cached rows that
+    were deleted."""
 
     full: list[JobRecord] = field(default_factory=list)
     changed: list[tuple[JobRecord, JobRecord | None]] = field(default_factory=list)
@@ -56,7 +60,7 @@ class LedgerFollower:
         self.ledger = ledger
         self.profile = profile
         self.wanted = wanted
-        self.cache: dict[int, JobRecord] = {}  # row id -> last record seen
+        self.cache: dict[int, JobRecord] = {}  # row id -> last record seen, outstanding rows only
         self._row_ids: dict[str, int] = {}  # job id -> row id
         self._seen_version: int | None = None
         self._own_versions: set[int] = set()  # change counter values of our own poll writes, not yet seen
@@ -65,9 +69,19 @@ class LedgerFollower:
         self.next_sweep = 0.0
 
     def remember(self, record: JobRecord) -> None:
+        """Keep ``record`` if it is still to be followed; forget its row once it is finished."""
+        if not is_outstanding(record):
+            self.forget(record.row_id)
+            return
         self.cache[record.row_id] = record
         if record.job_id is not None:
             self._row_ids[record.job_id] = record.row_id
+
+    def forget(self, row_id: int) -> JobRecord | None:
+        gone = self.cache.pop(row_id, None)
+        if gone is not None and gone.job_id is not None and self._row_ids.get(gone.job_id) == row_id:
+            del self._row_ids[gone.job_id]
+        return gone
 
     def by_job(self, job_id: str) -> JobRecord | None:
         row_id = self._row_ids.get(job_id)
@@ -93,9 +107,11 @@ class LedgerFollower:
     def _look(self, force: bool) -> Sync | None:
         version = self.ledger.data_version()
         if self._seen_version is None or force:
-            records = self.ledger.list(self.profile)
+            records = outstanding(self.ledger, self.profile)
             self._seen_version = version
             self._own_versions = {value for value in self._own_versions if value > version}
+            self.cache.clear()
+            self._row_ids.clear()
             sync = Sync(full=[r for r in records if self.wanted(r)])
             for record in sync.full:
                 self.remember(record)
@@ -115,12 +131,12 @@ class LedgerFollower:
         self._own_versions = {value for value in own if value > changes.version}
         sync = Sync()
         for row_id in changes.removed_row_ids:
-            gone = self.cache.pop(row_id, None)
+            gone = self.forget(row_id)
             if gone is not None:
                 sync.removed.append(gone)
         for record in changes.changed:
-            if not self.wanted(record):
-                continue
+            if not self.wanted(record) or record.version in own:
+                continue  # not ours to follow, or last written by our own poll write (already reported)
             cached = self.cache.get(record.row_id)
             if cached is not None and cached.version >= record.version:
                 continue  # our own write, already reported
