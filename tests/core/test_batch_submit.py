@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from imstui.core.batch import (
     REJECTED,
     SENT,
     UNKNOWN,
+    BatchBusyError,
     BatchSpec,
     BatchStore,
     BatchSubmitter,
@@ -236,3 +238,17 @@ def test_a_resume_settles_each_claimed_item_from_what_its_copy_wrote_to_the_ledg
     assert items[1].job_row_id is None and "nothing was sent" in (items[1].reason or "")
     assert "never sent again" in (items[2].reason or "")
     assert reconcile(store, batch) == type(done)()  # settled once: a second resume changes nothing
+
+
+def test_a_batch_another_live_process_is_sending_cannot_be_resumed_and_a_dead_ones_can(ledger: Ledger) -> None:
+    store, batch_id = _stored(ledger, 1)
+    with store._write() as conn:  # the batch as a live process (our parent) and then a dead one left it
+        conn.execute("UPDATE batches SET owner_pid = ? WHERE batch_id = ?", (os.getppid(), batch_id))
+    with pytest.raises(BatchBusyError, match=f"process {os.getppid()}"):
+        store.acquire(batch_id)
+    with store._write() as conn:
+        conn.execute("UPDATE batches SET owner_pid = ? WHERE batch_id = ?", (2**22 + 12345, batch_id))
+    store.acquire(batch_id)
+    assert store.get(batch_id).owner_pid == os.getpid()  # type: ignore[union-attr]
+    store.release(batch_id)
+    assert store.get(batch_id).owner_pid is None  # type: ignore[union-attr]
