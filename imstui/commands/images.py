@@ -38,10 +38,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         common,
         "images",
         help="list the account's images with whether each can be copied",
-        description=__doc__ or "",
+        description="List the project's images, newest first, then the images other accounts shared with it and "
+        "it accepted, each with whether it can be copied (and why not). Pages are read one at a time and printed as "
+        "they arrive (unless --sort or --json needs the whole list). --encrypted-with takes a KMS key alias or id in "
+        "any state, or 'none'. Exit 0 (also when nothing matches), 1 on an API error, 2 on bad input or settings.",
         handler=run,
     )
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--name", metavar="SUBSTR", help="only images whose name, id or OS contains SUBSTR")
     parser.add_argument("--status", metavar="S", help="only images in this status (e.g. active)")
     parser.add_argument("--eligible", action="store_true", help="only images that can be copied")

@@ -51,10 +51,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         common,
         "rekey",
         help="copy every image encrypted with one KMS key (or none) to copies encrypted with another",
-        description=__doc__ or "",
+        description="Find every image of the project encrypted with OLD (a KMS key alias or id in any state, or "
+        "'none' for the unencrypted images) and copy each, encrypted with NEW (an enabled key), as one checked batch: "
+        "the plan is printed first; without --yes it asks on a terminal and, without one, exits 2 having sent "
+        "nothing. Images that already have a copy under NEW are set aside (--again plans them). imstui never "
+        "deletes an image: the end lists the old images that still carry OLD. Exit 0 when every item was sent (with "
+        "--wait: succeeded) or nothing is left to re-key, 1 otherwise, 2 on bad input or an empty or unconfirmed plan.",
         handler=run,
     )
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--from-key", required=True, metavar="OLD", help="key alias or id the images carry, or none")
     parser.add_argument("--to-key", required=True, metavar="NEW", help="enabled key alias or id for the copies")
     parser.add_argument(
