@@ -37,7 +37,8 @@ from imstui.core.context import open_client
 from imstui.core.eligibility import read_quota
 from imstui.core.image_search import FilterKey, images_under, key_for_filter
 from imstui.core.keys import ENV_KMS_ENDPOINT, kms_client, resolve_key
-from imstui.core.ledger import Ledger, LedgerError
+from imstui.core.ledger import JobRecord, Ledger, LedgerError
+from imstui.core.ledger.pages import stream
 from imstui.core.rekey import already_copied
 from imstui.core.tags import validate_tags
 from imstui.core.validation import Violation, check_description
@@ -186,7 +187,9 @@ def run(args: argparse.Namespace) -> int:
                 target = FilterKey(new.key_id, new.label, new)
                 already: dict[str, str] = {}
                 if images and not args.again:
-                    rows = [r for r in ledger.list() if r.project_id in (None, project_id)]
+                    rows = (  # streamed: a year of history is never held at once
+                        r for r in stream(ledger) if isinstance(r, JobRecord) and r.project_id in (None, project_id)
+                    )
                     already = await already_copied(lister, rows, images, target, project_id)
                 out.extra = rekey_facts(old, target, images, already)
                 for entry in out.extra["already_rekeyed"]:
