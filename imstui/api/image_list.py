@@ -9,10 +9,11 @@ it [UNCERTAIN], so the next page starts at ``page_info.next_marker`` when one co
 id, and a page shorter than asked for is the last.
 
 ``enterprise_project_id=all_granted_eps`` goes with the private images as the lookup sends it: refused (400/403),
-the request is made once more without it and the client drops it for the session, exactly as
-:meth:`ImsClient.get_image` does (one flag for both). Shared images carry no enterprise project of this account
-("for shared images, enterprise projects are not supported"), so that section is asked without it. A refused
-``__system__cmkid`` filter is dropped the same way; callers filter on :attr:`Image.cmk_id` themselves anyway.
+the request is made again without it and the client drops it for the session, as :meth:`ImsClient.get_image`
+does (one flag for both). Shared images carry no enterprise project of this account ("for shared images,
+enterprise projects are not supported"), so that section is asked without it. A refused ``__system__cmkid`` filter
+is dropped the same way (tried first: callers filter on :attr:`Image.cmk_id` themselves anyway), and only the
+filter that was to blame is dropped.
 
 Every image is parsed by :meth:`Image.from_api` (strings sanitised, numbers range-checked); entries that are not
 images with a usable id are skipped and counted. Pages are fetched one at a time, never the whole list at once.
@@ -209,16 +210,21 @@ class ImageLister:
                 return
 
     async def _fetch(self, query: ImageQuery, marker: str | None, limit: int) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """One list request. Refused (400/403) with optional filters on, it is made again with fewer: first
+        without ``__system__cmkid`` (filtered locally anyway), then without the enterprise-project filter (and with
+        the key filter back), then without both; whichever filter was to blame is dropped for good."""
         ims = self._ims
         project_id = await ims.ensure_project_id()
         eps = query.image_type == PRIVATE and ims._use_eps_filter  # the lookup's flag: one answer per session
-        dropped: list[str] = []
-        while True:
-            params = query.params(cmk_filter=self._cmk_filter)
+        cmk = bool(query.cmk_id) and self._cmk_filter
+        tries = [(eps, cmk), (eps, False), (False, cmk), (False, False)]
+        tries = list(dict.fromkeys(tries))  # the distinct combinations, most filters first
+        for number, (with_eps, with_cmk) in enumerate(tries, start=1):
+            params = query.params(cmk_filter=with_cmk)
             params["limit"] = str(limit)
             if marker:
                 params["marker"] = marker
-            if eps:
+            if with_eps:
                 params["enterprise_project_id"] = ALL_GRANTED_EPS
             self.requests += 1
             try:
@@ -231,19 +237,18 @@ class ImageLister:
                     what="the image list",
                 )
             except ApiError as error:
-                if error.status not in _REFUSED:
+                if error.status not in _REFUSED or number == len(tries):
                     raise
-                if eps:  # the enterprise-project filter refused: once more without it (as the lookup does)
-                    eps = False
-                    ims._use_eps_filter = False
-                    dropped.append("enterprise_project_id")
-                    continue
-                if query.cmk_id and self._cmk_filter:
-                    self._cmk_filter = False
-                    dropped.append("__system__cmkid")
-                    continue
-                raise
+                continue
+            dropped: list[str] = []
+            if eps and not with_eps:
+                ims._use_eps_filter = False  # as the lookup does after the same refusal
+                dropped.append("enterprise_project_id")
+            if cmk and not with_cmk:
+                self._cmk_filter = False
+                dropped.append("__system__cmkid")
             data = service_calls.json_object(response, "the image list")
             if not isinstance(data.get("images"), list):
                 raise ProtocolError(f"the image list has no 'images' list: {clean(data, 200)}", request_id_of(response))
             return data, tuple(dropped)
+        raise AssertionError("unreachable: the last try raises or returns")  # pragma: no cover

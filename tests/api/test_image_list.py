@@ -119,12 +119,30 @@ async def test_the_eps_filter_is_sent_with_private_images_only() -> None:
     assert (shared["__imagetype"], shared["member_status"], shared["status"]) == ("shared", "accepted", "active")
 
 
-async def test_a_refused_cmk_filter_is_dropped_and_the_list_still_comes() -> None:
-    server = ListServer([image_doc(id=_uuid(1))], refuse="__system__cmkid")
+@pytest.mark.parametrize(
+    ("refuse", "dropped", "sent"),
+    [
+        # the key filter refused: only it is dropped; the enterprise-project filter stays for the session
+        ("__system__cmkid", ("__system__cmkid",), [(True, True), (True, False), (True, False)]),
+        # the enterprise-project filter refused: only it is dropped; the key filter stays
+        (
+            "enterprise_project_id",
+            ("enterprise_project_id",),
+            [(True, True), (True, False), (False, True), (False, True)],
+        ),
+    ],
+)
+async def test_only_the_refused_filter_is_dropped(
+    refuse: str, dropped: tuple[str, ...], sent: list[tuple[bool, bool]]
+) -> None:
+    server = ListServer([image_doc(id=_uuid(n), __system__cmkid=seed.DEMO_CMK_ID) for n in range(3)], refuse=refuse)
     async with _client(server) as ims:
-        ims._use_eps_filter = False
-        pages = [p async for p in ImageLister(ims).pages(ImageQuery(cmk_id=seed.DEMO_CMK_ID))]
-    assert pages[0].filters_dropped == ("__system__cmkid",) and len(pages[0].images) == 1
+        lister = ImageLister(ims, page_size=2)
+        pages = [p async for p in lister.pages(ImageQuery(cmk_id=seed.DEMO_CMK_ID))]
+        assert ims._use_eps_filter is (refuse != "enterprise_project_id")
+    assert pages[0].filters_dropped == dropped and pages[1].filters_dropped == ()
+    assert [i.id for p in pages for i in p.images] == [_uuid(n) for n in range(3)]
+    assert [("enterprise_project_id" in r, "__system__cmkid" in r) for r in server.requests] == sent
 
 
 async def test_other_errors_are_raised_not_retried_without_filters() -> None:
