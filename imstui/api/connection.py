@@ -5,8 +5,8 @@
   for loopback endpoints: a request to the simulator on ``http://127.0.0.1`` is signed (``Authorization``,
   ``X-Project-Id``) and would otherwise travel in clear to whatever proxy ``HTTP_PROXY``/``ALL_PROXY`` names.
   Loopback hosts are always reached directly; an ``https`` endpoint behind a proxy is tunnelled as before.
-- A cached socket lookup for httpcore's "is the server gone?" check, and a cookie jar that skips answers
-  without ``Set-Cookie`` (both measured: see the classes).
+- A cached socket lookup for httpcore's "is the server gone?" check, a cookie jar that skips answers
+  without ``Set-Cookie`` (both measured: see the classes), and linear pool bookkeeping (:mod:`.lean_pool`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import httpx
 from imstui.api.endpoints import is_loopback_host
 from imstui.api.error_parsing import clean
 from imstui.api.errors import ConfigurationError
+from imstui.api.lean_pool import make_lean
 
 
 def tls_verify_from_env(environ: Mapping[str, str] | None = None) -> ssl.SSLContext | bool:
@@ -187,6 +188,7 @@ def _cache_stream_sockets(client: httpx.AsyncClient) -> None:
         if isinstance(pool, httpcore.AsyncConnectionPool) and isinstance(backend, httpcore.AsyncNetworkBackend):
             if not isinstance(backend, _SocketCachingBackend):
                 pool._network_backend = _SocketCachingBackend(backend)
+            make_lean(pool)  # linear pool bookkeeping (see imstui.api.lean_pool)
 
 
 class _Cookies(httpx.Cookies):
@@ -205,6 +207,12 @@ class _Cookies(httpx.Cookies):
 
 class _HttpClient(httpx.AsyncClient):
     """:class:`httpx.AsyncClient` with :class:`_Cookies` as its cookie jar."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # httpx 0.28 stores its jar in ``_cookies`` directly (not through the setter below): wrap that one too.
+        if type(self._cookies) is not _Cookies:
+            self._cookies = _Cookies(self._cookies)
 
     @property
     def cookies(self) -> httpx.Cookies:

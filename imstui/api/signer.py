@@ -10,6 +10,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Generator, Iterable, Mapping
 from datetime import datetime, timezone
+from functools import lru_cache
 from urllib.parse import quote, unquote, unquote_to_bytes
 
 import httpx
@@ -37,6 +38,7 @@ def _encode(value: str) -> str:
     return quote(value, safe="~")
 
 
+@lru_cache(maxsize=4096)  # a poller signs the same few thousand job paths over and over
 def canonical_uri(path: str) -> str:
     """Percent-decode the path, re-encode each segment with RFC 3986 rules, and end it with ``/``."""
     uri = "/".join(_encode(segment) for segment in unquote(path).split("/"))
