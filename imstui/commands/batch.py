@@ -22,9 +22,9 @@ from imstui.api.sanitize import sanitize
 from imstui.commands.batch_run import confirm, execute, item_to_dict, outcome_line
 from imstui.commands.jobs import ledger_profile
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, add_command, run_command
+from imstui.connect import open_client
 from imstui.core.batch import PENDING, SENDING, BatchRecord, BatchStore
 from imstui.core.batch.outcome import outcomes, progress_words
-from imstui.core.context import open_client
 from imstui.core.ledger import Ledger, LedgerError
 
 __all__ = ["batch_to_dict", "register"]

@@ -31,7 +31,8 @@ from imstui.commands.output import (
     job_to_dict,
     run_command,
 )
-from imstui.core.context import current_overrides, open_client
+from imstui.connect import session_for_args
+from imstui.core.context import current_overrides
 from imstui.core.eligibility import assess
 from imstui.core.ledger import Ledger, LedgerError
 from imstui.core.poller import JobChanged, Poller, PollerEvent, PollerStatus, PollFailed, PollSettings, is_fatal
@@ -185,13 +186,12 @@ def run(args: argparse.Namespace) -> int:
     sent = _Sent(profile=ledger_profile(args), demo=bool(getattr(args, "demo", False)))
 
     async def main() -> int:
-        try:
-            ledger = Ledger()
+        try:  # the factory the console and `jobs watch` use too
+            session = session_for_args(args, profile=sent.profile)
         except LedgerError as exc:
             raise ConfigurationError(f"{exc}; nothing was submitted") from None
-        with ledger:
-            async with open_client(args) as client:
-                return await _copy(client, image_id, request, bool(args.wait), out, sent, ledger)
+        async with session:
+            return await _copy(session.api, image_id, request, bool(args.wait), out, sent, session.ledger)
 
     try:
         return run_command(out, main)

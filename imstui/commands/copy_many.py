@@ -25,6 +25,7 @@ from imstui.api.tag_models import ImageTag
 from imstui.commands.batch_run import run_plan
 from imstui.commands.jobs import ledger_profile
 from imstui.commands.output import Output, run_command
+from imstui.connect import open_client
 from imstui.core.batch import (
     DEFAULT_IN_FLIGHT,
     MAX_IN_FLIGHT,
@@ -35,7 +36,6 @@ from imstui.core.batch import (
     parse_sources,
 )
 from imstui.core.batch.reads import prepare_plan
-from imstui.core.context import open_client
 from imstui.core.enterprise_projects import eps_client, resolve_enterprise_project
 from imstui.core.keys import kms_client, resolve_key
 from imstui.core.ledger import Ledger, LedgerError

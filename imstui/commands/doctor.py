@@ -131,7 +131,7 @@ def check_keys(args: argparse.Namespace, environ: Mapping[str, str] | None = Non
 
 
 async def _check_keys(args: argparse.Namespace, environ: Mapping[str, str] | None) -> KeyCheck:
-    from imstui.core.context import open_client
+    from imstui.connect import open_client
 
     try:
         client = open_client(args, environ=environ)

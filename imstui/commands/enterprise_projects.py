@@ -12,7 +12,7 @@ from typing import Any
 
 from imstui.api.eps_models import DEFAULT_PROJECT, EnterpriseProject, NoEpsRightsError
 from imstui.commands.output import EXIT_OK, Output, add_command, run_command
-from imstui.core.context import open_client
+from imstui.connect import open_client
 from imstui.core.enterprise_projects import ENV_DOMAIN_ID, ENV_EPS_ENDPOINT, choices, eps_client, is_choosable
 
 

@@ -15,7 +15,7 @@ from imstui.commands.output import (
     run_command,
     verdict_to_dict,
 )
-from imstui.core.context import open_client
+from imstui.connect import open_client
 from imstui.core.eligibility import QuotaReading, Verdict, assess, read_quota
 from imstui.core.validation import check_image_id, normalise_image_id
 from imstui.core.wording import format_size

@@ -15,7 +15,7 @@ from typing import Any
 
 from imstui.api.models import GIB
 from imstui.commands.output import EXIT_OK, Output, add_command, run_command, verdict_to_dict
-from imstui.core.context import open_client
+from imstui.connect import open_client
 from imstui.core.image_search import SORTS, UNENCRYPTED, FilterKey, ImageFilter, ImageRow, key_for_filter, sort_rows
 from imstui.core.keys import ENV_KMS_ENDPOINT, kms_client
 

@@ -14,7 +14,7 @@ from imstui.api.catalogue import explain
 from imstui.api.errors import ImstuiError
 from imstui.api.models import Job, JobStatus
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, Output, add_command, job_to_dict, run_command
-from imstui.core.context import open_client
+from imstui.connect import open_client
 from imstui.core.ledger import Ledger, LedgerError
 from imstui.core.report import incident_summary, job_report_lines
 from imstui.core.validation import check_job_id

@@ -25,7 +25,6 @@ from typing import Any
 
 from imstui.api.catalogue import explain
 from imstui.api.errors import ImstuiError
-from imstui.api.protocol import ImsApi
 from imstui.api.sanitize import sanitize
 from imstui.commands.jobs_list import (
     DEMO_PROFILE,
@@ -41,7 +40,8 @@ from imstui.commands.jobs_list import (
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, add_command, run_command
 from imstui.core.jobs import OUTSTANDING, Phase, phase_of
 from imstui.core.ledger import JobRecord, Ledger, LedgerError
-from imstui.core.poller import JobChanged, Poller, PollerEvent, PollerStatus, VirtualTime
+from imstui.core.poller import JobChanged, PollerEvent, PollerStatus, VirtualTime
+from imstui.core.session import PollerTiming, Session
 from imstui.core.wording import format_progress, look_of, needs_ascii, poller_sentence, said_back
 
 ENV_PROFILE_FALLBACK = "env"  # jobs submitted with environment credentials and no stored profile
@@ -122,18 +122,18 @@ def poller_timing(start: datetime | None = None) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def _ledger_and_client(args: argparse.Namespace) -> AsyncIterator[tuple[Ledger, ImsApi]]:
-    """The ledger and a client for the commands that talk to IMS (``watch``, ``import``); a ledger that cannot be
-    opened is an ``ImstuiError`` (reported by ``run_command``, exit 1)."""
-    from imstui.core.context import open_client
+async def _session(args: argparse.Namespace, timing: dict[str, Any] | None = None) -> AsyncIterator[Session]:
+    """The session (ledger, client, poller of the profile) for the commands that talk to IMS (``watch``,
+    ``import``), opened by the factory the console uses too; ``timing`` is :func:`poller_timing`'s. A ledger that
+    cannot be opened is an ``ImstuiError`` (reported by ``run_command``, exit 1)."""
+    from imstui.connect import session_for_args
 
     try:
-        ledger = Ledger()
+        session = session_for_args(args, profile=ledger_profile(args), timing=PollerTiming(**timing or {}))
     except LedgerError as exc:
         raise ImstuiError(str(exc)) from None
-    with ledger:
-        async with open_client(args) as client:
-            yield ledger, client
+    async with session:
+        yield session
 
 
 # ---------------------------------------------------------------------------------------------------------- watch
@@ -166,10 +166,9 @@ def run_watch(args: argparse.Namespace) -> int:
     ascii = needs_ascii(out.stderr if out.json_mode else out.stdout)
 
     async def main() -> int:
-        async with _ledger_and_client(args) as (ledger, client):
-            profile = ledger_profile(args)
-            timing = poller_timing()
-            poller = Poller(client, ledger, profile=profile, **timing)
+        timing = poller_timing()
+        async with _session(args, timing) as session:
+            ledger, client, poller, profile = session.ledger, session.api, session.poller, session.profile
             poller_now: Callable[[], datetime] = timing.get("now") or (lambda: datetime.now(timezone.utc))
             start = [r for r in ledger.outstanding(profile) if r.region == client.region]
             if not start:
@@ -286,7 +285,8 @@ def run_import(args: argparse.Namespace) -> int:
         return out.violations({"job_id": violation})
 
     async def main() -> int:
-        async with _ledger_and_client(args) as (ledger, client):
+        async with _session(args) as session:
+            ledger, client = session.ledger, session.api
             project_id = await client.ensure_project_id()
             record = ledger.import_job(job_id, ledger_profile(args), client.region, project_id)
         out.line(f"following {record.label} (profile {record.profile}); see it with: imstui jobs watch")

@@ -11,7 +11,7 @@ from typing import Any
 
 from imstui.api.kms_models import ENABLED, KmsKey
 from imstui.commands.output import EXIT_OK, Output, add_command, run_command
-from imstui.core.context import open_client
+from imstui.connect import open_client
 from imstui.core.keys import ENV_KMS_ENDPOINT, choosable, kms_client
 
 

@@ -23,6 +23,7 @@ from imstui.api.tag_models import ImageTag
 from imstui.commands.batch_run import run_plan
 from imstui.commands.jobs import ledger_profile
 from imstui.commands.output import EXIT_OK, EXIT_USAGE, Output, add_command, run_command
+from imstui.connect import open_client
 from imstui.core.batch import (
     DEFAULT_IN_FLIGHT,
     MAX_IN_FLIGHT,
@@ -33,7 +34,6 @@ from imstui.core.batch import (
     check_template,
 )
 from imstui.core.batch.outcome import outcomes
-from imstui.core.context import open_client
 from imstui.core.eligibility import read_quota
 from imstui.core.image_search import FilterKey, images_under, key_for_filter
 from imstui.core.keys import ENV_KMS_ENDPOINT, kms_client, resolve_key

@@ -7,10 +7,11 @@ plaintext opt-in): the secret key is never accepted on the command line, where o
 process list. ``resolve_settings`` is the single place
 that decides, so that another source (stored profiles) can be added as the lowest-precedence layer.
 
-``--demo`` swaps everything for the built-in simulator (``imstui.sim.demo.demo_backend()``, imported lazily).
+The core does not know the simulator: ``--demo`` settings are built at the edge (:mod:`imstui.connect`, which also
+holds ``open_client(args)`` for the commands), and handed to the same :func:`client_from_settings` as a profile's.
 
-Every client (headless commands through :func:`open_client`, the console's connectors) is built by
-:func:`client_from_settings`; the demo client by :func:`demo_client`. The console resolves settings with
+Every client (headless commands, the console's sessions) is built by :func:`client_from_settings`; sessions by
+:func:`imstui.core.session.open_session`. The console resolves settings with
 :func:`aresolve_settings` (off the event loop: keyring calls block, bounded by the store's timeout) and opens its
 credentials screen on :class:`MissingCredentialsError`.
 """
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import os
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -43,8 +43,6 @@ ENV_REGION = "HUAWEICLOUD_SDK_REGION"
 ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
 ENV_IMS_ENDPOINT = "IMSTUI_IMS_ENDPOINT"
 ENV_IAM_ENDPOINT = "HUAWEICLOUD_SDK_IAM_ENDPOINT"
-
-DEMO_MODULE = "imstui.sim.demo"
 
 
 class MissingCredentialsError(ConfigurationError):
@@ -239,40 +237,3 @@ def client_from_settings(
         transport=transport or overrides.transport,
         retry=retry or overrides.retry,
     )
-
-
-def demo_client(
-    speed: float = 1.0,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-    retry: RetryPolicy | None = None,
-) -> tuple[ImsClient, Any]:
-    """``--demo``: a client on a fresh in-process simulator (``imstui.sim.demo.demo_backend(speed)``) and that
-    backend (its ``state``/``config`` for the console). The simulator module is imported only here."""
-    module = importlib.import_module(DEMO_MODULE)
-    backend = module.demo_backend(speed=speed)
-    settings = ConnectionSettings(
-        region=backend.region,
-        credentials=backend.credentials,
-        project_id=backend.project_id,
-        ims_endpoint=backend.ims_endpoint,
-        iam_endpoint=backend.iam_endpoint,
-        demo=True,
-        sources=dict.fromkeys(("credentials", "region", "project_id", "ims_endpoint", "iam_endpoint"), "demo"),
-    )
-    transport = transport or current_overrides().transport or backend.transport
-    return client_from_settings(settings, transport=transport, retry=retry), backend
-
-
-def open_client(
-    args: argparse.Namespace,
-    *,
-    environ: Mapping[str, str] | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> ImsClient:
-    """An :class:`ImsClient` for ``args`` (``--demo`` -> the simulator). ``transport`` (or an active
-    :func:`client_overrides`) replaces the network, for tests."""
-    if getattr(args, "demo", False):
-        client, _backend = demo_client(transport=transport)
-        return client
-    return client_from_settings(resolve_settings(args, environ), transport=transport)
