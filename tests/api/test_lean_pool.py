@@ -82,7 +82,7 @@ requests = st.lists(st.tuples(st.sampled_from(ORIGINS), st.booleans()), max_size
 
 
 def _pool(cls: type, conns: list[Any], reqs: list[Any], max_connections: int, keepalive: int) -> Any:
-    pool = object.__new__(cls)
+    pool: Any = object.__new__(cls)
     pool._connections = [FakeConnection(f"c{i}", *spec) for i, spec in enumerate(conns)]
     pool._requests = [FakeRequest(FakeInner(FakeUrl(origin)), queued) for origin, queued in reqs]
     pool._max_connections = max_connections

@@ -113,7 +113,7 @@ def test_the_pollers_start_reads_only_the_outstanding_rows(
         parsed.append(row)
         return real(row)
 
-    real = store.parse_row
+    real = store.parse_row  # type: ignore[attr-defined]  # the name store calls, replaced below
     monkeypatch.setattr(store, "parse_row", counting)
     monkeypatch.setattr(pages, "parse_row", counting)
     clock = jobkit.FakeClock()
