@@ -89,6 +89,9 @@ def run_batch(sim: RunningSim, counting: Counting, ids: list[str], in_flight: in
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None and process.stdout is not None
+    document: list[str] = []  # read meanwhile: a document larger than the pipe must not block the command
+    reader = threading.Thread(target=lambda: document.append(process.stdout.read() if process.stdout else ""))
+    reader.start()
     plan_at = None
     plan_line = ""
     errors: list[str] = []
@@ -96,8 +99,9 @@ def run_batch(sim: RunningSim, counting: Counting, ids: list[str], in_flight: in
         errors.append(line)
         if plan_at is None and PLAN_DONE in line:
             plan_at, plan_line = time.perf_counter() - started, line.strip()
-    raw = process.stdout.read()
     process.wait()
+    reader.join()
+    raw = "".join(document)
     doc: dict[str, Any] = json.loads(raw) if raw.strip() else {}
     if "items" not in doc:
         raise SystemExit(f"the batch did not run (exit {process.returncode}): {raw[:2000]}{''.join(errors)[-2000:]}")
