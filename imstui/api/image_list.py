@@ -21,7 +21,9 @@ images with a usable id are skipped and counted. Pages are fetched one at a time
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +33,7 @@ from imstui.api.error_parsing import clean, request_id_of
 from imstui.api.errors import ApiError, LocalValidationError, ProtocolError
 from imstui.api.fields import is_api_id
 from imstui.api.models import Image
-from imstui.api.sanitize import sanitize_opt
+from imstui.api.sanitize import sanitize, sanitize_opt
 
 PRIVATE = "private"
 SHARED = "shared"
@@ -42,6 +44,9 @@ MAX_PAGE_SIZE = 1000
 MAX_PAGES = 10_000  # a server that never stops paging is a protocol error, not an endless loop
 _MAX_FILTER_CHARS = 255
 _REFUSED = (400, 403)
+_PARSE_CHUNK = 50
+
+_Answer = tuple[dict[str, Any], tuple[str, ...]]  # a list answer and the filters dropped to get it
 
 
 def _filter_value(field_name: str, value: str | None) -> str | None:
@@ -107,25 +112,51 @@ class ImagePage:
     filters_dropped: tuple[str, ...] = field(default=())  # server filters refused and dropped (filtered locally)
 
 
-def _next_marker(data: dict[str, Any], items: list[Any], images: list[Image], limit: int) -> str | None:
+def _next_marker(data: dict[str, Any], limit: int) -> str | None:
+    """Where the page after ``data`` starts: ``page_info.next_marker`` when it is an id, else the id of the last
+    entry that is an image with a usable id (the same id :meth:`Image.from_api` reads) when the page is full;
+    ``None`` after a short page, or one with nothing to page on. Read from the raw answer, before it is parsed, so
+    the next request can be on its way while this page is."""
     info = data.get("page_info")
     if isinstance(info, dict):
         marker = (sanitize_opt(info.get("next_marker")) or "").strip()
         if is_api_id(marker):
             return marker
-    if len(items) < limit or not images:
-        return None  # a short page is the last; so is one with nothing to page on
-    return images[-1].id
+    items: list[Any] = data["images"]
+    if len(items) < limit:
+        return None  # a short page is the last
+    for item in reversed(items):
+        if isinstance(item, dict):
+            ident = sanitize(str(item.get("id") or ""))
+            if is_api_id(ident):
+                return ident
+    return None
+
+
+async def _parse(items: list[Any]) -> list[Image]:
+    """The entries that are images with a usable id, parsed; the event loop gets a turn every
+    :data:`_PARSE_CHUNK` entries (a prefetched request goes out and its answer comes in meanwhile)."""
+    images: list[Image] = []
+    for start in range(0, len(items), _PARSE_CHUNK):
+        if start:
+            await asyncio.sleep(0)
+        for item in items[start : start + _PARSE_CHUNK]:
+            if isinstance(item, dict):
+                image = Image.from_api(item)
+                if is_api_id(image.id):
+                    images.append(image)
+    return images
 
 
 class ImageLister:
     """Pages of the account's images through an :class:`ImsClient` (its connection, signer, retries, errors)."""
 
-    def __init__(self, ims: ImsClient, *, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+    def __init__(self, ims: ImsClient, *, page_size: int = DEFAULT_PAGE_SIZE, read_ahead: bool = False) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise LocalValidationError("limit", "limit.range", f"a page holds 1 to {MAX_PAGE_SIZE} images")
         self._ims = ims
         self._page_size = page_size
+        self._read_ahead = read_ahead  # ask for the next page while this one is parsed (listings read to the end)
         self._cmk_filter = True
         self.requests = 0  # list requests sent (benchmarks, tests)
 
@@ -140,48 +171,69 @@ class ImageLister:
         size = self._page_size if limit is None else limit
         if not 1 <= size <= MAX_PAGE_SIZE:
             raise LocalValidationError("limit", "limit.range", f"a page holds 1 to {MAX_PAGE_SIZE} images")
-        data, dropped = await self._fetch(query, marker, size)
+        return await self._page(query, await self._fetch(query, marker, size), size, number)
+
+    @staticmethod
+    async def _page(query: ImageQuery, answer: _Answer, size: int, number: int) -> ImagePage:
+        data, dropped = answer
         items: list[Any] = data["images"]  # _fetch checked it is a list
-        images = [image for image in (Image.from_api(i) for i in items if isinstance(i, dict)) if is_api_id(image.id)]
+        images = await _parse(items)
         return ImagePage(
             section=query.image_type,
             number=number,
             images=tuple(images),
-            next_marker=_next_marker(data, items, images, size),
+            next_marker=_next_marker(data, size),
             skipped=len(items) - len(images),
             filters_dropped=dropped,
         )
 
-    async def pages(self, query: ImageQuery, *, max_images: int | None = None) -> AsyncIterator[ImagePage]:
-        """Every page of ``query`` in order, one request at a time; at most ``max_images`` images in all. An image
-        already listed is not listed again; a marker seen twice or more than :data:`MAX_PAGES` pages is a
-        :class:`ProtocolError`."""
+    async def pages(self, query: ImageQuery, *, max_images: int | None = None) -> AsyncGenerator[ImagePage, None]:
+        """Every page of ``query`` in order; at most ``max_images`` images in all. An image already listed is not
+        listed again; a marker seen twice or more than :data:`MAX_PAGES` pages is a :class:`ProtocolError`.
+
+        With ``read_ahead`` (and no ``max_images``) the next page is asked for while this one is parsed and used
+        (one request ahead, never more: at most two pages are held); a caller that stops early has that request
+        cancelled, but it may have been sent. Without it, one request at a time, only when the caller asks."""
         marker: str | None = None
         markers: set[str] = set()
         seen: set[str] = set()
         left = max_images
-        for number in range(1, MAX_PAGES + 1):
-            limit = self._page_size if left is None else max(1, min(self._page_size, left))
-            page = await self.page(query, marker=marker, limit=limit, number=number)
-            fresh: list[Image] = []
-            for image in page.images:
-                if image.id not in seen and (left is None or len(fresh) < left):
-                    seen.add(image.id)
-                    fresh.append(image)
-            if left is not None:
-                left -= len(fresh)
-            skipped = page.skipped + len(page.images) - len(fresh)
-            done = page.next_marker is None or left == 0
-            yield ImagePage(
-                page.section, number, tuple(fresh), None if done else page.next_marker, skipped, page.filters_dropped
-            )
-            if done or page.next_marker is None:  # (the second test is for mypy: done covers it)
-                return
-            if page.next_marker in markers:
-                raise ProtocolError(f"the image list repeated the page marker {page.next_marker}")
-            markers.add(page.next_marker)
-            marker = page.next_marker
-        raise ProtocolError(f"the image list did not end after {MAX_PAGES} pages")
+        ahead: asyncio.Task[_Answer] | None = None
+        try:
+            for number in range(1, MAX_PAGES + 1):
+                limit = self._page_size if left is None else max(1, min(self._page_size, left))
+                if ahead is not None:
+                    answer, ahead = await ahead, None
+                else:
+                    answer = await self._fetch(query, marker, limit)
+                upcoming = _next_marker(answer[0], limit)
+                if self._read_ahead and left is None and upcoming and upcoming not in markers and upcoming != marker:
+                    ahead = asyncio.create_task(self._fetch(query, upcoming, limit))
+                page = await self._page(query, answer, limit, number)
+                fresh: list[Image] = []
+                for image in page.images:
+                    if image.id not in seen and (left is None or len(fresh) < left):
+                        seen.add(image.id)
+                        fresh.append(image)
+                if left is not None:
+                    left -= len(fresh)
+                skipped = page.skipped + len(page.images) - len(fresh)
+                done = page.next_marker is None or left == 0
+                following = None if done else page.next_marker
+                yield ImagePage(page.section, number, tuple(fresh), following, skipped, page.filters_dropped)
+                if done or page.next_marker is None:  # (the second test is for mypy: done covers it)
+                    return
+                if page.next_marker in markers or page.next_marker == marker:
+                    raise ProtocolError(f"the image list repeated the page marker {page.next_marker}")
+                if marker is not None:
+                    markers.add(marker)
+                marker = page.next_marker
+            raise ProtocolError(f"the image list did not end after {MAX_PAGES} pages")
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+                with contextlib.suppress(BaseException):
+                    await ahead
 
     async def account_pages(
         self,
@@ -193,7 +245,7 @@ class ImageLister:
         sort_key: str = "created_at",
         sort_dir: str = "desc",
         max_images: int | None = None,
-    ) -> AsyncIterator[ImagePage]:
+    ) -> AsyncGenerator[ImagePage, None]:
         """The project's private images, then (``shared``) the shared images it accepted: the two sections."""
         filters: dict[str, Any] = {"status": status, "name": name, "cmk_id": cmk_id}
         order = {"sort_key": sort_key, "sort_dir": sort_dir}
@@ -209,7 +261,7 @@ class ImageLister:
             if left is not None and left <= 0:
                 return
 
-    async def _fetch(self, query: ImageQuery, marker: str | None, limit: int) -> tuple[dict[str, Any], tuple[str, ...]]:
+    async def _fetch(self, query: ImageQuery, marker: str | None, limit: int) -> _Answer:
         """One list request. Refused (400/403) with optional filters on, it is made again with fewer: first
         without ``__system__cmkid`` (filtered locally anyway), then without the enterprise-project filter (and with
         the key filter back), then without both; whichever filter was to blame is dropped for good."""

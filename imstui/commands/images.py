@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
             eligible = count = 0
             if streaming:
                 out.line(format_row(HEADER))
-            lister = ImageLister(ims)
+            lister = ImageLister(ims, read_ahead=args.limit is None)  # --limit: no page beyond what it needs
             async for row in search(lister, wanted, project_id=await ims.ensure_project_id(), limit=args.limit):
                 count += 1
                 eligible += row.eligible

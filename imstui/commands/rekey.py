@@ -182,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
                     return out.violations({"to_key": same})
                 project_id = await client.ensure_project_id()
                 out.progress(f"finding the images encrypted with {old.label}...")
-                lister = ImageLister(client)
+                lister = ImageLister(client, read_ahead=True)  # every page is read
                 images = await images_under(lister, old, project_id=project_id)
                 target = FilterKey(new.key_id, new.label, new)
                 already: dict[str, str] = {}

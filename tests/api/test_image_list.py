@@ -3,6 +3,7 @@ two sections, hostile answers — against a scripted IMS (httpx.MockTransport) a
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -73,11 +74,12 @@ async def _all(lister: ImageLister, query: ImageQuery, **kw: Any) -> list[str]:
     return [image.id for page in [p async for p in lister.pages(query, **kw)] for image in page.images]
 
 
+@pytest.mark.parametrize("read_ahead", [False, True])
 @pytest.mark.parametrize("count", [7, 6, 0])
-async def test_pages_by_the_last_image_id_when_no_next_marker(count: int) -> None:
+async def test_pages_by_the_last_image_id_when_no_next_marker(count: int, read_ahead: bool) -> None:
     server = ListServer([image_doc(id=_uuid(n), name=f"img-{n}") for n in range(count)])
     async with _client(server) as ims:
-        lister = ImageLister(ims, page_size=3)
+        lister = ImageLister(ims, page_size=3, read_ahead=read_ahead)
         ids = await _all(lister, ImageQuery())
     assert ids == [_uuid(n) for n in range(count)]
     markers = [r.get("marker") for r in server.requests]
@@ -88,10 +90,11 @@ async def test_pages_by_the_last_image_id_when_no_next_marker(count: int) -> Non
     assert all((r["sort_key"], r["sort_dir"]) == ("created_at", "desc") for r in server.requests)
 
 
-async def test_follows_page_info_next_marker_when_the_server_sends_one() -> None:
+@pytest.mark.parametrize("read_ahead", [False, True])
+async def test_follows_page_info_next_marker_when_the_server_sends_one(read_ahead: bool) -> None:
     server = ListServer([image_doc(id=_uuid(n)) for n in range(8)], page_info=True)
     async with _client(server) as ims:
-        ids = await _all(ImageLister(ims, page_size=3), ImageQuery())
+        ids = await _all(ImageLister(ims, page_size=3, read_ahead=read_ahead), ImageQuery())
     assert ids == [_uuid(n) for n in range(8)]
     assert [r.get("marker") for r in server.requests] == [None, "tok3", "tok6"]
 
@@ -173,13 +176,36 @@ async def test_hostile_entries_are_sanitised_or_skipped() -> None:
     assert page.skipped == 4
 
 
-async def test_a_repeated_marker_is_a_protocol_error() -> None:
+@pytest.mark.parametrize("read_ahead", [False, True])
+async def test_a_repeated_marker_is_a_protocol_error(read_ahead: bool) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"images": [image_doc(id=_uuid(9))], "page_info": {"next_marker": "same"}})
 
     async with _client(handler) as ims:
         with pytest.raises(ProtocolError, match="repeated the page marker"):
-            [p async for p in ImageLister(ims, page_size=1).pages(ImageQuery())]
+            [p async for p in ImageLister(ims, page_size=1, read_ahead=read_ahead).pages(ImageQuery())]
+
+
+async def test_read_ahead_asks_for_the_next_page_before_the_first_is_used_and_cancels_it_on_stop() -> None:
+    arrived = asyncio.Event()
+    release = asyncio.Event()
+    server = ListServer([image_doc(id=_uuid(n)) for n in range(9)])
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("marker"):
+            arrived.set()
+            await release.wait()  # the second page is held until the consumer has stopped
+        return server(request)
+
+    async with _client(handler) as ims:  # type: ignore[arg-type]
+        pages = ImageLister(ims, page_size=3, read_ahead=True).pages(ImageQuery())
+        first = await anext(pages)
+        await asyncio.wait_for(arrived.wait(), 5)  # asked for while the first page was being used
+        assert [i.id for i in first.images] == [_uuid(n) for n in range(3)]
+        await pages.aclose()  # the consumer stops: the request ahead is cancelled, nothing is left running
+        release.set()
+        assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+    assert [r.get("marker") for r in server.requests] == [None]  # the held request never got its answer
 
 
 async def test_max_images_asks_only_for_what_is_needed() -> None:
