@@ -119,6 +119,7 @@ class BatchSubmitter:
         self._hold_until = 0.0
         self._streak = 0
         self._changed = asyncio.Event()
+        self._queue: deque[int] = deque()  # positions still to send, in order (a flow-controlled one goes first)
         self.report = SubmitReport()
 
     # ------------------------------------------------------------------ the loop
@@ -127,8 +128,7 @@ class BatchSubmitter:
         return len(self._posting) + len(self._running_jobs)
 
     async def run(self) -> SubmitReport:
-        queue = deque(i.position for i in self.store.items(self.batch.batch_id) if i.state == PENDING)
-        self._queue = queue
+        queue = self._queue = deque(i.position for i in self.store.items(self.batch.batch_id) if i.state == PENDING)
         unsubscribe = self.poller.subscribe(self._poller_event) if self.poller is not None else None
         try:
             while (queue and self.report.stopped is None) or self._posting:
