@@ -28,6 +28,7 @@ from imstui.api.errors import ImstuiError
 from imstui.api.sanitize import sanitize
 from imstui.commands.jobs_list import (
     DEMO_PROFILE,
+    RECENT,
     clip,
     open_ledger,
     record_to_dict,
@@ -161,6 +162,22 @@ def change_line(record: JobRecord, *, ascii: bool) -> str:
     return "  ".join(parts)
 
 
+def _say_unknown_outcomes(out: Output, ledger: Ledger, profile: str) -> None:
+    """Copies of the last days whose outcome is unknown (e.g. a ``copy`` killed mid-POST, swept when the ledger
+    was opened): not followed (no job id), so say where they are."""
+    now = datetime.now(timezone.utc)
+    unknown = [
+        r
+        for r in ledger.list(profile, only="failed")
+        if phase_of(r) is Phase.OUTCOME_UNKNOWN and now - r.submitted_at <= RECENT
+    ]
+    if unknown:
+        out.warn(
+            f"{len(unknown)} copy request(s) of profile {profile} have an unknown outcome and no job id to follow; "
+            "check them with imstui jobs --failed before submitting again"
+        )
+
+
 def run_watch(args: argparse.Namespace) -> int:
     out = Output(bool(getattr(args, "json", False)))
     ascii = needs_ascii(out.stderr if out.json_mode else out.stdout)
@@ -171,6 +188,7 @@ def run_watch(args: argparse.Namespace) -> int:
             ledger, client, poller, profile = session.ledger, session.api, session.poller, session.profile
             poller_now: Callable[[], datetime] = timing.get("now") or (lambda: datetime.now(timezone.utc))
             start = [r for r in ledger.outstanding(profile) if r.region == client.region]
+            _say_unknown_outcomes(out, ledger, profile)
             if not start:
                 out.line(f"no outstanding jobs for profile {profile}")
                 out.document({"ok": True, "profile": profile, "jobs": []})

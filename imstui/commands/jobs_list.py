@@ -25,7 +25,7 @@ from imstui.api.errors import ImstuiError
 from imstui.api.sanitize import sanitize
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, Output, describe_error, error_to_dict
 from imstui.core.jobs import ListFilter, is_outstanding, needs_attention
-from imstui.core.ledger import DamagedRow, JobRecord, Ledger, LedgerError, pages
+from imstui.core.ledger import DamagedRow, JobRecord, Ledger, LedgerDamagedError, LedgerError, pages, salvage
 from imstui.core.wording import format_age, format_progress, look_of, needs_ascii
 
 DEMO_PROFILE = "demo"  # the ledger profile of --demo
@@ -317,21 +317,42 @@ def export_csv(records: Iterable[JobRecord], stream: TextIO) -> None:
         writer.writerow([_csv_cell(data[name]) for name in [*names, *extra]])
 
 
+def _write_export(args: argparse.Namespace, records: Iterable[JobRecord]) -> None:
+    if args.export_format == "csv":
+        export_csv(records, sys.stdout)
+    else:
+        write_json_array(sys.stdout, map(record_to_dict, records))
+        sys.stdout.write("\n")
+
+
+def _export_salvaged(out: Output, args: argparse.Namespace, error: LedgerDamagedError) -> int:
+    """A ledger that will not open: export what can still be read of it (read-only), say so, exit 1."""
+    found = salvage(error.path)
+    scope = scope_of(args)
+    records = [r for r in found.records if scope is None or r.profile == scope]
+    _write_export(args, records)
+    sys.stdout.flush()
+    out.error(error)
+    warn_damaged(out, found.damaged)
+    problem = f" ({found.problem})" if found.problem else ""
+    out.warn(f"exported the {len(records)} row(s) that could still be read from {error.path}{problem}")
+    return EXIT_FAILURE
+
+
 def run_export(args: argparse.Namespace) -> int:
-    """Every readable row of the scope, streamed as CSV or as one JSON array; damaged rows named on stderr."""
+    """Every readable row of the scope, streamed as CSV or as one JSON array; damaged rows named on stderr. A
+    damaged file is salvaged: what can still be read is exported before the operator moves it aside."""
     out = Output(False)
-    ledger = open_ledger(out)
-    if ledger is None:
-        return EXIT_FAILURE
+    try:
+        ledger = Ledger()
+    except LedgerDamagedError as exc:
+        return _export_salvaged(out, args, exc)
+    except LedgerError as exc:
+        return out.error(exc)
     tally = _Tally()
     try:
         with ledger:
-            records = tally.records(pages.stream(ledger, scope_of(args)))
-            if args.export_format == "csv":
-                export_csv(records, sys.stdout)
-            else:
-                write_json_array(sys.stdout, map(record_to_dict, records))
-                sys.stdout.write("\n")
+            _write_export(args, tally.records(pages.stream(ledger, scope_of(args))))
     except LedgerError as exc:
         sys.stdout.flush()
         warn_damaged(out, tally.damaged)

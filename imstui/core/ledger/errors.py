@@ -35,9 +35,9 @@ class LedgerDamagedError(LedgerError):
         self.path = path
         self.detail = detail
         super().__init__(
-            f"the job ledger {path} is damaged ({detail}); imstui did not change it. To start afresh, move it "
-            f"aside: mv {path} {path}.damaged (and its -wal/-shm files, if any); then follow jobs still running "
-            f"with: imstui jobs import JOB_ID (sqlite3 {path}.damaged .recover shows what it held)"
+            f"the job ledger {path} is damaged ({detail}); imstui did not change it. Save what can still be read "
+            f"(imstui jobs export > jobs-saved.json), then move it aside to start afresh: mv {path} {path}.damaged "
+            "(and its -wal/-shm files, if any); follow jobs still running again with: imstui jobs import JOB_ID"
         )
 
 

@@ -169,5 +169,5 @@ def check_schema(conn: sqlite3.Connection, path: Path) -> None:
     # Damaged pages, found now rather than halfway through a listing (about 50 ms for a 10 MB ledger).
     verdict = conn.execute("PRAGMA quick_check(1)").fetchone()
     if verdict is None or verdict[0] != "ok":
-        found = " ".join(str(verdict[0] if verdict else "no verdict").replace("*** in database main ***", "").split())
-        raise LedgerDamagedError(path, f"database disk image is malformed: {found}")
+        problem = " ".join(str(verdict[0] if verdict else "no verdict").replace("*** in database main ***", "").split())
+        raise LedgerDamagedError(path, f"database disk image is malformed: {problem}")
