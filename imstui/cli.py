@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "imstui.commands.sim",
     "imstui.commands.profile",
     "imstui.commands.doctor",
+    "imstui.commands.session",
 )
 
 

@@ -62,7 +62,7 @@ def ensure_unlocked(store: SecretStore, info: BackendInfo | None = None) -> str 
     if not interactive():
         return (
             f"{info.name} needs its master password and there is no terminal to ask it on: run this command "
-            "interactively, or use imstui-session (Secret Service) instead."
+            "interactively, or use `imstui session` (Secret Service) instead."
         )
     for _attempt in range(3):
         prompt = (
@@ -141,9 +141,9 @@ async def _check_keys(args: argparse.Namespace, environ: Mapping[str, str] | Non
         try:
             project_id = await client.discover_project_id()
         except ApiError as exc:
-            from imstui.api.catalogue import explain
+            from imstui.api.catalogue import describe
 
-            info = explain(exc.code)
+            info = describe(exc.code, exc.message)
             return KeyCheck(
                 False,
                 f"the signed call failed: {sanitize(str(exc))}",

@@ -22,7 +22,7 @@ from imstui.api.errors import ImstuiError
 from imstui.api.secret import Secret
 from imstui.commands.doctor import check_keys, ensure_unlocked, interactive, load_settings_interactive
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, add_command
-from imstui.core.credential_source import describe_missing
+from imstui.core.credential_source import ENV_AK, ENV_SK, ENV_TOKEN, describe_missing, stored_keys_environ
 from imstui.core.profiles import (
     CREDENTIAL_STORES,
     CredentialStoreName,
@@ -420,7 +420,13 @@ def cmd_remove(args: argparse.Namespace) -> int:
 def cmd_test(args: argparse.Namespace) -> int:
     name = args.name or getattr(args, "profile", None)
     try:
-        settings = load_settings_interactive(name, store=default_store())
+        wanted = ProfileStore().active_name(name)
+    except ImstuiError as exc:
+        _err(exc.message)
+        return EXIT_FAILURE
+    environ = stored_keys_environ(wanted)
+    try:
+        settings = load_settings_interactive(wanted, store=default_store(), environ=environ)
     except (SecretStoreUnavailable, ImstuiError) as exc:
         _err(exc.full_text if isinstance(exc, SecretStoreUnavailable) else exc.message)
         return EXIT_FAILURE
@@ -429,14 +435,18 @@ def cmd_test(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     if settings.warning:
         print(f"WARNING: {settings.warning}", file=sys.stderr)
+    ignored = [v for v in (ENV_AK, ENV_SK, ENV_TOKEN) if os.environ.get(v, "").strip() and v not in environ]
+    if ignored:
+        print(f"note: {'/'.join(ignored)} in the environment ignored: testing the stored keys", file=sys.stderr)
     run_args = argparse.Namespace(**vars(args))
     run_args.profile = settings.profile
-    result = check_keys(run_args)
+    result = check_keys(run_args, environ=environ)
     label = settings.profile or "(environment)"
+    keys = f"keys from {settings.source} (AK {mask_ak(settings.credentials.ak)})"
     if result.ok:
-        print(f"profile {label}: keys from {settings.source}: OK: {result.summary}")
+        print(f"profile {label}: {keys}: OK: {result.summary}")
         return EXIT_OK
-    print(f"profile {label}: keys from {settings.source}: FAILED: {result.summary}")
+    print(f"profile {label}: {keys}: FAILED: {result.summary}")
     if result.meaning:
         print(f"  meaning: {result.meaning}")
     if result.remedy:

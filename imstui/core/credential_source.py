@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal, ParamSpec, TypeVar
 
 from imstui.api.credentials import Credentials
-from imstui.api.errors import ConfigurationError
+from imstui.api.errors import ConfigurationError, LocalValidationError
 from imstui.api.secret import Secret
 from imstui.core.profiles import CredentialStoreName, Profile, ProfileStore
 from imstui.core.secret_store import SESSION_SECRETS, PlaintextSecrets, SecretStore, SessionSecrets, default_store
@@ -179,3 +179,19 @@ def describe_missing(settings: ProfileSettings) -> str:
         f"No keys are stored for profile {settings.profile!r} ({store}): store them again with "
         f"`imstui profile add {settings.profile} --region {settings.region}`."
     )
+
+
+def stored_keys_environ(profile: str | None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for testing ``profile``'s STORED keys: the ``HUAWEICLOUD_SDK_AK/SK/SECURITY_TOKEN`` of the
+    shell are left out (they would win over the profile), except for a profile whose store is ``env`` (its keys
+    are the environment's by design)."""
+    env = dict(os.environ if environ is None else environ)
+    try:
+        stored = ProfileStore(environ=env).find(profile) if profile else None
+    except (ConfigurationError, LocalValidationError):
+        stored = None  # the load below says what is wrong with the name or the file
+    if stored is not None and stored.credential_store == "env":
+        return env
+    for variable in (ENV_AK, ENV_SK, ENV_TOKEN):
+        env.pop(variable, None)
+    return env

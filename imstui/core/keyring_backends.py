@@ -25,8 +25,8 @@ Reason = Literal[
 ]
 
 REMEDIES: tuple[str, ...] = (
-    "Run imstui inside its own Secret Service: `imstui-session imstui ...` (scripts/imstui-session; needs "
-    "gnome-keyring and dbus; asks for the keyring password at start; `imstui-session $SHELL` for once per login).",
+    "Run imstui inside its own Secret Service: `imstui session` (the console) or `imstui session imstui ...` (needs "
+    "gnome-keyring and dbus; asks for the keyring password at start; `imstui session $SHELL` for once per login).",
     "Install keyrings.cryptfile (`pip install keyrings.cryptfile`): an encrypted file; imstui asks for its master "
     "password in its own prompt.",
     "Install keyring-pass (`pip install keyring-pass`) if you already use pass/gpg (`pass init <gpg-id>` first).",
@@ -229,7 +229,7 @@ def map_error(exc: BaseException, backend_name: str = "the keyring") -> SecretSt
         return exc
     from keyring import errors as kerr
 
-    session = "Start imstui through the wrapper `imstui-session` (scripts/imstui-session)"
+    session = "Start imstui through `imstui session` (its own unlocked Secret Service)"
     if isinstance(exc, kerr.NoKeyringError):
         return SecretStoreUnavailable(
             "No secure credential storage is available on this machine (keyring found no usable backend).",

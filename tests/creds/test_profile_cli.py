@@ -97,7 +97,7 @@ def test_insecure_keyring_refuses_without_opt_in(monkeypatch: pytest.MonkeyPatch
     assert add_prod(monkeypatch) == 1
     err = capsys.readouterr().err
     assert "not secure" in err
-    assert "imstui-session" in err and "keyrings.cryptfile" in err and "--insecure-plaintext" in err
+    assert "imstui session" in err and "keyrings.cryptfile" in err and "--insecure-plaintext" in err
     assert not (Path.home() / ".config" / "imstui" / "config.toml").exists()  # nothing saved
 
     # --store plaintext alone is not an opt-in either.

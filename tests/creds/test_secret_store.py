@@ -82,7 +82,7 @@ def test_fail_backend_gives_one_sentence_and_the_remedy_list() -> None:
     info = store.backend_info()
     assert info.secure is False
     assert len(info.remedies) == len(REMEDIES) == 6
-    assert "imstui-session" in info.remedies[0]
+    assert "imstui session" in info.remedies[0]
     assert "cryptfile" in info.remedies[1]
     assert "keyring-pass" in info.remedies[2]
     assert "session-only" in info.remedies[3].lower()
