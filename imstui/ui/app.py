@@ -33,7 +33,7 @@ from imstui.api.models import Image
 from imstui.ui import terminal
 from imstui.ui.messages import PollerEvent
 from imstui.ui.palette import ImstuiCommands, SafeCommandPalette
-from imstui.ui.session import Connector
+from imstui.ui.session import Connector, Console
 from imstui.ui.text import plain
 from imstui.ui.widgets.status_bar import StatusBar, StatusValues, session_values
 
@@ -440,3 +440,7 @@ def _preload(demo: bool) -> None:
     )
     for name in modules:
         importlib.import_module(name)
+
+
+def _is_a_console(app: ImstuiApp) -> Console:
+    return app  # mypy checks here that the app gives the screens what imstui.ui.session.Console promises

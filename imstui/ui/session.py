@@ -9,14 +9,20 @@ imported here: the first screen paints before httpx, keyring or the simulator lo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, cast
 
 if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+    from imstui.api.models import Image
+    from imstui.core.ledger import JobRecord
     from imstui.core.profiles import ProfileStore
     from imstui.core.secret_store import SecretStore
     from imstui.core.session import Session
 
-__all__ = ["Connector"]
+__all__ = ["Connector", "Console", "console"]
 
 
 class Connector(Protocol):
@@ -36,3 +42,28 @@ class Connector(Protocol):
     async def connect(self, profile: str | None) -> Session:
         """Connect ``profile`` (None: the active/default one). Raises ``MissingCredentialsError`` on a first run,
         ``SecretStoreUnavailable`` when the keyring cannot be read, ``ConfigurationError`` for unusable settings."""
+
+
+class Console(Protocol):
+    """What the screens use of the app (``ImstuiApp`` is one; ``imstui.ui.app`` checks it statically). Screens reach
+    it through :func:`console`, so they need no import of the app module (which imports them)."""
+
+    @property
+    def session(self) -> Session | None: ...
+
+    @property
+    def connector(self) -> Connector: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+    def update_status(self, *, connection: str | None = None, poller: str | None = None) -> None: ...
+
+    def open_copy_form(self, image: Image, *, record: JobRecord | None = None) -> None: ...
+
+    def connect(self, profile: str | None) -> object: ...
+
+
+def console(node: DOMNode) -> Console:
+    """The app ``node`` runs in, as the screens see it."""
+    return cast("Console", node.app)

@@ -7,7 +7,7 @@ source and target before the single POST. An "outcome unknown" answer is shown a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,13 +22,13 @@ from textual.widgets import Button, Footer, Input, Static
 from imstui.api.errors import ImstuiError, OutcomeUnknownError
 from imstui.api.models import CopyRequest, Image
 from imstui.ui.screens.confirm import ConfirmScreen, copy_summary
+from imstui.ui.session import Console, console
 from imstui.ui.text import assemble, literal, plain
 from imstui.ui.widgets.fields import ValidatedField
 from imstui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from imstui.core.ledger import JobRecord
-    from imstui.ui.app import ImstuiApp
 
 NAME_MAX = 128
 COPY_SUFFIX = "-copy"
@@ -130,8 +130,8 @@ class CopyFormScreen(Screen[None]):
         yield Footer()
 
     @property
-    def console(self) -> ImstuiApp:
-        return cast("ImstuiApp", self.app)
+    def console(self) -> Console:
+        return console(self)
 
     def on_mount(self) -> None:
         self.console.update_status()
@@ -295,8 +295,8 @@ class CopyFormScreen(Screen[None]):
         if result.not_recorded is not None:
             self._show_not_recorded(job_id, str(result.not_recorded))
             return
-        app.post_message(CopyFormScreen.Submitted(record, job_id))
-        app.notify(f"Copy submitted: job {plain(job_id)}", title="Copy submitted", markup=False)
+        self.app.post_message(CopyFormScreen.Submitted(record, job_id))
+        self.app.notify(f"Copy submitted: job {plain(job_id)}", title="Copy submitted", markup=False)
         self._return_to_main()
 
     def _show_not_recorded(self, job_id: str, detail: str) -> None:
@@ -311,14 +311,13 @@ class CopyFormScreen(Screen[None]):
         self.notify(f"Copy submitted as job {plain(job_id)}, NOT recorded locally.", severity="warning", markup=False)
 
     def _show_outcome_unknown(self, record: JobRecord | None, detail: str) -> None:
-        app = self.console
         lines = [literal(OUTCOME_UNKNOWN_TEXT, "bold $text-warning")]
         if detail:
             lines.append(assemble(("Detail: ", "bold"), plain(detail)))
         self._show_result(Content("\n").join(lines))
         if record is not None:
-            app.post_message(CopyFormScreen.Submitted(record, None))
-        app.notify(
+            self.app.post_message(CopyFormScreen.Submitted(record, None))
+        self.app.notify(
             "The copy's outcome is unknown: check before submitting again.",
             title="Outcome unknown",
             severity="warning",

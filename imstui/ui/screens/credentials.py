@@ -9,7 +9,7 @@ needs an explicit opt-in, after which the status bar keeps saying so.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,6 +24,7 @@ from imstui.api.credentials import Credentials, mask_ak
 from imstui.api.errors import ImstuiError
 from imstui.api.secret import Secret
 from imstui.core.keyring_backends import SecretStoreUnavailable
+from imstui.ui.session import Console, console
 from imstui.ui.text import assemble, literal, plain
 from imstui.ui.widgets.fields import SecretInput
 from imstui.ui.widgets.status_bar import StatusBar
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from imstui.core.keyring_backends import BackendInfo
     from imstui.core.profiles import Profile, ProfileStore
     from imstui.core.secret_store import SecretStore
-    from imstui.ui.app import ImstuiApp
 
 STORE_CHOICES: list[tuple[str, str]] = [
     ("OS keyring (recommended)", "keyring"),
@@ -93,8 +93,8 @@ class CredentialsScreen(Screen[None]):
     # ------------------------------------------------------------------ layout
 
     @property
-    def console(self) -> ImstuiApp:
-        return cast("ImstuiApp", self.app)
+    def console(self) -> Console:
+        return console(self)
 
     @property
     def store(self) -> ProfileStore:
@@ -357,9 +357,8 @@ class CredentialsScreen(Screen[None]):
         except ImstuiError as exc:
             self.show(plain(str(exc)), error=True)
             return
-        app = self.console
-        app.connect(name)
-        app.notify(f"Using profile {plain(name)}", markup=False)
+        self.console.connect(name)
+        self.app.notify(f"Using profile {plain(name)}", markup=False)
         self.dismiss()
 
     @on(Button.Pressed, "#test-button")

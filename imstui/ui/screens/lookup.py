@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,13 +17,13 @@ from imstui.api.errors import ApiError, ImageNotFoundError, ImstuiError
 from imstui.api.models import Image
 from imstui.core.wording import format_size
 from imstui.ui.picks import Pick
+from imstui.ui.session import Console, console
 from imstui.ui.text import assemble, literal, plain
 from imstui.ui.widgets.fields import RuleValidator, violation_text
 from imstui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from imstui.core.eligibility import Condition, QuotaReading, Verdict
-    from imstui.ui.app import ImstuiApp
 
 
 def condition_text(condition: Condition) -> str:
@@ -148,8 +148,8 @@ class LookupScreen(Screen[None]):
     ]
 
     @property
-    def console(self) -> ImstuiApp:
-        return cast("ImstuiApp", self.app)
+    def console(self) -> Console:
+        return console(self)
 
     def __init__(self, image_id: str | None = None) -> None:
         super().__init__()

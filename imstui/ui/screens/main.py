@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from imstui.ui.session import console
 from imstui.ui.text import assemble
 from imstui.ui.widgets.jobs_table import JobsPanel
 from imstui.ui.widgets.status_bar import StatusBar
-
-if TYPE_CHECKING:
-    from imstui.ui.app import ImstuiApp
 
 HINT = assemble(
     ("l", "bold"),
@@ -34,12 +32,12 @@ class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = []
 
     def compose(self) -> ComposeResult:
-        app = cast("ImstuiApp", self.app)
+        app = self.app
         yield StatusBar()
         yield Static(HINT, id="main-hint")
-        yield JobsPanel(clock=app.clock, attention=not app.is_headless)
+        yield JobsPanel(clock=console(self).clock, attention=not app.is_headless)
         yield Footer()
 
     def on_mount(self) -> None:
-        cast("ImstuiApp", self.app).update_status()
+        console(self).update_status()
         self.query_one(JobsPanel).table.focus()
