@@ -26,10 +26,21 @@ class ImstuiCommands(Provider):
     """Command-palette entries for the main actions (``category: Verb`` titles)."""
 
     COMMANDS: ClassVar[tuple[tuple[str, str, str], ...]] = (
-        ("image: Look up an image", "lookup", "Type or paste an image id and check whether it can be copied"),
-        ("jobs: Poll now", "poll_now", "Ask IMS for the status of every unfinished copy job now"),
-        ("jobs: Pause or resume polling", "toggle_pause", "Stop or restart the automatic job polling"),
-        ("credentials: Manage profiles", "credentials", "Create, edit, select, test or delete a profile"),
+        ("image: Look up an image", "lookup", "Type or paste an image id and check whether it can be copied (l)"),
+        ("jobs: Poll now", "poll_now", "Ask IMS for the status of every unfinished copy job now (r)"),
+        ("jobs: Pause or resume polling", "toggle_pause", "Stop or restart the automatic job polling (p)"),
+        ("jobs: Filter", "jobs('start_filter')", "Show only jobs matching a name, id, status or error code (/)"),
+        ("jobs: Failed only", "jobs('toggle_failed')", "Show only failed, rejected, unknown and gone jobs, or all (f)"),
+        ("jobs: Hide finished", "jobs('toggle_finished')", "Hide the finished jobs, or list them again (h)"),
+        ("jobs: Sort by the next column", "jobs('cycle_sort')", "Newest first by default; the header shows ▲/▼ (s)"),
+        ("jobs: Flip the sort", "jobs('flip_sort')", "Reverse the order of the sorted column (S)"),
+        ("jobs: Details of the selected job", "jobs('details')", "Every field of the selected job (Enter or d)"),
+        ("jobs: Retry the selected job", "jobs('retry')", "Open the copy form pre-filled from a failed copy (R)"),
+        ("jobs: Copy the job id", "jobs('copy_job_id')", "Copy the selected job's id to the clipboard (c)"),
+        ("jobs: Copy the new image id", "jobs('copy_image_id')", "Copy the selected job's new image id (i)"),
+        ("jobs: Copy a report", "jobs('copy_summary')", "Copy an incident summary of the selected job (y)"),
+        ("jobs: Open the new image", "jobs('open_image')", "Look up the image the selected job made (o)"),
+        ("credentials: Manage profiles", "credentials", "Create, edit, select, test or delete a profile (a)"),
         ("help: Show key bindings", "help", "List the keys that work on the current screen"),
         ("app: Quit", "quit", "Leave imstui (jobs keep running on the server)"),
     )

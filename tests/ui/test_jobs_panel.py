@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import pytest
 from textual import on
 from textual.app import App, ComposeResult
+from textual.coordinate import Coordinate
 
 from imstui.api.catalogue import explain
 from imstui.api.models import JobStatus
@@ -61,6 +64,16 @@ class Host(App[None]):
         self.received.append(message)
 
 
+@pytest.fixture
+def utc_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The local time zone is UTC (then each time is printed once, in UTC)."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 def cell(panel: JobsPanel, record: JobRecord, column: str) -> str:
     return panel.table.get_cell(row_key_for(record), column).plain
 
@@ -71,7 +84,7 @@ def cell(panel: JobsPanel, record: JobRecord, column: str) -> str:
 async def test_updates_change_cells_in_place_and_keep_cursor_and_scroll() -> None:
     records = [make_record(i) for i in range(200)]
     app = Host(records)
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(170, 30)) as pilot:
         panel = app.panel
         table = panel.table
         assert table.row_count == 200
@@ -81,6 +94,8 @@ async def test_updates_change_cells_in_place_and_keep_cursor_and_scroll() -> Non
         await pilot.pause()
         cursor, scroll = table.cursor_row, table.scroll_y
         assert cursor > 50 and scroll > 0
+        at = 199 - cursor  # newest first: row i shows records[199 - i]
+        assert panel.selected_record == records[at]
         clears: list[int] = []
         original_clear = table.clear
 
@@ -92,27 +107,27 @@ async def test_updates_change_cells_in_place_and_keep_cursor_and_scroll() -> Non
 
         for record in records[::3]:
             panel.update_record(replace(record, progress=0.75, last_polled_at=NOW))
-        panel.update_record(failed(records[cursor]))
-        panel.update_record(succeeded(records[cursor + 1]))
+        panel.update_record(failed(records[at]))
+        panel.update_record(succeeded(records[at - 1]))
         panel.update_record(succeeded(records[0]))
         await pilot.pause()
 
         assert (table.cursor_row, table.scroll_y, table.row_count) == (cursor, scroll, 200)
         assert clears == []
         assert cell(panel, records[3], "progress") == "75%"
-        assert cell(panel, records[3], "polled") == "just now"
-        assert cell(panel, records[cursor], "status") == "✖ FAILED"
-        assert cell(panel, records[cursor + 1], "status") == "✔ SUCCEEDED"
-        assert panel.selected_record is not None and panel.selected_record.row_id == records[cursor].row_id
+        assert cell(panel, records[3], "polled") == "<1m ago"
+        assert cell(panel, records[at], "status") == "✖ FAILED"
+        assert cell(panel, records[at - 1], "status") == "✔ SUCCEEDED"
+        assert panel.selected_record is not None and panel.selected_record.row_id == records[at].row_id
 
 
 async def test_clock_ticks_rewrite_only_the_time_columns() -> None:
     clock = Clock()
     record = make_record(1)
     app = Host([record], clock=clock)
-    async with app.run_test(size=(120, 20)):
+    async with app.run_test(size=(170, 20)):
         panel = app.panel
-        assert cell(panel, record, "polled") == "5s ago"
+        assert cell(panel, record, "polled") == "<1m ago"
         written: list[str] = []
         original = panel.table.update_cell
 
@@ -122,8 +137,11 @@ async def test_clock_ticks_rewrite_only_the_time_columns() -> None:
 
         panel.table.update_cell = recording_update  # type: ignore[method-assign,assignment]
         clock.now = NOW + timedelta(seconds=40)
+        panel.refresh_times()  # polled 45 s ago: its coarse text ("<1m ago") did not change, so it is not repainted
+        assert "polled" not in written
+        clock.now = NOW + timedelta(seconds=60)
         panel.refresh_times()
-        assert cell(panel, record, "polled") == "45s ago"
+        assert cell(panel, record, "polled") == "1m ago"
         assert set(written) <= {"age", "polled"} and "polled" in written
         written.clear()
         panel.refresh_times()  # nothing changed since: nothing written
@@ -133,7 +151,7 @@ async def test_clock_ticks_rewrite_only_the_time_columns() -> None:
 async def test_a_submission_without_job_id_keeps_its_row_when_the_id_arrives() -> None:
     pending = make_record(5, job_id=None, state="submitting", status=None, last_polled_at=None)
     app = Host([make_record(1), pending])
-    async with app.run_test(size=(120, 20)):
+    async with app.run_test(size=(170, 20)):
         panel = app.panel
         assert cell(panel, pending, "job") == "(no job id)"
         assert cell(panel, pending, "status") == "↑ SUBMITTING"
@@ -145,7 +163,7 @@ async def test_a_submission_without_job_id_keeps_its_row_when_the_id_arrives() -
         newcomer = make_record(9)
         panel.update_record(newcomer)
         assert panel.table.row_count == 3
-        assert panel.table.get_row_index(row_key_for(newcomer)) == 2  # newest last
+        assert panel.table.get_row_index(row_key_for(newcomer)) == 0  # newest first
 
 
 # ----------------------------------------------------------------------------- failures
@@ -154,7 +172,7 @@ async def test_a_submission_without_job_id_keeps_its_row_when_the_id_arrives() -
 async def test_failed_row_shows_code_reason_and_the_catalogues_next_step() -> None:
     bad = failed(make_record(2), code="IMG.0015", reason="private image quota exceeded")
     app = Host([make_record(1), bad, succeeded(make_record(3))])
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(170, 30)) as pilot:
         panel = app.panel
         assert cell(panel, bad, "status") == "✖ FAILED"
         assert cell(panel, bad, "error") == "IMG.0015"
@@ -175,16 +193,16 @@ async def test_failed_row_shows_code_reason_and_the_catalogues_next_step() -> No
 
 
 async def test_hostile_job_text_is_shown_literally_and_the_app_survives() -> None:
-    bad = failed(make_record(1, name=HOSTILE_NAME), code="[red]IMG.0015[/red]", reason=HOSTILE_REASON)
-    odd = make_record(2, name="[/]", last_poll_error="[@click=app.quit]oops[/]")
+    bad = failed(make_record(2, name=HOSTILE_NAME), code="[red]IMG.0015[/red]", reason=HOSTILE_REASON)
+    odd = make_record(1, name="[/]", last_poll_error="[@click=app.quit]oops[/]")
     app = Host([bad, odd])
-    async with app.run_test(size=(160, 40)) as pilot:
+    async with app.run_test(size=(170, 40)) as pilot:
         panel = app.panel
         assert cell(panel, bad, "name") == HOSTILE_NAME
         assert cell(panel, bad, "error") == "[red]IMG.0015[/red]"
         strip_text = rendered_text(panel.query_one("#jobs-strip"))
         assert HOSTILE_REASON in strip_text and HOSTILE_NAME in strip_text
-        assert HOSTILE_NAME[:24] in rendered_text(panel.table)  # the name column is 28 wide, cut with …
+        assert HOSTILE_NAME[:22] in rendered_text(panel.table)  # the name column is 24 wide, cut with …
         await pilot.click("#jobs-strip")  # a parsed [@click] would quit the app here
         await pilot.press("enter")
         await pilot.pause()
@@ -204,7 +222,7 @@ async def test_hostile_job_text_is_shown_literally_and_the_app_survives() -> Non
 async def test_slash_filter_matches_name_and_ids_and_escape_clears_it() -> None:
     records = [make_record(1, name="web-gold"), make_record(2, name="db-base"), failed(make_record(3, name="Web-X"))]
     app = Host(records)
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(170, 30)) as pilot:
         panel = app.panel
         await pilot.press("slash")
         await pilot.press(*"WEB")
@@ -233,16 +251,16 @@ async def test_failed_only_toggle_and_updates_under_it() -> None:
         succeeded(make_record(4)),
     ]
     app = Host(records)
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(170, 30)) as pilot:
         panel = app.panel
         await pilot.press("f")
         await pilot.pause()
         assert panel.failed_only and panel.table.row_count == 2
         assert "failed only" in rendered_text(panel.query_one("#jobs-status"))
-        panel.update_record(failed(records[0]))  # a running job fails: it appears, in submission order
+        panel.update_record(failed(records[0]))  # a running job fails: it appears, in order (newest first)
         await pilot.pause()
-        shown = [panel.table.get_row_at(i)[6].plain for i in range(panel.table.row_count)]
-        assert shown == [records[0].job_id, records[1].job_id, "(no job id)"]
+        shown = [panel.table.get_cell_at(Coordinate(i, 6)).plain for i in range(panel.table.row_count)]
+        assert shown == ["(no job id)", records[1].job_id, records[0].job_id]
         await pilot.press("f")
         await pilot.pause()
         assert panel.table.row_count == 4
@@ -251,10 +269,10 @@ async def test_failed_only_toggle_and_updates_under_it() -> None:
 # ----------------------------------------------------------------------------- details
 
 
-async def test_detail_view_shows_every_field_explanation_poll_error_and_utc_times() -> None:
+async def test_detail_view_shows_every_field_explanation_poll_error_and_utc_times(utc_zone: None) -> None:
     record = replace(failed(make_record(4), code="IMG.0095", reason="kms key missing"), last_poll_error="HTTP 503")
     app = Host([record])
-    async with app.run_test(size=(140, 50)) as pilot:
+    async with app.run_test(size=(170, 50)) as pilot:
         await pilot.press("enter")
         await pilot.pause()
         screen = app.screen
@@ -269,7 +287,7 @@ async def test_detail_view_shows_every_field_explanation_poll_error_and_utc_time
             "kms key missing",
             info.next_step,
             "Last poll error: HTTP 503",
-            "(2024-05-01 11:30:04 UTC)",
+            "Submitted: 2024-05-01 11:30:04 UTC",  # TZ=UTC here: each time once, not "UTC (… UTC)"
             "Finished:",
             "Project id:",
             "Polls: 3",
@@ -284,10 +302,10 @@ async def test_detail_view_shows_every_field_explanation_poll_error_and_utc_time
 
 
 async def test_keys_post_messages_for_the_app() -> None:
-    done = succeeded(make_record(1), image_id="img-new-1")
-    bad = failed(make_record(2))
+    done = succeeded(make_record(2), image_id="img-new-1")  # the newest: first row
+    bad = failed(make_record(1))
     app = Host([done, bad])
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(170, 30)) as pilot:
         await pilot.press("r", "p", "o", "R")  # R on a successful job: refused with a notification
         await pilot.pause()
         await pilot.press("down", "R", "t")
@@ -314,7 +332,7 @@ async def test_copy_keys_put_sanitised_text_on_the_clipboard_and_say_how(monkeyp
     monkeypatch.setenv("HUAWEICLOUD_SDK_SK", "sk-must-never-leak-0123")
     bad = failed(make_record(1, new_image_id="img-\x1b[31mnew"), code="IMG.0015", reason="quota\x1b]0;t\x07 hit")
     app = Host([bad])
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(170, 30)) as pilot:
         await pilot.press("c")
         await pilot.pause()
         assert app.clipboard == bad.job_id
@@ -335,7 +353,7 @@ async def test_copy_keys_put_sanitised_text_on_the_clipboard_and_say_how(monkeyp
 async def test_clipboard_off_copies_nothing_and_says_so() -> None:
     record = make_record(1)
     app = Host([record], clipboard_mode="off")
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(170, 30)) as pilot:
         await pilot.press("c")
         await pilot.pause()
         assert app.clipboard == ""
@@ -348,7 +366,7 @@ async def test_clipboard_off_copies_nothing_and_says_so() -> None:
 async def test_bell_rings_when_a_job_ends_while_the_user_is_elsewhere() -> None:
     records = [make_record(i) for i in range(3)]
     app = Host(records)
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(170, 30)) as pilot:
         panel = app.panel
         assert panel.terminal_title == "imstui: 3 running"
         panel.update_record(succeeded(records[0]))  # user is looking at it: no bell
@@ -372,11 +390,11 @@ async def test_bell_rings_when_a_job_ends_while_the_user_is_elsewhere() -> None:
 async def test_bell_rings_for_a_row_scrolled_out_of_view() -> None:
     records = [make_record(i) for i in range(100)]
     app = Host(records)
-    async with app.run_test(size=(120, 20)):
+    async with app.run_test(size=(170, 20)):
         panel = app.panel
-        panel.update_record(succeeded(records[99]))  # far below the visible rows
+        panel.update_record(succeeded(records[0]))  # the oldest: far below the visible rows
         assert app.bells == 1
-        panel.update_record(succeeded(records[1]))  # on screen
+        panel.update_record(succeeded(records[98]))  # on screen
         assert app.bells == 1
 
 
@@ -394,7 +412,7 @@ async def test_no_color_still_shows_status_words(monkeypatch: pytest.MonkeyPatch
         make_record(6, gone=True),
     ]
     app = Host(records)
-    async with app.run_test(size=(140, 20)):
+    async with app.run_test(size=(170, 20)):
         assert app.no_color
         table_text = rendered_text(app.panel.table)
         for word in ("● RUNNING", "✖ FAILED", "✔ SUCCEEDED", "? OUTCOME UNKNOWN", "… STARTING", "⌛ GONE"):
@@ -407,7 +425,7 @@ async def test_escape_without_a_filter_is_left_to_the_screen_and_an_open_detail_
     app.bind("escape", "escape_seen")
     seen: list[int] = []
     app.action_escape_seen = lambda: seen.append(1)  # type: ignore[attr-defined]
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(170, 30)) as pilot:
         await pilot.press("escape")
         await pilot.pause()
         assert seen == [1]
@@ -422,7 +440,7 @@ async def test_escape_without_a_filter_is_left_to_the_screen_and_an_open_detail_
 
 async def test_title_prefix_follows_the_profile() -> None:
     app = Host([make_record(1), failed(make_record(2))])
-    async with app.run_test(size=(120, 30)):
+    async with app.run_test(size=(170, 30)):
         app.panel.set_title_prefix("imstui prod\x1b]0;x\x07")
         assert app.panel.terminal_title == "imstui prod: 1 running, 1 FAILED"
 
@@ -442,7 +460,7 @@ async def test_records_given_before_mount_are_shown_and_poller_status_is_readabl
     from imstui.core.wording import local_clock
 
     app = EarlyHost([make_record(1), make_record(2)])
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(170, 30)) as pilot:
         panel = app.panel
         assert panel.table.row_count == 2
         assert cell(panel, app.records[0], "status") == "✖ FAILED"
@@ -465,7 +483,7 @@ async def test_a_change_and_a_failed_poll_are_shown() -> None:
 
     record = make_record(1)
     app = Host([record])
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(170, 30)) as pilot:
         panel = app.panel
         panel.update_record(succeeded(record), record)
         panel.poll_failed(PollFailed(record.job_id or "", ImstuiError("[b]gateway said no[/b]")))
@@ -477,7 +495,7 @@ async def test_a_change_and_a_failed_poll_are_shown() -> None:
 async def test_detail_view_keys_act_like_the_panel_keys_and_warn_before_retrying_an_unknown_outcome() -> None:
     unknown = replace(make_record(1), state="outcome_unknown", job_id=None)
     app = Host([unknown])
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(170, 30)) as pilot:
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, JobDetailScreen)

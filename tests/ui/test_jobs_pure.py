@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -261,21 +262,31 @@ def test_explanation_for_an_unknown_code_and_poll_error() -> None:
     record = replace(failed(make_record(1), code="IMG.9999", reason="odd"), last_poll_error="HTTP 503")
     lines = dict(explanation_lines(record, explain))
     assert lines["error"] == "IMG.9999"
-    assert "no explanation" in lines["meaning"]
+    assert "not in imstui's table" in lines["meaning"]
+    assert "next step" in lines
     assert lines["poll error"] == "HTTP 503"
     assert explanation_lines(make_record(2), explain) == []
 
 
-def test_detail_fields_cover_every_ledger_field_with_local_and_utc_times() -> None:
+def test_detail_fields_cover_every_ledger_field_with_local_and_utc_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
     record = failed(make_record(4, description="multi\nline"))
     rows = dict(detail_fields(record, NOW))
     assert rows["Job id"] == record.job_id
-    assert rows["Submitted"].endswith("(2024-05-01 11:30:04 UTC)")
+    assert rows["Submitted"] == "2024-05-01 11:30:04 UTC"  # the tests run with TZ=UTC: the time once
+    assert rows["Status"] == "FAILED" and "Ledger state" not in rows
     assert rows["Last polled"].endswith("5s ago")
     assert rows["Error code"] == "IMG.0015"
     assert rows["Description"] == "multi\nline"
     assert "Current task" in rows and "Imported" in rows
     assert len(rows) >= 24
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    paris = dict(detail_fields(record, NOW))["Submitted"]
+    monkeypatch.undo()
+    time.tzset()
+    assert paris == "2024-05-01 13:30:04 CEST (2024-05-01 11:30:04 UTC)"  # local and UTC when they differ
 
 
 def test_filter_matches_name_ids_status_and_code_case_insensitively() -> None:

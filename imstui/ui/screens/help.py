@@ -1,4 +1,5 @@
-"""``?``: the key bindings that are live on the screen underneath, read from Textual's active bindings."""
+"""``?``: the keys of the screen underneath (live, read from Textual's active bindings, imstui's own only), then the
+keys of every other screen, what each job status means (the Phase words) and the copy form's field rules."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from imstui.core.jobs import Phase
+from imstui.core.validation import DESCRIPTION_MAX, NAME_MAX
+from imstui.core.wording import look_of
 from imstui.ui.text import assemble, literal
 
 # Keys Textual shows as names; make them read like the keys on the keyboard.
@@ -22,7 +26,32 @@ _KEY_NAMES = {
     "shift+tab": "Shift+Tab",
     "slash": "/",
     "space": "Space",
+    "up": "Up",
+    "down": "Down",
 }
+
+# What each status word means (the words themselves come from imstui.core.wording).
+PHASE_MEANINGS: dict[Phase, str] = {
+    Phase.SUBMITTING: "the copy request is being sent; no job id yet",
+    Phase.REJECTED: "IMS refused the request (see the error); nothing was created; you may retry",
+    Phase.OUTCOME_UNKNOWN: "the request may have reached IMS but no answer came; check the images before a retry",
+    Phase.WAITING: "IMS accepted the job and queued it",
+    Phase.STARTING: "IMS is starting the job",
+    Phase.RUNNING: "IMS is copying the image; progress is shown when IMS reports it",
+    Phase.UNRECOGNISED: "IMS reported a status imstui does not know; it keeps polling",
+    Phase.SUCCEEDED: "the copy finished; the new image id is shown",
+    Phase.FAILED: "the job failed on the server (see the error and what to do); you may retry",
+    Phase.GONE: "IMS no longer knows the job (it expired or was never seen finishing)",
+}
+
+FIELD_RULES = (
+    f"Name: required, 1-{NAME_MAX} characters: letters, digits, - . _ space and Chinese characters; no space at the "
+    "start or end.",
+    f"Description: optional, up to {DESCRIPTION_MAX} characters on one line (no line breaks), no < or >, no control "
+    "characters.",
+    "KMS key: optional, a key id (UUID); empty copies with the source's encryption.",
+    'Enterprise project: optional, "0" (the default project) or a UUID.',
+)
 
 TIPS = (
     "Tab / Shift+Tab move between fields and buttons; Enter activates.",
@@ -47,17 +76,66 @@ def binding_rows(screen: Screen[Any]) -> list[tuple[str, str, bool]]:
 
     imstui's own bindings (those with an ``id``) come first, then the generic widget keys (cursor movement...).
     """
-    rows: dict[str, tuple[int, str, str, bool]] = {}
+    rows: dict[str, tuple[str, str, bool]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
         description = binding.description or binding.tooltip
-        if not description:
+        if not description or not binding.id:  # Textual's own widget keys (Ctrl+PageDown...) are not listed
             continue
         label = key_label(binding.key_display or key)
-        group = 0 if binding.id else 1
-        rows.setdefault(f"{description}|{label}", (group, label, description, active.enabled))
-    ordered = sorted(rows.values(), key=lambda r: (r[0], not r[3], r[2].lower()))
-    return [(label, description, enabled) for _, label, description, enabled in ordered]
+        rows.setdefault(f"{description}|{label}", (label, description, active.enabled))
+    return sorted(rows.values(), key=lambda r: (not r[2], r[1].lower()))
+
+
+def class_rows(*hosts: type[Any]) -> list[tuple[str, str]]:
+    """``(keys, description)`` of the imstui bindings declared by ``hosts`` (keys sharing an action joined)."""
+    rows: dict[str, tuple[list[str], str]] = {}
+    for host in hosts:
+        for binding in host.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.id or not binding.description:
+                continue
+            keys, _ = rows.setdefault(binding.action, ([], binding.description))
+            for key in binding.key.split(","):
+                if key_label(key) not in keys:
+                    keys.append(key_label(key))
+    return [("/".join(keys), description) for keys, description in rows.values()]
+
+
+def screen_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every screen's keys, by screen name (the app's own keys under "Everywhere")."""
+    from imstui.ui.app import ImstuiApp
+    from imstui.ui.screens.confirm import ConfirmScreen
+    from imstui.ui.screens.copy_form import CopyFormScreen
+    from imstui.ui.screens.credentials import CredentialsScreen
+    from imstui.ui.screens.job_detail import JobDetailScreen
+    from imstui.ui.screens.lookup import LookupScreen
+    from imstui.ui.widgets.jobs_grid import JobsTable
+    from imstui.ui.widgets.jobs_table import JobsPanel
+
+    return [
+        ("Everywhere", class_rows(ImstuiApp)),
+        ("Jobs (main screen)", class_rows(JobsPanel, JobsTable)),
+        ("Job details", class_rows(JobDetailScreen)),
+        ("Lookup", class_rows(LookupScreen)),
+        ("Copy form", class_rows(CopyFormScreen)),
+        ("Confirm", class_rows(ConfirmScreen)),
+        ("Credentials", class_rows(CredentialsScreen)),
+    ]
+
+
+def reference_text() -> Content:
+    """The part of the help that is the same on every screen: each screen's keys, statuses, field rules."""
+    lines: list[Content] = []
+    for title, rows in screen_groups():
+        lines.append(literal(f"\n{title}", "bold"))
+        width = max((len(k) for k, _ in rows), default=0) + 2
+        lines += [assemble((f"{key:>{width}}  ", "bold"), text) for key, text in rows]
+    lines.append(literal("\nJob statuses", "bold"))
+    for phase, meaning in PHASE_MEANINGS.items():
+        lines.append(assemble((f"  {look_of(phase).label:<17} ", "bold"), meaning))
+    lines.append(literal("\nCopy form fields", "bold"))
+    lines += [literal("  " + rule) for rule in FIELD_RULES]
+    return Content("\n").join(lines)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -81,9 +159,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
-            yield Static(literal(f"Keys on the {self.screen_name} screen", "bold"), id="help-title")
+            yield Static(literal(f"Keys on the {self.screen_name} screen (others below)", "bold"), id="help-title")
             with VerticalScroll(id="help-body"):
                 yield Static(self.render_rows(), id="help-keys")
+                yield Static(reference_text(), id="help-reference")
                 yield Static(Content("\n").join([literal("• " + tip, "dim") for tip in TIPS]), id="help-tips")
             yield Static(literal("Esc closes this help", "italic dim"))
 

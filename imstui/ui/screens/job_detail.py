@@ -33,7 +33,15 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def detail_text(record: JobRecord, explain: Explain, now: datetime) -> Text:
+Links = Callable[[JobRecord], tuple[str | None, list[str]]]
+"""``record -> (retry of, retried as)`` by job id (the jobs panel's ``retry_links``)."""
+
+
+def _no_links(record: JobRecord) -> tuple[str | None, list[str]]:
+    return None, []
+
+
+def detail_text(record: JobRecord, explain: Explain, now: datetime, links: Links = _no_links) -> Text:
     """The detail view's body: a heading, the explanation block (if any), then every field."""
     view = look_of(record)
     body = Text()
@@ -48,7 +56,8 @@ def detail_text(record: JobRecord, explain: Explain, now: datetime) -> Text:
             body.append(f"{label.capitalize()}: ", style="bold")
             body.append(value)
     body.append("\n")
-    fields = detail_fields(record, now)
+    retry_of, retried_as = links(record)
+    fields = detail_fields(record, now, retry_of=retry_of, retried_as=retried_as)
     width = max((len(label) for label, _ in fields), default=0) + 2
     for label, value in fields:
         body.append("\n")
@@ -92,8 +101,10 @@ class JobDetailScreen(RecordActions, ModalScreen[None]):
         explain: Explain = catalogue_explain,
         clock: Callable[[], datetime] = _utcnow,
         clipboard_mode: ClipboardMode | None = None,
+        links: Links = _no_links,
     ) -> None:
         super().__init__()
+        self._links = links
         self.record = record
         self._explain = explain
         self._clock = clock
@@ -102,9 +113,9 @@ class JobDetailScreen(RecordActions, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="job-detail"):
             with VerticalScroll():
-                yield Static(detail_text(self.record, self._explain, self._clock()), id="job-detail-body", markup=False)
+                yield Static(self._body(self.record), id="job-detail-body", markup=False)
             yield Static(
-                Text("esc close · c job id · i image id · y report · o open image · R retry"),
+                Text("esc/q close · c job id · i image id · y report · o open image · R/t retry · ? keys"),
                 id="job-detail-keys",
                 markup=False,
             )
@@ -112,7 +123,10 @@ class JobDetailScreen(RecordActions, ModalScreen[None]):
     def show(self, record: JobRecord) -> None:
         """Show a newer version of the same record (the app may forward ``JobChanged`` while this is open)."""
         self.record = record
-        self.query_one("#job-detail-body", Static).update(detail_text(record, self._explain, self._clock()))
+        self.query_one("#job-detail-body", Static).update(self._body(record))
+
+    def _body(self, record: JobRecord) -> Text:
+        return detail_text(record, self._explain, self._clock(), self._links)
 
     def action_dismiss_detail(self) -> None:
         self.dismiss(None)

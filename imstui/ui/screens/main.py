@@ -17,7 +17,7 @@ from imstui.ui.widgets.status_bar import StatusBar
 HINT = assemble(
     ("l", "bold"),
     " look up an image to copy   ",
-    ("k", "bold"),
+    ("a", "bold"),
     " credentials   ",
     ("?", "bold"),
     " keys   ",

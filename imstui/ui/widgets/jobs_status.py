@@ -39,6 +39,7 @@ class StatusFacts:
     total: int = 0
     filter_text: str = ""
     failed_only: bool = False
+    hide_finished: bool = False
     poll_error: str = ""
 
 
@@ -48,12 +49,14 @@ def status_text(facts: StatusFacts, now: datetime) -> str:
     line = ", ".join(parts) if parts else "no copy jobs yet for this profile"
     if facts.poller is not None:
         line += f"  ·  {poller_sentence(facts.poller, now, resume_hint=RESUME_HINT)}"
-    if facts.filter_text or facts.failed_only:
+    if facts.filter_text or facts.failed_only or facts.hide_finished:
         how = []
         if facts.filter_text:
             how.append(f'filter "{facts.filter_text}"')
         if facts.failed_only:
             how.append("failed only (f)")
+        if facts.hide_finished:
+            how.append("finished hidden (h)")
         line += f"  ·  {facts.shown}/{facts.total} shown: {', '.join(how)}"
     if facts.poll_error:
         line += f"  ·  last poll error: {facts.poll_error}"

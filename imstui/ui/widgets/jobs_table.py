@@ -8,7 +8,9 @@ that writes to the terminal directly).
 Keys (none of them needs extended keyboard support, so all survive SSH and tmux): ``/`` filter (Esc clears),
 ``f`` failed-only, ``r`` poll now, ``p`` pause/resume polling, ``c`` copy job id, ``i`` copy new image id,
 ``y`` copy an incident summary, ``o`` open the new image in lookup, ``R``/``t`` retry a failed copy, ``enter``/``d``
-job details.
+job details, ``s`` sort by the next column, ``S`` flip the sort, ``h`` hide/show finished rows, ``j``/``k``/``g``/``G``
+down/up/first/last row. Newest first by default; a column set that fits the width (see
+:func:`~imstui.ui.widgets.jobs_grid.columns_for_width`).
 
 The panel posts :class:`JobsPanel.PollNowRequested` and :class:`JobsPanel.PauseToggled`, and the per-job requests
 of :class:`~imstui.ui.record_actions.RecordActions` (``RetryRequested``, ``OpenImageRequested``); the app decides.
@@ -37,9 +39,10 @@ from imstui.ui import terminal
 from imstui.ui.attention import TerminalAttention, user_is_elsewhere
 from imstui.ui.clipboard import ClipboardMode, CopyResult, copy_text
 from imstui.ui.record_actions import RecordActions, record_bindings
-from imstui.ui.widgets.jobs_grid import COLUMNS, JobsTable, row_key_for
+from imstui.ui.widgets.jobs_grid import COLUMNS, JobsTable, row_key_for, sort_records, sort_value
 from imstui.ui.widgets.jobs_status import FailureStrip, JobsStatusLine, StatusFacts
-from imstui.ui.widgets.jobs_text import Explain, record_matches
+from imstui.ui.widgets.jobs_text import Explain, record_matches, retry_links
+from imstui.ui.widgets.jobs_view import JobsViewOptions
 
 if TYPE_CHECKING:
     from imstui.core.poller import PollerStatus, PollFailed
@@ -51,7 +54,7 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class JobsPanel(RecordActions, Vertical):
+class JobsPanel(JobsViewOptions, RecordActions, Vertical):
     """The jobs table with its filter box, a poller status line and a failure strip for the selected row."""
 
     DEFAULT_CSS = """
@@ -92,6 +95,9 @@ class JobsPanel(RecordActions, Vertical):
         Binding("r", "poll_now", "Poll now", id="jobs.poll_now"),
         Binding("p", "toggle_pause", "Pause/resume", id="jobs.pause"),
         Binding("d", "details", "Details", id="jobs.details"),
+        Binding("s", "cycle_sort", "Sort", id="jobs.sort"),
+        Binding("S", "flip_sort", "Flip sort", show=False, id="jobs.flip_sort"),
+        Binding("h", "toggle_finished", "Hide finished", id="jobs.hide_finished"),
         *record_bindings("jobs"),
     ]
 
@@ -126,6 +132,8 @@ class JobsPanel(RecordActions, Vertical):
         self._job_index: dict[str, str] = {}
         self._filter = ""
         self._failed_only = False
+        self._hide_finished = False
+        self._sort = ("age", False)  # newest first
         self._poller_status: PollerStatus | None = None
         self._attention_enabled = attention
         self._title_prefix = title_prefix
@@ -143,7 +151,8 @@ class JobsPanel(RecordActions, Vertical):
         yield FailureStrip(self._explain)
 
     def on_mount(self) -> None:
-        self.table.add_job_columns()
+        self.table.add_job_columns(self.app.size.width)
+        self.table.set_sort(*self._sort)
         self._ready = True
         if self._attention_enabled:
             self._attention = terminal.attention_for(self.app, self._title_prefix)
@@ -153,6 +162,10 @@ class JobsPanel(RecordActions, Vertical):
         else:
             self._refresh_status_line()
         self.set_interval(1.0, self.refresh_times, name="jobs-panel-clock")
+
+    def on_resize(self) -> None:
+        if self._ready and self.table.add_job_columns(self.size.width):
+            self._rebuild(keep=self.table.cursor_key)
 
     def on_unmount(self) -> None:
         self.restore_terminal_title()
@@ -181,8 +194,8 @@ class JobsPanel(RecordActions, Vertical):
         return self._records.get(key) if key is not None else None
 
     def load(self, records: Iterable[JobRecord]) -> None:
-        """Show exactly ``records`` (initial fill or a profile switch), oldest first; the cursor stays on the same
-        job when it is still there."""
+        """Show exactly ``records`` (initial fill or a profile switch) in the sort order (newest first unless the
+        user chose another); the cursor stays on the same job when it is still there."""
         if not self._ready:
             self._initial = list(records)
             return
@@ -194,7 +207,8 @@ class JobsPanel(RecordActions, Vertical):
         self._counts_changed()
 
     def update_record(self, record: JobRecord, previous: JobRecord | None = None) -> None:
-        """Apply a new version of a record (a ``JobChanged``, a new submission); a new ``row_id`` is appended.
+        """Apply a new version of a record (a ``JobChanged``, a new submission); a new ``row_id`` takes its place in
+        the sort order.
 
         Only cells whose text changed are written. When the job has just finished and the user is elsewhere (see
         :func:`imstui.ui.attention.user_is_elsewhere`), the bell rings; the terminal title follows the counts.
@@ -213,7 +227,9 @@ class JobsPanel(RecordActions, Vertical):
         table = self.table
         shown = table.has_row(key)
         wanted = self._matches(record)
-        if wanted and (shown or self._is_last(key)):
+        column = self._sort[0]
+        in_place = shown and before is not None and sort_value(column, before) == sort_value(column, record)
+        if wanted and in_place:
             table.put(key, record)
         elif wanted:
             self._rebuild(keep=table.cursor_key)
@@ -244,26 +260,6 @@ class JobsPanel(RecordActions, Vertical):
         """Rewrite the age and "polled … ago" cells that changed (the 1 s timer calls this)."""
         self.table.refresh_times(self._records)
         self._refresh_status_line()
-
-    @property
-    def filter_text(self) -> str:
-        return self._filter
-
-    @property
-    def failed_only(self) -> bool:
-        return self._failed_only
-
-    def set_filter(self, text: str) -> None:
-        """Show only the rows matching ``text`` (case-insensitive on name, ids, status word, error code)."""
-        if text != self._filter:
-            self._filter = text
-            self._rebuild(keep=self.table.cursor_key)
-
-    def set_failed_only(self, value: bool) -> None:
-        """Show only rows needing attention: FAILED, REJECTED, UNKNOWN OUTCOME, GONE."""
-        if value != self._failed_only:
-            self._failed_only = value
-            self._rebuild(keep=self.table.cursor_key)
 
     def copy(self, text: str, what: str) -> CopyResult:
         """Copy ``text`` (sanitised) to the clipboard over OSC 52 and notify the user how it went."""
@@ -312,8 +308,14 @@ class JobsPanel(RecordActions, Vertical):
         self.set_filter("")
         self.table.focus()
 
-    def action_toggle_failed(self) -> None:
-        self.set_failed_only(not self._failed_only)
+    def follow(self, record: JobRecord) -> None:
+        """Put the cursor on ``record``'s row (a job just submitted from this console), if it is shown."""
+        if self._ready and self.table.select(row_key_for(record)):
+            self._refresh_strip()
+
+    def retry_links(self, record: JobRecord) -> tuple[str | None, list[str]]:
+        """``(retry of, retried as)`` by job id, from the records the panel knows."""
+        return retry_links(record, self._records.values())
 
     def action_poll_now(self) -> None:
         self.post_message(JobsPanel.PollNowRequested(None))
@@ -328,7 +330,13 @@ class JobsPanel(RecordActions, Vertical):
         from imstui.ui.screens.job_detail import JobDetailScreen
 
         self.app.push_screen(
-            JobDetailScreen(record, explain=self._explain, clock=self._clock, clipboard_mode=self._clipboard_mode)
+            JobDetailScreen(
+                record,
+                explain=self._explain,
+                clock=self._clock,
+                clipboard_mode=self._clipboard_mode,
+                links=self.retry_links,
+            )
         )
 
     # The per-job actions (c, i, y, o, R/t) come from RecordActions; these are its hooks.
@@ -370,13 +378,9 @@ class JobsPanel(RecordActions, Vertical):
     def _matches(self, record: JobRecord) -> bool:
         if self._failed_only and not needs_attention(record):
             return False
+        if self._hide_finished and is_finished(record):
+            return False
         return record_matches(record, self._filter)
-
-    def _is_last(self, key: str) -> bool:
-        """Whether ``key`` sorts after every row already in the table (so appending keeps the order)."""
-        keys = list(self._records)
-        table = self.table
-        return not any(table.has_row(k) for k in keys[keys.index(key) + 1 :])
 
     def _rebuild(self, keep: str | None) -> None:
         """Refill the table for a new filter or a new set of records, keeping the cursor on ``keep`` if shown.
@@ -384,7 +388,8 @@ class JobsPanel(RecordActions, Vertical):
         Used only when the *set* of visible rows changes; record updates never come here unless a filter is
         active and the update moves a row in or out of it.
         """
-        self.table.show(((k, r) for k, r in self._records.items() if self._matches(r)), keep=keep)
+        shown = [(k, r) for k, r in self._records.items() if self._matches(r)]
+        self.table.show(sort_records(shown, *self._sort), keep=keep)
         self._refresh_strip()
         self._refresh_status_line()
 
@@ -394,6 +399,8 @@ class JobsPanel(RecordActions, Vertical):
         for screen in self.app.screen_stack:
             if isinstance(screen, JobDetailScreen) and screen.record.row_id == record.row_id:
                 screen.show(record)
+            elif isinstance(screen, JobDetailScreen) and record.retry_of == screen.record.row_id:
+                screen.show(screen.record)  # a retry of the job shown got its job id
 
     def _refresh_strip(self) -> None:
         shown = self.query_one(FailureStrip).show(self.selected_record)
@@ -408,6 +415,7 @@ class JobsPanel(RecordActions, Vertical):
             total=len(self._records),
             filter_text=self._filter,
             failed_only=self._failed_only,
+            hide_finished=self._hide_finished,
             poll_error=failure[1] if failure is not None else "",
         )
         self.query_one(JobsStatusLine).show(facts)

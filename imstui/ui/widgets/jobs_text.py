@@ -9,12 +9,13 @@ Everything here returns plain ``str`` or lists of ``(label, value)`` pairs; the 
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, timezone
 
 from imstui.api.models import JobStatus
 from imstui.core.ledger import JobRecord
 from imstui.core.report import Explain, explanation_lines, incident_summary, text_or_dash
-from imstui.core.wording import format_ago, format_local_and_utc, format_progress, look_of
+from imstui.core.wording import format_ago, format_local_and_utc, format_progress, format_utc, look_of
 
 __all__ = [
     "Explain",
@@ -23,6 +24,7 @@ __all__ = [
     "explanation_lines",
     "incident_summary",
     "record_matches",
+    "retry_links",
 ]
 
 JobRecordLike = JobRecord  # the panel's record type (kept as a name for callers written against it)
@@ -31,8 +33,8 @@ _s = text_or_dash
 
 _DETAIL_LABELS: dict[str, str] = {
     "job_id": "Job id",
-    "state": "Ledger state",
-    "status": "Job status",
+    "phase": "Status",
+    "status": "IMS status",
     "progress": "Progress",
     "name": "New image name",
     "description": "Description",
@@ -53,16 +55,25 @@ _DETAIL_LABELS: dict[str, str] = {
     "last_poll_error": "Last poll error",
     "gone": "Gone from server",
     "retry_of": "Retry of",
+    "retried_as": "Retried as",
     "current_task": "Current task",
     "imported": "Imported",
     "row_id": "Ledger row",
 }
-_DETAIL_HIDDEN = frozenset({"version"})  # the ledger's internal change counter
+# The ledger's internal change counter, and its submission state (the Status line says it in the Phase words).
+_DETAIL_HIDDEN = frozenset({"version", "state"})
+_DERIVED = frozenset({"phase", "retried_as"})  # not record fields: worked out from the record and its links
+
+
+def time_text(moment: datetime) -> str:
+    """Local time and UTC, or UTC alone where the local zone is UTC (each time printed once)."""
+    local = moment.astimezone() if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc).astimezone()
+    return format_utc(moment) if local.utcoffset() == timedelta(0) else format_local_and_utc(moment)
 
 
 def _detail_value(key: str, value: object, now: datetime) -> str:
     if isinstance(value, datetime):
-        text = format_local_and_utc(value)
+        text = time_text(value)
         if key == "last_polled_at":
             text += f", {format_ago(value, now)}"
         return text
@@ -75,21 +86,31 @@ def _detail_value(key: str, value: object, now: datetime) -> str:
     return _s(value, multiline=key in ("description", "fail_reason", "last_poll_error"))
 
 
-def detail_fields(record: JobRecordLike, now: datetime) -> list[tuple[str, str]]:
+def detail_fields(
+    record: JobRecordLike, now: datetime, *, retry_of: str | None = None, retried_as: Sequence[str] = ()
+) -> list[tuple[str, str]]:
     """Every field of the record as ``(label, value)``, timestamps in local time and UTC.
 
     Known fields come first in a reading order; any other dataclass field the ledger grows is listed after them.
+    ``retry_of``/``retried_as`` name the linked copies by job id (the panel knows them); without ``retry_of`` a
+    retry says "an earlier copy", never a ledger row number.
     """
+    derived: dict[str, str] = {"phase": look_of(record).word}
+    if record.retry_of is not None:
+        derived["retry_of"] = retry_of or "an earlier copy"
+    if retried_as:
+        derived["retried_as"] = ", ".join(retried_as)
     keys = list(_DETAIL_LABELS)
     keys += [
         f.name for f in dataclasses.fields(record) if f.name not in _DETAIL_LABELS and f.name not in _DETAIL_HIDDEN
     ]
     rows: list[tuple[str, str]] = []
     for key in keys:
-        if not hasattr(record, key):
-            continue
         label = _DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())
-        rows.append((label, _detail_value(key, getattr(record, key), now)))
+        if key in derived:
+            rows.append((label, _s(derived[key])))
+        elif hasattr(record, key) and key not in _DERIVED and key != "retry_of":
+            rows.append((label, _detail_value(key, getattr(record, key), now)))
     return rows
 
 
@@ -112,3 +133,16 @@ def record_matches(record: JobRecordLike, query: str) -> bool:
         str(record.row_id),
     )
     return any(needle in value.casefold() for value in haystack if value)
+
+
+def retry_links(record: JobRecordLike, records: Iterable[JobRecordLike]) -> tuple[str | None, list[str]]:
+    """``(retry of, retried as)``: the job id of the copy ``record`` retried and those of the copies that retried
+    it, found in ``records`` (a copy without a job id is described, never named by its ledger row)."""
+    retry_of = None
+    retries: list[str] = []
+    for other in records:
+        if record.retry_of is not None and other.row_id == record.retry_of:
+            retry_of = other.job_id or "an earlier copy with no job id"
+        if other.retry_of == record.row_id:
+            retries.append(other.job_id or "a copy with no job id yet")
+    return retry_of, retries
