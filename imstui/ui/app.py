@@ -71,7 +71,7 @@ class ImstuiApp(App[int]):
         Binding("question_mark", "help", "Help", id="help", tooltip="Show the keys that work here"),
         Binding("f1", "help", "Help", show=False, id="help-f1"),
         Binding("l", "lookup", "Lookup", id="lookup", tooltip="Look up an image to copy"),
-        Binding("k", "credentials", "Credentials", id="credentials", tooltip="Manage credential profiles"),
+        Binding("a", "credentials", "Credentials", id="credentials", tooltip="Manage credential profiles (accounts)"),
         Binding("r", "poll_now", "Poll now", id="poll-now", tooltip="Poll unfinished jobs now"),
         Binding("p", "toggle_pause", "Pause", id="pause", tooltip="Pause or resume polling"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -190,7 +190,7 @@ class ImstuiApp(App[int]):
 
         def unlocked(password: Secret | None) -> None:
             if password is None or store is None:
-                self.update_status(connection="keyring locked (press k)")
+                self.update_status(connection="keyring locked (press a)")
                 return
             self._unlock_and_connect(store, password, profile)
 
@@ -282,6 +282,9 @@ class ImstuiApp(App[int]):
 
     def on_copy_form_screen_submitted(self, message: CopyFormScreen.Submitted) -> None:
         self.job_changed(message.record)  # submit_copy has already told the poller to follow it
+        panel = self.jobs_panel()
+        if panel is not None:
+            panel.follow(message.record)  # the cursor goes to the job just submitted
 
     def on_record_actions_retry_requested(self, message: RecordActions.RetryRequested) -> None:
         self.open_retry(message.record)
@@ -372,11 +375,30 @@ class ImstuiApp(App[int]):
         self.open_copy_form(image, record=record)
 
     def action_poll_now(self) -> None:
+        """Poll every unfinished job once, paused or not, and say what that did (or why it waits)."""
+        from imstui.core.wording import local_clock
+
         session = self.session
         if session is None:
+            self.notify("Not connected: nothing to poll.", severity="warning", timeout=3, markup=False)
             return
-        session.poller.poll_now()
-        self.notify("Polling now.", timeout=2, markup=False)
+        done = session.poller.poll_now()
+        jobs = f"{done.jobs} job{'' if done.jobs == 1 else 's'}"
+        if done.jobs == 0:
+            text = "Nothing to poll: no unfinished jobs."
+        elif done.not_before is not None:
+            text = f"Polling {jobs}: throttled until {local_clock(done.not_before)}."
+        else:
+            text = f"Polling {jobs} now" + (" (once: polling stays paused)." if session.poller.paused else ".")
+        self.notify(text, timeout=3, markup=False)
+
+    async def action_jobs(self, action: str) -> None:
+        """Run a jobs panel action from the command palette (``filter``, ``sort``...) on the main screen."""
+        panel = self.jobs_panel()
+        if panel is None or self.screen is not self.screen_stack[0]:
+            self.notify("Go back to the jobs list first (Esc).", severity="warning", timeout=3, markup=False)
+            return
+        await panel.run_action(action)
 
     def action_toggle_pause(self) -> None:
         """Pause or resume: the poller itself knows which it is (its ``PollerStatus`` then updates the screen)."""
