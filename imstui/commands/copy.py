@@ -18,6 +18,7 @@ from imstui.api.catalogue import explain
 from imstui.api.errors import ConfigurationError, ImstuiError, JobNotFoundError
 from imstui.api.models import CopyRequest, Job, JobStatus
 from imstui.api.protocol import ImsApi
+from imstui.commands import copy_many
 from imstui.commands.jobs import ENV_PROFILE_FALLBACK, ledger_profile, poller_timing
 from imstui.commands.output import (
     EXIT_FAILURE,
@@ -61,12 +62,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "command that records it are printed).",
         handler=run,
     )
-    parser.add_argument("image_id", metavar="IMAGE_ID", help="the source image ID (a UUID)")
-    parser.add_argument("--name", required=True, help="name of the new image (1-128 characters)")
+    parser.add_argument(
+        "image_id", metavar="IMAGE_ID", nargs="*", help="the source image ID (a UUID); several: one batch"
+    )
+    parser.add_argument("--name", default=None, help="name of the new image (1-128 characters)")
     parser.add_argument("--description", default=None, help="description of the new image (max 1024 characters)")
     parser.add_argument("--cmk-id", default=None, help="KMS key ID to encrypt the copy with")
     parser.add_argument("--enterprise-project-id", default=None, help='enterprise project: "0" (default) or a UUID')
     parser.add_argument("--wait", action="store_true", help="poll the job until it succeeds or fails")
+    copy_many.add_arguments(parser)  # several images, --from-file, --name-template...: imstui.commands.copy_many
+    parser.set_defaults(usage_error=parser.error)
 
 
 def _wait_settings() -> PollSettings:
@@ -171,8 +176,12 @@ def _violations(image_id: str, request: CopyRequest) -> dict[str, Violation]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if copy_many.wants_many(args):
+        return copy_many.run(args)
     out = Output(bool(getattr(args, "json", False)))
-    image_id = normalise_image_id(args.image_id)
+    if not args.image_id or args.name is None:  # as argparse says it when the single form was all there was
+        args.usage_error(f"the following arguments are required: {'--name' if args.image_id else 'IMAGE_ID'}")
+    image_id = normalise_image_id(args.image_id[0])
     request = CopyRequest(
         name=args.name,
         description=args.description or None,
