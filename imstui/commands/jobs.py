@@ -39,6 +39,7 @@ from imstui.commands.jobs_list import (
     warn_damaged,
 )
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, add_command, run_command
+from imstui.core.account import endpoint_of
 from imstui.core.jobs import OUTSTANDING, Phase, phase_of
 from imstui.core.ledger import JobRecord, Ledger, LedgerError
 from imstui.core.poller import JobChanged, PollerEvent, PollerStatus, VirtualTime
@@ -306,7 +307,9 @@ def run_import(args: argparse.Namespace) -> int:
         async with _session(args) as session:
             ledger, client = session.ledger, session.api
             project_id = await client.ensure_project_id()
-            record = ledger.import_job(job_id, ledger_profile(args), client.region, project_id)
+            record = ledger.import_job(
+                job_id, ledger_profile(args), client.region, project_id, endpoint=endpoint_of(client)
+            )
         out.line(f"following {record.label} (profile {record.profile}); see it with: imstui jobs watch")
         return EXIT_OK
 

@@ -27,6 +27,7 @@ from imstui.api.sanitize import sanitize
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, Output, describe_error, error_to_dict
 from imstui.core.jobs import ListFilter, is_outstanding, needs_attention
 from imstui.core.ledger import DamagedRow, JobRecord, Ledger, LedgerDamagedError, LedgerError, pages, salvage
+from imstui.core.ledger.scope import DEMO_ROWS, REAL_ROWS, Scope, profile_scope
 from imstui.core.wording import format_age, format_progress, look_of, needs_ascii
 
 DEMO_PROFILE = "demo"  # the ledger profile of --demo
@@ -59,6 +60,15 @@ def scope_of(args: argparse.Namespace) -> str | None:
     if getattr(args, "demo", False):
         return DEMO_PROFILE
     return getattr(args, "profile", None) or None
+
+
+def rows_of(args: argparse.Namespace) -> Scope:
+    """The rows a listing selects: the demo's with --demo, else the named profile's, else every real account's
+    (demo rows live apart: those of the in-process simulator's endpoint, :mod:`imstui.core.account`)."""
+    if getattr(args, "demo", False):
+        return DEMO_ROWS
+    profile = getattr(args, "profile", None)
+    return profile_scope(profile) if profile else REAL_ROWS
 
 
 def clip(text: str | None, width: int) -> str:
@@ -202,7 +212,7 @@ class _Tally:
             yield row
 
 
-def _not_shown(ledger: Ledger, scope: str | None, tally: _Tally, now: datetime) -> dict[str, Any] | None:
+def _not_shown(ledger: Ledger, scope: Scope, tally: _Tally, now: datetime) -> dict[str, Any] | None:
     hidden = pages.count(ledger, scope) - tally.shown - len(tally.damaged)
     if hidden <= 0:
         return None
@@ -225,6 +235,7 @@ def run_list(args: argparse.Namespace) -> int:
     if ledger is None:
         return EXIT_FAILURE
     scope = scope_of(args)
+    where = rows_of(args)
     only: ListFilter = args.only or "all"
     since: datetime | None = getattr(args, "since", None)
     now = datetime.now(timezone.utc)
@@ -236,12 +247,12 @@ def run_list(args: argparse.Namespace) -> int:
     def rows() -> Iterator[JobRecord]:
         try:
             if bounded:
-                _, selected = pages.default_view(ledger, scope, now=now, recent=RECENT, latest=LATEST)
+                _, selected = pages.default_view(ledger, where, now=now, recent=RECENT, latest=LATEST)
             else:
-                selected = pages.stream(ledger, scope, only=only, since=since)
+                selected = pages.stream(ledger, where, only=only, since=since)
             yield from tally.records(selected)
             if bounded:
-                hidden[0] = _not_shown(ledger, scope, tally, now)
+                hidden[0] = _not_shown(ledger, where, tally, now)
         except LedgerError as exc:  # mid-listing: what was written stands, the end says what went wrong
             failure.append(ImstuiError(str(exc)))
 
@@ -374,6 +385,7 @@ __all__ = [
     "iter_table_lines",
     "not_shown_line",
     "record_to_dict",
+    "rows_of",
     "run_export",
     "run_list",
     "scope_of",

@@ -23,6 +23,7 @@ from imstui.core.context import ConnectionSettings, client_from_settings
 from imstui.core.keyring_backends import BackendInfo
 from imstui.core.ledger import Ledger, utcnow
 from imstui.core.poller import Poller, PollSettings
+from imstui.core.ledger.scope import Scope, account_scope
 
 if TYPE_CHECKING:
     import httpx
@@ -110,6 +111,13 @@ class Session:
     async def aclose(self) -> None:
         if self._closed:
             return
+    @property
+    def scope(self) -> Scope:
+        """The ledger rows of this session's account (IMS endpoint + project): every job submitted there,
+        whichever profile or environment keys did, and this profile's rows from an older imstui (no endpoint).
+        The poller follows the same jobs (:mod:`imstui.core.account`)."""
+        return account_scope(self.endpoint.ims_endpoint, self.project_id, self.profile)
+
         self._closed = True
         self.poller.stop()
         try:

@@ -32,6 +32,7 @@ from imstui.api.errors import (
 )
 from imstui.api.models import CopyRequest, Image
 from imstui.api.protocol import ImsApi
+from imstui.core.account import endpoint_of
 from imstui.core.jobs import SUBMITTED
 from imstui.core.ledger import InvalidJobIdError, JobRecord, Ledger, LedgerError, utcnow
 
@@ -126,6 +127,7 @@ async def submit_copy(
         "cmk_id": request.cmk_id,
         "enterprise_project_id": request.enterprise_project_id,
         "retry_of": retry_of,
+        "endpoint": endpoint_of(api),  # the job's identity: endpoint + project + region + job id
     }
     try:
         row_id = ledger.record_intent(submitted_at=at, **intent)

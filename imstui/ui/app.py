@@ -212,7 +212,7 @@ class ImstuiApp(App[int]):
         self.update_status(connection="")
         panel = self.jobs_panel()
         if panel is not None:
-            panel.load(session.ledger.list(session.profile))
+            panel.load(session.ledger.list(session.scope))  # the account's jobs, any profile
         self.run_worker(session.poller.run(), name="poller", group="poller", exclusive=True, exit_on_error=False)
         self.set_terminal_title(f"imstui {session.profile}" + (" (demo)" if session.demo else ""))
 

@@ -25,6 +25,7 @@ from typing import Any
 from imstui.core import jobs
 from imstui.core.jobs import ATTENTION, OPEN_SQL, OUTSTANDING, ListFilter, Phase
 from imstui.core.ledger.records import COLUMNS, DamagedRow, JobRecord, parse_row, to_db_time
+from imstui.core.ledger.scope import Scope, scope_sql
 from imstui.core.ledger.store import Ledger
 
 __all__ = ["CHUNK", "DefaultView", "count", "default_view", "outstanding", "stream"]
@@ -43,12 +44,11 @@ _SUBMITTING = jobs.PHASE_SQL[Phase.SUBMITTING]
 _ATTENTION = jobs.filter_sql(ATTENTION)
 
 
-def _scoped(where: str | None, profile: str | None) -> tuple[str, list[Any]]:
+def _scoped(where: str | None, profile: str | Scope | None) -> tuple[str, list[Any]]:
     clauses = [f"({where})"] if where else []
-    params: list[Any] = []
-    if profile is not None:
-        clauses.append("profile = ?")
-        params.append(profile)
+    scope, params = scope_sql(profile)
+    if scope is not None:
+        clauses.append(f"({scope})")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
@@ -70,7 +70,7 @@ def _rows(ledger: Ledger, sql: str, params: Sequence[Any]) -> Iterator[Row]:
 
 
 def stream(
-    ledger: Ledger, profile: str | None = None, *, only: ListFilter = "all", since: datetime | None = None
+    ledger: Ledger, profile: str | Scope | None = None, *, only: ListFilter = "all", since: datetime | None = None
 ) -> Iterator[Row]:
     """Rows of ``profile`` (None: every profile) in the phases ``only`` selects, submitted at or after ``since``,
     oldest first. Damaged rows are yielded as :class:`DamagedRow` when the selection reaches them (``only="all"``
@@ -92,12 +92,12 @@ def stream(
     return _rows(ledger, f"SELECT {COLUMNS} FROM {table}{where} ORDER BY row_id", [*params, *scope])
 
 
-def outstanding(ledger: Ledger, profile: str | None = None) -> list[JobRecord]:
+def outstanding(ledger: Ledger, profile: str | Scope | None = None) -> list[JobRecord]:
     """The jobs a poller follows (read from the open-rows index; finished history is never read)."""
     return [r for r in stream(ledger, profile, only="outstanding") if isinstance(r, JobRecord)]
 
 
-def count(ledger: Ledger, profile: str | None = None, *, only: ListFilter = "all") -> int:
+def count(ledger: Ledger, profile: str | Scope | None = None, *, only: ListFilter = "all") -> int:
     """How many rows ``profile`` (None: every profile) has in the phases ``only`` selects (``"all"``: every row,
     damaged ones included)."""
     where, params = _scoped(jobs.filter_sql(jobs.filter_phases(only)), profile)
@@ -114,14 +114,19 @@ class DefaultView:
 
 
 def default_view(
-    ledger: Ledger, profile: str | None, *, now: datetime, recent: timedelta = timedelta(days=7), latest: int = 20
+    ledger: Ledger,
+    profile: str | Scope | None,
+    *,
+    now: datetime,
+    recent: timedelta = timedelta(days=7),
+    latest: int = 20,
 ) -> tuple[DefaultView, Iterator[Row]]:
     """Every job in flight (outstanding or being sent), every one needing attention submitted within ``recent``
     of ``now``, and the ``latest`` newest rows; oldest first. Each part is one indexed SELECT (the open-rows,
     state and submitted_at indexes); the result is at most those rows, whatever the size of the history."""
-    _, scope = _scoped(None, profile)
-    and_scope = " AND profile = ?" if profile is not None else ""
-    where_scope = " WHERE profile = ?" if profile is not None else ""
+    clause, scope = scope_sql(profile)
+    and_scope = f" AND ({clause})" if clause is not None else ""
+    where_scope = f" WHERE ({clause})" if clause is not None else ""
     since = now - recent
     selection = (
         f"SELECT row_id FROM {_OPEN_ROWS} WHERE {_OUTSTANDING}{and_scope}"

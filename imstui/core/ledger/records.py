@@ -97,6 +97,7 @@ class JobRecord:
     # Extensions (not in the original contract):
     imported: bool = False  # tracked with `import_job` (submitted elsewhere): no source image/name known
     current_task: str | None = None
+    endpoint: str | None = None  # the IMS endpoint submitted to (imstui.core.account); None: an older imstui's row
     version: int = field(default=0, compare=False)  # ledger change counter value of the last write to this row
 
     @property
@@ -176,7 +177,8 @@ class PollUpdate:
 COLUMNS = (
     "row_id, job_id, profile, region, project_id, source_image_id, source_image_name, name, description, cmk_id, "
     "enterprise_project_id, submitted_at, state, status, progress, new_image_id, error_code, fail_reason, "
-    "last_polled_at, last_poll_error, poll_count, terminal_at, gone, retry_of, imported, current_task, version"
+    "last_polled_at, last_poll_error, poll_count, terminal_at, gone, retry_of, imported, current_task, version, "
+    "endpoint"
 )
 COLUMN_NAMES = tuple(name.strip() for name in COLUMNS.split(","))
 COLUMN_INDEX = {name: index for index, name in enumerate(COLUMN_NAMES)}
@@ -195,6 +197,7 @@ _TEXT_COLUMNS = (
     "fail_reason",
     "last_poll_error",
     "current_task",
+    "endpoint",
 )
 
 

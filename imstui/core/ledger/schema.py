@@ -13,7 +13,7 @@ from imstui.core.ledger.records import COLUMN_NAMES
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "check_schema", "migrate"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -107,6 +107,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IF NOT EXISTS jobs_submitted ON jobs(submitted_at);
     CREATE INDEX IF NOT EXISTS jobs_open_rows ON jobs(row_id)
         WHERE state = 'submitted' AND gone = 0 AND (status IS NULL OR NOT status IN ('SUCCESS', 'FAIL'));
+    """,
+    # 4 -> 5: job identity (imstui.core.account): the IMS endpoint each row was submitted to (scheme://host:port);
+    # with project_id and region it says which account a job id belongs to. Older rows: the --demo profile's are
+    # the simulator's (its loopback endpoint); others keep NULL ("from an older imstui", shown under their profile).
+    """
+    ALTER TABLE jobs ADD COLUMN endpoint TEXT;
+    UPDATE jobs SET endpoint = 'http://127.0.0.1:80' WHERE profile = 'demo';
+    CREATE INDEX IF NOT EXISTS jobs_account ON jobs(endpoint, project_id);
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION

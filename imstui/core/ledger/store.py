@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from imstui.api.fields import ID_RULE, is_api_id
 from imstui.api.models import Job
 from imstui.core import jobs
+from imstui.core.account import normalise_endpoint
 from imstui.core.fsutil import ensure_private_dir, ensure_private_file, tighten_file
 from imstui.core.jobs import OUTCOME_UNKNOWN, REJECTED, SUBMITTING, ListFilter
 from imstui.core.ledger.errors import InvalidJobIdError, LedgerDamagedError, LedgerError, translate
@@ -32,6 +33,7 @@ from imstui.core.ledger.records import (
     utcnow,
 )
 from imstui.core.ledger.schema import check_schema, migrate
+from imstui.core.ledger.scope import Scope, scope_sql
 from imstui.core.ledger.sweep import STALE_FAIL_REASON, STALE_SUBMISSION_GRACE, stale_rows
 from imstui.core.paths import default_ledger_path
 from imstui.core.validation import check_job_id
@@ -199,16 +201,17 @@ class Ledger:
     def get_row(self, row_id: int) -> JobRecord | None:
         return _one(self._read(_BY_ROW, (row_id,)))
 
-    def list(self, profile: str | None = None, *, only: ListFilter = "all") -> Records:
-        """Readable rows, oldest first (damaged ones: :meth:`damaged`). ``only`` selects phases as
+    def list(self, profile: str | Scope | None = None, *, only: ListFilter = "all") -> Records:
+        """Readable rows of ``profile`` (a name or a :class:`~imstui.core.ledger.scope.Scope`), oldest first
+        (damaged ones: :meth:`damaged`). ``only`` selects phases as
         :func:`imstui.core.jobs.filter_phases` says: ``"outstanding"`` = jobs still to poll, ``"running"`` =
         outstanding plus submissions in flight, ``"failed"`` = everything that needs a look (failed, rejected,
         outcome unknown, gone before finishing)."""
         clauses: list[str] = []
         params: list[Any] = []
-        if profile is not None:
-            clauses.append("profile = ?")
-            params.append(profile)
+        scope, params = scope_sql(profile)
+        if scope is not None:
+            clauses.append(scope)
         phases = jobs.filter_sql(jobs.filter_phases(only))
         if phases is not None:
             clauses.append(phases)
@@ -223,7 +226,7 @@ class Ledger:
         rows = self._read(f"{_SELECT}{where} ORDER BY row_id", params)
         return [r for r in map(parse_row, rows) if isinstance(r, DamagedRow)]
 
-    def outstanding(self, profile: str | None = None) -> Records:
+    def outstanding(self, profile: str | Scope | None = None) -> Records:
         """Jobs the poller must follow: job id known, not SUCCESS/FAIL, not gone."""
         return self.list(profile, only="outstanding")
 
@@ -246,14 +249,16 @@ class Ledger:
         enterprise_project_id: str | None = None,
         retry_of: int | None = None,
         submitted_at: datetime | None = None,
+        endpoint: str | None = None,
     ) -> int:
-        """Write a ``submitting`` row BEFORE the copy POST is sent; returns its row id."""
+        """Write a ``submitting`` row BEFORE the copy POST is sent; returns its row id. ``endpoint``: the IMS
+        endpoint the copy goes to (normalised here, :func:`imstui.core.account.normalise_endpoint`)."""
         at = submitted_at or utcnow()
         with self._write() as (conn, version):
             cursor = conn.execute(
                 "INSERT INTO jobs (profile, region, project_id, source_image_id, source_image_name, name, "
-                "description, cmk_id, enterprise_project_id, submitted_at, state, retry_of, submitter_pid, version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitting', ?, ?, ?)",
+                "description, cmk_id, enterprise_project_id, submitted_at, state, retry_of, submitter_pid, version, "
+                "endpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitting', ?, ?, ?, ?)",
                 (
                     profile,
                     region,
@@ -268,6 +273,7 @@ class Ledger:
                     retry_of,
                     os.getpid(),
                     version,
+                    normalise_endpoint(endpoint),
                 ),
             )
             row_id = cursor.lastrowid
@@ -316,7 +322,14 @@ class Ledger:
         return changed
 
     def import_job(
-        self, job_id: str, profile: str, region: str, project_id: str | None, *, at: datetime | None = None
+        self,
+        job_id: str,
+        profile: str,
+        region: str,
+        project_id: str | None,
+        *,
+        at: datetime | None = None,
+        endpoint: str | None = None,
     ) -> JobRecord:
         """Track a job id submitted elsewhere (console, KooCLI, Terraform). Idempotent. The id is stored exactly
         as given (surrounding blanks aside); one that does not fit raises :class:`InvalidJobIdError`."""
@@ -327,8 +340,16 @@ class Ledger:
         with self._write() as (conn, version):
             conn.execute(
                 "INSERT OR IGNORE INTO jobs (job_id, profile, region, project_id, submitted_at, state, imported, "
-                "version) VALUES (?, ?, ?, ?, ?, 'submitted', 1, ?)",
-                (job_id, profile, region, project_id, to_db_time(at or utcnow()), version),
+                "version, endpoint) VALUES (?, ?, ?, ?, ?, 'submitted', 1, ?, ?)",
+                (
+                    job_id,
+                    profile,
+                    region,
+                    project_id,
+                    to_db_time(at or utcnow()),
+                    version,
+                    normalise_endpoint(endpoint),
+                ),
             )
         record = self.get(job_id)
         if record is None:

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from imstui.api.errors import ImstuiError, JobNotFoundError, ProtocolError
 from imstui.api.protocol import ImsApi
 from imstui.api.sanitize import sanitize
+from imstui.core.account import endpoint_of
 from imstui.core.jobs import is_outstanding
 from imstui.core.ledger import JobRecord, Ledger, utcnow
 from imstui.core.poller import policy
@@ -72,7 +73,8 @@ class PollEngine:
         self._rng = rng or random.Random()  # jitter, not security
         self._subscribers: list[Subscriber] = []
         self._schedule = Schedule()
-        self._follower = LedgerFollower(ledger, profile, self._wanted)
+        self._endpoint = endpoint_of(api)  # known: every open row is read, _wanted keeps this account's
+        self._follower = LedgerFollower(ledger, profile if self._endpoint is None else None, self._wanted)
         self._pacer = Pacer(self.settings, self._rng)
         self._trouble = LedgerTrouble(self.settings.ledger_warn_interval)
         self._in_flight = 0
@@ -200,6 +202,8 @@ class PollEngine:
             if slot.not_found < self.settings.not_found_grace and (record is None or record.status is None):
                 slot.not_found += 1  # never seen yet: IMS may not list a job the moment it accepted it
                 outcome.error, outcome.not_visible_yet = exc, True
+            elif record is not None and record.status is not None and not self._gone_for_good(slot):
+                outcome.error = exc  # seen alive: one "not found" (a glitch, a wrong endpoint) is not the end
             else:
                 outcome.gone = True
         except ImstuiError as exc:
@@ -221,6 +225,18 @@ class PollEngine:
         if self._in_flight <= 0 or len(self._pending) >= self.settings.write_batch or self.settings.write_delay <= 0:
             self._schedule_flush()
         self._poke()  # the loop writes a batch that has waited write_delay
+
+    def _gone_for_good(self, slot: Slot) -> bool:
+        """Seen alive: gone after ``gone_after_not_found`` "not found" in a row over ``gone_after_seconds``."""
+        now = self._clock()
+        slot.not_found += 1
+        if slot.not_found_since is None:
+            slot.not_found_since = now
+        settings = self.settings
+        return (
+            slot.not_found >= settings.gone_after_not_found
+            and now - slot.not_found_since >= settings.gone_after_seconds
+        )
 
     def _log_bug(self, exc: Exception, job_id: str) -> None:
         """A traceback the first time, then one line a minute at most (a broken client must not flood the log)."""
@@ -310,6 +326,7 @@ class PollEngine:
     def _good_answer(self, slot: Slot, current: JobRecord, now: float) -> None:
         self._pacer.answered()
         slot.errors = 0
+        slot.not_found, slot.not_found_since = 0, None
         settings = self.settings
         delay = slot.interval
         slot.interval = policy.grown_interval(slot.interval, settings)
@@ -333,7 +350,10 @@ class PollEngine:
     # ------------------------------------------------------------------ the ledger side
 
     def _wanted(self, record: JobRecord) -> bool:
-        if self.profile is not None and record.profile != self.profile:
+        if record.endpoint is not None and self._endpoint is not None:
+            if record.endpoint != self._endpoint:  # another account's job: asking here would answer "not found"
+                return False
+        elif self.profile is not None and record.profile != self.profile:
             return False
         region = self.api.region
         if region and record.region and record.region != region:

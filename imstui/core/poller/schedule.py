@@ -20,6 +20,7 @@ class Slot:
     generation: int = 0
     errors: int = 0  # failed polls in a row (throttles not counted: they are nobody's fault)
     not_found: int = 0
+    not_found_since: float | None = None  # clock() time of the first of the current run of "not found" answers
     polls: int = 0
     in_flight: bool = False
     sent_seq: int = 0  # dispatch number of the current/last request

@@ -40,6 +40,9 @@ class PollSettings:
     auth_backoff: float = 60.0  # 401/403: every poll would fail the same way
     ledger_check_interval: float = 1.0
     not_found_grace: int = 3  # "not found" answers tolerated for a job never seen yet before it is declared gone
+    # A job seen alive is declared gone after this many "not found" answers in a row, over at least this long.
+    gone_after_not_found: int = 3
+    gone_after_seconds: float = 60.0
     stale_sweep_interval: float = 60.0
     # Ledger writes: answers that arrive while other checks are in flight are written together, in one transaction,
     # once `write_batch` are waiting or the oldest has waited `write_delay` seconds (or nothing is in flight).
