@@ -31,12 +31,14 @@ __all__ = [
     "demo_catalogue",
     "demo_poll_settings",
     "demo_speed",
+    "demo_state_path",
     "open_client",
     "open_demo_session",
     "session_for_args",
 ]
 
 DEMO_SPEED_ENV = "IMSTUI_DEMO_SPEED"
+DEMO_STATE_FILE = "demo-sim.json"  # the simulator's jobs, kept across restarts (imstui.sim.persist)
 _DEMO_SOURCES = ("credentials", "region", "project_id", "ims_endpoint", "iam_endpoint")
 
 
@@ -79,10 +81,19 @@ def demo_catalogue() -> DemoCatalogue:
     return DemoCatalogue(images, hint)
 
 
-def _demo_backend(speed: float) -> tuple[ConnectionSettings, DemoBackend]:
+def demo_state_path(ledger_path: Path | None = None) -> Path:
+    """Where the demo simulator keeps its state: next to the ledger (default: the state dir's)."""
+    from imstui.core.paths import state_dir
+
+    return (ledger_path.parent if ledger_path is not None else state_dir()) / DEMO_STATE_FILE
+
+
+def _demo_backend(speed: float, ledger_path: Path | None = None) -> tuple[ConnectionSettings, DemoBackend]:
     from imstui.sim.demo import demo_backend
+    from imstui.sim.persist import attach
 
     backend = demo_backend(speed=speed)
+    attach(backend.state, demo_state_path(ledger_path))  # demo jobs survive a restart, as real ones do
     settings = ConnectionSettings(
         region=backend.region,
         credentials=backend.credentials,
@@ -106,7 +117,7 @@ def open_demo_session(
     :func:`~imstui.core.context.client_overrides` transport replaces the simulator's (tests)."""
     from imstui.core.session import open_session
 
-    settings, backend = _demo_backend(speed)
+    settings, backend = _demo_backend(speed, ledger_path)
     transport = current_overrides().transport or backend.transport
     return open_session(
         settings,

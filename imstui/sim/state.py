@@ -15,7 +15,7 @@ import re
 import threading
 import uuid
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +76,8 @@ class SimState:
         self._scripted: deque[ScriptedOutcome] = deque()
         self._accepted: deque[float] = deque()  # when recent copies were accepted (copy_burst)
         self.copies_created = 0
+        self.created: set[str] = set()  # ids of the images copies published (kept across restarts: sim.persist)
+        self.on_change: Callable[[], None] | None = None  # called (under the lock) after a copy job is started
         for image in seed.catalogue(config.project_id):
             self.images[image["id"]] = image
         for image in fleet.generated_images(config.project_id, config.generated_images):
@@ -199,6 +201,7 @@ class SimState:
         if job.cmk_id:
             image["__system__cmkid"] = job.cmk_id
         self.images[image["id"]] = image
+        self.created.add(image["id"])
 
     # --- copy ---------------------------------------------------------------------------------------------------
     def script_next_copy(self, outcome: ScriptedOutcome) -> None:
@@ -337,10 +340,17 @@ class SimState:
             job.error, job.error_in_entities, job.fail_at = seed.INTERNAL_FAIL_ERROR, True, 0.7
         elif cfg.fail_probability and rng.random() < cfg.fail_probability:
             job.error, job.fail_at = ("IMG.0061", "Unknown system error."), rng.uniform(0.1, 0.9)
-        self.jobs[job_id] = job
-        heapq.heappush(self._unsettled, (job.end, job_id))
+        self.restore_job(job)
         self.copies_created += 1
+        if self.on_change is not None:
+            self.on_change()
         return job_id
+
+    def restore_job(self, job: CopyJob) -> None:
+        """Follow ``job`` on the clock from its absolute times (a new job, or one of an earlier run)."""
+        with self._lock:
+            self.jobs[job.job_id] = job
+            heapq.heappush(self._unsettled, (job.end, job.job_id))
 
     # --- jobs ---------------------------------------------------------------------------------------------------
     def job_document(self, job_id: str, project_id: str) -> dict[str, Any]:
