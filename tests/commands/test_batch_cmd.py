@@ -25,19 +25,24 @@ class _Tty(io.StringIO):
         return True
 
 
+def _point_at(running: RunningSim, state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment of a headless command using the simulator's demo credentials and its own ledger."""
+    for name, value in {
+        "HUAWEICLOUD_SDK_AK": DEMO_AK,
+        "HUAWEICLOUD_SDK_SK": DEMO_SK,
+        "HUAWEICLOUD_SDK_REGION": DEMO_REGION,
+        "HUAWEICLOUD_SDK_PROJECT_ID": DEMO_PROJECT_ID,
+        "IMSTUI_IMS_ENDPOINT": running.url,
+        "IMSTUI_STATE_DIR": str(state_dir),
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.fixture
 def sim(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RunningSim]:
     config = SimConfig(init_seconds=(0.0, 0.0), run_seconds=(0.0, 0.0), seed=5)
     with run_in_thread(config) as running:
-        for name, value in {
-            "HUAWEICLOUD_SDK_AK": DEMO_AK,
-            "HUAWEICLOUD_SDK_SK": DEMO_SK,
-            "HUAWEICLOUD_SDK_REGION": DEMO_REGION,
-            "HUAWEICLOUD_SDK_PROJECT_ID": DEMO_PROJECT_ID,
-            "IMSTUI_IMS_ENDPOINT": running.url,
-            "IMSTUI_STATE_DIR": str(tmp_path / "state"),
-        }.items():
-            monkeypatch.setenv(name, value)
+        _point_at(running, tmp_path / "state", monkeypatch)
         yield running
 
 
@@ -160,3 +165,17 @@ def test_the_key_is_resolved_once_by_alias_and_tags_are_stored_with_each_item(si
     assert [item["tags"] for item in json.loads(out)["items"]] == [["env=prod"], ["env=prod"]]
     code, _, err = run("copy", GOOD[0], GOOD[1], "--name-template", "{name}-x{n}", "--key", "demo/disabled", "--yes")
     assert code == 2 and "demo/disabled" in err and len(sim.state.jobs) == 2  # refused before anything was sent
+
+
+def test_flow_control_through_the_command_waits_and_sends_each_refused_copy_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, run: Run
+) -> None:
+    config = SimConfig(init_seconds=(0.0, 0.0), run_seconds=(0.0, 0.0), seed=6, copy_burst=(2, 1.0))
+    with run_in_thread(config) as running:
+        _point_at(running, tmp_path / "flow", monkeypatch)
+        sources = [*GOOD, seed.HOSTILE_MARKUP_ID]
+        code, out, err = run("copy", *sources, "--name-template", "flow-{n}", "--yes", "--wait", "--json")
+        doc = json.loads(out)
+        assert code == 0 and doc["flow_waits"] >= 1 and "IMG.0060" in err
+        assert sorted(job.source_id for job in running.state.jobs.values()) == sorted(sources)  # each once
+        assert [item["outcome"] for item in doc["items"]] == ["succeeded"] * 4
