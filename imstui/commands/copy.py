@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from imstui.api.catalogue import explain
+from imstui.api.catalogue import describe
 from imstui.api.errors import ConfigurationError, ImstuiError, JobNotFoundError
 from imstui.api.models import CopyRequest, Job, JobStatus
 from imstui.api.protocol import ImsApi
@@ -356,7 +356,7 @@ async def _copy(
         out.document(doc)
         out.line(f"new image: {job.new_image_id or '(IMS did not report the new image id)'}")
         return EXIT_OK
-    info = explain(job.error_code)
+    info = describe(job.error_code, job.fail_reason)
     reason = (job.fail_reason or "no reason given").replace("\n", " ")
     print(f"error: job {job_id} failed: {job.error_code or 'no error code'}: {reason}", file=out.stderr)
     if info is not None:

@@ -23,7 +23,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from imstui.api.catalogue import explain
+from imstui.api.catalogue import describe
 from imstui.api.errors import ImstuiError
 from imstui.api.sanitize import sanitize
 from imstui.commands.jobs_list import (
@@ -228,7 +228,7 @@ def run_watch(args: argparse.Namespace) -> int:
         ok = len(records) - len(failed)
         out.line(f"{ok} succeeded, {len(failed)} did not" + (":" if failed else ""))
         for record in failed:
-            info = explain(record.error_code)
+            info = describe(record.error_code, record.fail_reason)
             hint = f" — {info.meaning} {info.next_step}" if info is not None else ""
             out.line(f"  {change_line(record, ascii=ascii)}{hint}")
         return EXIT_FAILURE if failed else EXIT_OK

@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, NoReturn, TextIO
 
-from imstui.api.catalogue import explain
+from imstui.api.catalogue import describe
 from imstui.api.errors import (
     ApiError,
     ConfigurationError,
@@ -232,7 +232,7 @@ def job_to_dict(job: Job) -> dict[str, Any]:
     data: dict[str, Any] = _plain(dataclasses.asdict(job))
     data["is_terminal"] = job.is_terminal
     data["phase"] = live_job_phase(job).value  # the phase word of `imstui jobs --json` (status stays IMS's)
-    info = explain(job.error_code)
+    info = describe(job.error_code, job.fail_reason)
     if info is not None:
         data["error_meaning"] = info.meaning
         data["error_next_step"] = info.next_step
@@ -257,7 +257,7 @@ def error_to_dict(error: BaseException) -> dict[str, Any]:
         data.update(status=error.status, code=error.code, kind=error.kind, request_id=error.request_id)
         if error.retry_after is not None:
             data["retry_after"] = error.retry_after
-        info = explain(error.code)
+        info = describe(error.code, error.message)
         if info is not None:
             data.update(meaning=info.meaning, next_step=info.next_step)
     elif isinstance(error, (ProtocolError, JobNotFoundError)):
@@ -333,7 +333,7 @@ def describe_error(error: BaseException) -> list[str]:
         lines.append(f"error: {error.code} (HTTP {error.status}): {error.message}")
         if error.request_id:
             lines.append(f"  request id: {error.request_id}")
-        info = explain(error.code)
+        info = describe(error.code, error.message)
         if info is not None:
             lines.append(f"  meaning: {info.meaning}")
             lines.append(f"  next step: {info.next_step}")

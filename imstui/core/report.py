@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from imstui import __version__
-from imstui.api.catalogue import CodeInfo
+from imstui.api.catalogue import UNKNOWN_NEXT_STEP, CodeInfo
 from imstui.api.models import Job, JobStatus
 from imstui.api.sanitize import sanitize
 from imstui.core.jobs import FAILED_PHASES, Phase, phase_of
@@ -42,7 +42,7 @@ OUTCOME_UNKNOWN_NEXT = (
 )
 GONE_MEANING = "IMS no longer knows this job (it may have been purged, or the job id is wrong)."
 GONE_NEXT = "Look the new image up by its name in the region to see whether the copy finished."
-NO_EXPLANATION = "imstui has no explanation for this code; the reason above is what IMS said."
+NO_EXPLANATION = "this code is not in imstui's table of IMS and gateway codes; the reason above is what IMS said."
 
 
 def text_or_dash(value: object, *, multiline: bool = False) -> str:
@@ -63,6 +63,7 @@ def failure_rows(error_code: str | None, fail_reason: str | None, explain: Expla
         rows.append(("next step", sanitize(info.next_step)))
     elif error_code:
         rows.append(("meaning", NO_EXPLANATION))
+        rows.append(("next step", UNKNOWN_NEXT_STEP))
     return rows
 
 
