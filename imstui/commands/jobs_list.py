@@ -25,6 +25,7 @@ from imstui.api.catalogue import describe
 from imstui.api.errors import ImstuiError
 from imstui.api.sanitize import sanitize
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, Output, describe_error, error_to_dict
+from imstui.core.account import LEGACY_NOTE
 from imstui.core.jobs import ListFilter, is_outstanding, needs_attention
 from imstui.core.ledger import DamagedRow, JobRecord, Ledger, LedgerDamagedError, LedgerError, pages, salvage
 from imstui.core.ledger.scope import DEMO_ROWS, REAL_ROWS, Scope, profile_scope
@@ -85,6 +86,8 @@ def record_to_dict(record: JobRecord) -> dict[str, Any]:
         elif isinstance(value, Enum):
             value = value.value
         data[f.name] = value
+    if record.endpoint is None:
+        data["account_note"] = LEGACY_NOTE  # no endpoint recorded: which account it belongs to is not known
     look = look_of(record)
     data["phase"] = look.phase.value
     data["status_text"] = look.word.lower()  # the console's word, lower-case (as before the words were unified)

@@ -155,7 +155,7 @@ async def submit_copy(
     if on_job_id is not None:
         on_job_id(job_id)
     try:
-        write = functools.partial(_write_job_id, ledger, row_id, job_id, profile, api.region, project_id)
+        write = functools.partial(_write_job_id, ledger, row_id, job_id, profile, api.region, project_id, api)
         record = await _attach(write, sleep or asyncio.sleep, clock)
     except InvalidJobIdError as exc:
         return _unknown(ledger, row_id, OutcomeUnknownError(f"the copy request may have been accepted, but {exc}"))
@@ -181,12 +181,12 @@ def _unknown(ledger: Ledger, row_id: int, error: OutcomeUnknownError) -> SubmitR
 
 
 def _write_job_id(
-    ledger: Ledger, row_id: int, job_id: str, profile: str, region: str, project_id: str | None
+    ledger: Ledger, row_id: int, job_id: str, profile: str, region: str, project_id: str | None, api: ImsApi
 ) -> JobRecord:
     try:
         return ledger.attach_job_id(row_id, job_id)
     except KeyError:  # the row was forgotten while the POST was in flight: the job exists, keep following it
-        return ledger.import_job(job_id, profile, region, project_id)
+        return ledger.import_job(job_id, profile, region, project_id, endpoint=endpoint_of(api))
 
 
 async def _attach(write: Callable[[], JobRecord], sleep: Sleep, clock: Callable[[], float]) -> JobRecord:

@@ -14,6 +14,7 @@ import pytest
 
 from imstui.api.models import CopyRequest, JobStatus
 from imstui.cli import main
+from imstui.commands.jobs_list import record_to_dict
 from imstui.core.account import DEMO_ENDPOINT, normalise_endpoint
 from imstui.core.context import ConnectionSettings
 from imstui.core.ledger import SCHEMA_VERSION, Ledger
@@ -143,6 +144,7 @@ def test_rows_of_an_older_imstui_stay_under_their_profile_and_old_demo_rows_stay
         assert ledger.schema_version == SCHEMA_VERSION
         work, demo = ledger.get("old-work-job"), ledger.get("old-demo-job")
         assert work is not None and work.endpoint is None  # from an older imstui: no endpoint known
+        assert "older imstui" in record_to_dict(work)["account_note"]  # imstui jobs --json says so
         assert demo is not None and demo.endpoint == DEMO_ENDPOINT
         work_account = account_scope("https://ims.example.test", PROJECT, "work")
         assert [r.job_id for r in ledger.list(work_account)] == ["old-work-job"]
