@@ -151,3 +151,39 @@ async def test_demo_connector_opens_the_simulator_with_its_catalogue(tmp_path: P
         assert session.poller.settings.first_delay < 2.5  # the demo speed shortens the poll intervals
     finally:
         await session.aclose()
+
+
+async def test_the_demo_console_shows_only_demo_rows_and_keeps_them_across_a_restart(tmp_path: Path) -> None:
+    from imstui.api.models import CopyRequest
+    from imstui.core.ledger import Ledger
+    from imstui.core.submit import submit_copy
+    from imstui.sim import seed
+
+    path = tmp_path / "jobs.sqlite3"
+    with Ledger(path) as ledger:
+        row = ledger.record_intent(
+            profile="demo",  # a real account's job under a profile that happens to be called "demo"
+            region="ap-southeast-1",
+            project_id=PROFILE_PROJECT,
+            source_image_id="src",
+            source_image_name="base",
+            name="real-copy",
+            endpoint="https://ims.ap-southeast-1.myhuaweicloud.com",
+        )
+        ledger.attach_job_id(row, "real-job-0001")
+    session = await DemoConnector(speed=7.0, ledger_path=path).connect(None)
+    try:
+        assert session.ledger.list(session.scope) == []
+        image = await session.api.get_image(seed.ELIGIBLE_LINUX_ID)
+        sent = await submit_copy(
+            session.api, session.ledger, profile=session.profile, image=image, request=CopyRequest(name="demo-copy")
+        )
+    finally:
+        await session.aclose()
+    again = await DemoConnector(speed=7.0, ledger_path=path).connect(None)
+    try:
+        assert [r.job_id for r in again.ledger.list(again.scope)] == [sent.job_id]
+        job = await again.api.get_job(str(sent.job_id))  # the restarted simulator still knows the job
+        assert job.job_id == sent.job_id
+    finally:
+        await again.aclose()
