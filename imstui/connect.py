@@ -69,16 +69,23 @@ def demo_poll_settings(speed: float) -> PollSettings:
 
 def demo_catalogue() -> DemoCatalogue:
     """The seeded demo images (in the seed's order of cases) and how to see a copy fail in the demo."""
+    from imstui.api.models import Image
     from imstui.core.session import DemoCatalogue, SeededImage
     from imstui.sim import seed
 
-    names = {str(item.get("id")): str(item.get("name") or "") for item in seed.catalogue("0" * 32)}
-    images = tuple(SeededImage(key, image_id, names.get(image_id, "")) for key, image_id in seed.DEMO_IMAGES.items())
+    project = "0" * 32
+    docs = {str(item.get("id")): item for item in seed.catalogue(project)}
+    images = tuple(
+        SeededImage(key, image_id, str(docs[image_id].get("name") or ""), Image.from_api(docs[image_id]))
+        if image_id in docs
+        else SeededImage(key, image_id, "")
+        for key, image_id in seed.DEMO_IMAGES.items()
+    )
     hint = (
         f"A copy FAILS mid-way with KMS key {seed.FAILING_CMK_ID} ({seed.FAILING_CMK_ERROR[0]});\n"
         f"the image {seed.INTERNAL_FAIL_ID} fails by itself ({seed.INTERNAL_FAIL_ERROR[0]})."
     )
-    return DemoCatalogue(images, hint)
+    return DemoCatalogue(images, hint, project)
 
 
 def demo_state_path(ledger_path: Path | None = None) -> Path:

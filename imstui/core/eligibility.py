@@ -1,8 +1,13 @@
 """Can this image be copied within its region? A verdict in plain words, before anything is submitted.
 
 Rules from ``ims-api.md`` §1.3 and §3.4. Blocking conditions are the documented refusals (full-ECS, ISO, Windows,
-not active, public/market, shared but not accepted, shared and encrypted); warnings are what may still make the
-job fail or surprise the operator (encryption and KMS rights, the 128 GB limit of the newer API, another owner).
+not active, public/market, shared but not accepted, shared and encrypted, larger than 128 GB); warnings are what may
+still make the job fail or surprise the operator (encryption and KMS rights, another owner).
+
+The size limit is measured on ``__image_size`` (the image's size in bytes), not on ``min_disk`` (the smallest system
+disk in GB): the reference writes "128 GB" in the API text and ``int(__image_size) > 128 GiB`` in its constraint list,
+so the limit is read as 128 GiB = 137,438,953,472 bytes, the binary unit imstui prints sizes in. IMS refuses a
+larger image (IMG.0105), so it blocks here too. An image without a size (full-ECS) is not measured.
 
 The private-image quota (``GET /v1/cloudimages/quota``, read by :func:`read_quota`) joins the verdict as a line
 ("private images 48 of 50 used"); at the limit it blocks with the IMG.0015 explanation. When the quota cannot be
@@ -41,7 +46,7 @@ class QuotaReading:
     def line(self) -> str:
         if self.quota is not None:
             return self.quota.line
-        return f"private image quota unknown ({self.problem or 'not read'}): not checked, the copy is not blocked"
+        return f"private image quota unknown ({self.problem or 'not read'}): not checked"
 
     @property
     def reached(self) -> bool:
@@ -53,9 +58,9 @@ async def read_quota(api: ImsApi) -> QuotaReading:
     try:
         return QuotaReading(await api.get_image_quota())
     except ApiError as error:
-        return QuotaReading(problem=f"the quota call failed: HTTP {error.status} {sanitize(error.code)}")
+        return QuotaReading(problem=f"HTTP {error.status} {sanitize(error.code)}")
     except ImstuiError as error:
-        return QuotaReading(problem=f"the quota call failed: {sanitize(str(error))[:120]}")
+        return QuotaReading(problem=sanitize(str(error))[:100])
 
 
 def quota_condition(quota: ImageQuota) -> Condition:
@@ -189,12 +194,13 @@ def assess(image: Image, project_id: str | None = None, quota: QuotaReading | No
             )
         )
     if image.size_bytes is not None and image.size_bytes > COPY_SIZE_LIMIT_BYTES:
-        warnings.append(
+        blocking.append(
             Condition(
                 "too_large",
-                f"Larger than 128 GB ({image.size_bytes / GIB:.1f} GB)",
-                "The newer copy API refuses images larger than 128 GB; whether the API imstui uses enforces the "
-                "same limit is not documented, so the job may fail.",
+                f"Larger than 128 GiB (__image_size {image.size_bytes / GIB:.1f} GiB)",
+                f"IMS refuses to copy an image larger than 128 GiB ({COPY_SIZE_LIMIT_BYTES:,} bytes) within a "
+                f"region (IMG.0105). Measured on the image size (__image_size, {image.size_bytes:,} bytes), not on "
+                "min_disk.",
             )
         )
     if project_id and image.owner and image.owner != project_id and not shared and image_type not in ("gold", "market"):

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from imstui.api.models import Image
 from imstui.api.protocol import ImsApi
 from imstui.core.context import ConnectionSettings, client_from_settings
 from imstui.core.keyring_backends import BackendInfo
@@ -64,6 +65,7 @@ class SeededImage:
     key: str
     image_id: str
     name: str  # untrusted on purpose: some seeded names carry markup and escape codes
+    image: Image | None = None  # the seeded document, parsed: the pick list labels it with the lookup's verdict
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class DemoCatalogue:
 
     images: tuple[SeededImage, ...]
     failure_hint: str
+    project_id: str | None = None  # the project the seeded images were made for (their owner)
 
 
 @dataclass(frozen=True)

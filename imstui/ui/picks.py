@@ -16,31 +16,36 @@ from imstui.core.wording import format_ago
 
 if TYPE_CHECKING:
     from imstui.core.ledger import JobRecord, Ledger
-    from imstui.core.session import DemoCatalogue
+    from imstui.core.session import DemoCatalogue, SeededImage
 
 RECENT_LIMIT = 10
 
 # The seeded demo cases in plain words, by the key the simulator gives each case (``SeededImage.key``); the
-# session's catalogue gives the ids and names.
-DEMO_LABELS: dict[str, str] = {
-    "eligible_linux": "eligible Linux",
-    "eligible_small": "eligible small CentOS",
-    "encrypted": "encrypted (KMS), eligible",
-    "full_ecs": "full-ECS (blocked)",
-    "iso": "ISO (blocked)",
-    "windows": "Windows (blocked)",
-    "shared_pending": "shared, not accepted (blocked)",
-    "shared_accepted": "shared and accepted, eligible",
-    "shared_encrypted": "shared + encrypted (blocked)",
-    "public_gold": "public, not yours (blocked)",
-    "large": "over 128 GB (blocked)",
-    "not_active": "not active yet (blocked)",
+# session's catalogue gives the ids, names and documents. Whether a case is eligible is NOT written here: the label's
+# mark comes from the lookup's own verdict (:func:`imstui.core.eligibility.assess`) on the seeded document.
+DEMO_CASES: dict[str, str] = {
+    "eligible_linux": "Linux",
+    "eligible_small": "small CentOS",
+    "encrypted": "encrypted (KMS)",
+    "full_ecs": "full-ECS",
+    "iso": "ISO",
+    "windows": "Windows",
+    "shared_pending": "shared, not accepted",
+    "shared_accepted": "shared and accepted",
+    "shared_encrypted": "shared + encrypted",
+    "public_gold": "public, not yours",
+    "large": "over 128 GiB",
+    "not_active": "not active yet",
     "hostile_markup": "markup in its name",
     "hostile_escapes": "escape codes in its name",
     "cjk": "Chinese name",
     "long_name": "128-character name",
     "internal_fail": "copy FAILS by itself",
 }
+
+ELIGIBLE_MARK = "✓"
+BLOCKED_MARK = "✗"
+MARKS_LEGEND = f"{ELIGIBLE_MARK} eligible, {BLOCKED_MARK} blocked (the lookup's verdict)"
 
 
 @dataclass(frozen=True)
@@ -53,10 +58,21 @@ class Pick:
     group: str  # "demo" | "recent"
 
 
-def demo_label(key: str) -> str:
+def demo_case(key: str) -> str:
     if key.startswith("batch_"):
-        return f"eligible batch node {key.removeprefix('batch_')}"
-    return DEMO_LABELS.get(key, key.replace("_", " "))
+        return f"batch node {key.removeprefix('batch_')}"
+    return DEMO_CASES.get(key, key.replace("_", " "))
+
+
+def demo_label(seeded: SeededImage, project_id: str | None) -> str:
+    """``✗ ISO``: the case in plain words, marked with the verdict the lookup gives the seeded image."""
+    from imstui.core.eligibility import assess
+
+    case = demo_case(seeded.key)
+    if seeded.image is None:
+        return case
+    mark = ELIGIBLE_MARK if assess(seeded.image, project_id).ok else BLOCKED_MARK
+    return f"{mark} {case}"
 
 
 def demo_picks(catalogue: DemoCatalogue | None) -> list[Pick]:
@@ -64,7 +80,8 @@ def demo_picks(catalogue: DemoCatalogue | None) -> list[Pick]:
     blocking case...); none for a real session."""
     if catalogue is None:
         return []
-    return [Pick(image.image_id, demo_label(image.key), image.name, "demo") for image in catalogue.images]
+    project = catalogue.project_id
+    return [Pick(image.image_id, demo_label(image, project), image.name, "demo") for image in catalogue.images]
 
 
 def recent_picks(records: Iterable[JobRecord], now: datetime, *, limit: int = RECENT_LIMIT) -> list[Pick]:

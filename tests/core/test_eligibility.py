@@ -86,11 +86,20 @@ def test_encrypted_image_warns_about_kms() -> None:
     assert warning.key == "encrypted" and KEY in warning.detail and "KMS" in warning.detail
 
 
-def test_image_over_128_gb_warns() -> None:
-    verdict = assess(image(__image_size=str(129 * 1024**3)), PROJECT)
-    assert verdict.ok and [w.key for w in verdict.warnings] == ["too_large"]
-    assert "129.0 GB" in verdict.warnings[0].title
-    assert assess(image(__image_size=str(128 * 1024**3)), PROJECT).warnings == ()
+def test_image_over_128_gib_blocks_and_says_the_size_field_measured() -> None:
+    verdict = assess(image(__image_size=str(128 * 1024**3 + 1), min_disk=40), PROJECT)
+    assert not verdict.ok and [c.key for c in verdict.blocking] == ["too_large"]
+    (condition,) = verdict.blocking
+    assert "128 GiB" in condition.title and "__image_size" in condition.title and "128.0 GiB" in condition.title
+    assert "137,438,953,473 bytes" in condition.detail and "min_disk" in condition.detail
+    # Exactly 128 GiB is allowed; min_disk over 128 GB does not count (the size is what is measured).
+    at_limit = assess(image(__image_size=str(128 * 1024**3), min_disk=200), PROJECT)
+    assert at_limit.ok and at_limit.keys == frozenset()
+
+
+def test_an_image_without_a_size_is_not_measured() -> None:
+    verdict = assess(image(__image_size=None), PROJECT)
+    assert "too_large" not in verdict.keys
 
 
 def test_owner_differs_from_project_warns() -> None:
@@ -137,10 +146,9 @@ def test_quota_at_the_limit_blocks_with_the_img_0015_explanation(used: int) -> N
 
 
 def test_an_unreadable_quota_is_said_and_does_not_block() -> None:
-    verdict = assess(image(), PROJECT, quota=QuotaReading(problem="the quota call failed: HTTP 403 APIGW.0306"))
+    verdict = assess(image(), PROJECT, quota=QuotaReading(problem="HTTP 403 APIGW.0306"))
     assert verdict.ok and verdict.quota is not None
-    assert verdict.quota.line.startswith("private image quota unknown (the quota call failed: HTTP 403 APIGW.0306)")
-    assert "not blocked" in verdict.quota.line
+    assert verdict.quota.line == "private image quota unknown (HTTP 403 APIGW.0306): not checked"
 
 
 def test_without_a_reading_the_verdict_has_no_quota() -> None:
@@ -163,7 +171,7 @@ class _QuotaApi:
         (ImageQuota(3, 50), "private images 3 of 50 used"),
         (
             ApiError(403, "APIGW.0306", "API access denied."),
-            "quota unknown (the quota call failed: HTTP 403 APIGW.0306)",
+            "quota unknown (HTTP 403 APIGW.0306)",
         ),
         (ApiError(404, "APIGW.0101", "The API does not exist."), "HTTP 404 APIGW.0101"),
         (ProtocolError("the image quota answer is unusable"), "unusable"),

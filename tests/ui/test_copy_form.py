@@ -98,7 +98,11 @@ async def test_repeated_enter_and_submit_send_one_post(tmp_path: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         form = await open_form(pilot, app)
         form.query_one("#name", Input).focus()
-        await pilot.press("enter", "enter", "enter", "enter")
+        await pilot.press("enter", "enter", "enter", "enter")  # Enter moves between fields, it never submits
+        assert not isinstance(app.screen, ConfirmScreen) and api.copies == []
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y", "y")
         await wait_until(pilot, lambda: form.in_flight)
         assert form.query_one("#submit-button", Button).disabled
         form.action_submit()

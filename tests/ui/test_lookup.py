@@ -100,7 +100,9 @@ async def test_demo_pick_list_guides_a_newcomer_and_up_down_enter_looks_up(tmp_p
     async with app.run_test(size=(120, 34)) as pilot:
         screen = await open_lookup(pilot, app)
         text = screen_text(app)
-        assert "eligible Linux" in text and "full-ECS (blocked)" in text and "copy FAILS by itself" in text
+        # Each case is marked with the lookup's own verdict: ✓ eligible, ✗ blocked (over 128 GiB included).
+        assert "✓ Linux" in text and "✗ full-ECS" in text and "✓ copy FAILS by itself" in text
+        assert "✗ over 128 GiB" in text and "✓ eligible, ✗ blocked" in text
         assert seed.ELIGIBLE_LINUX_ID in text and "web-server-ubuntu22" in text
         assert seed.FAILING_CMK_ID in text and seed.INTERNAL_FAIL_ID in text
         assert "[/bad] [@click=app.quit]x[/] [b]bold" in text  # a hostile demo name, shown literally
@@ -111,11 +113,11 @@ async def test_demo_pick_list_guides_a_newcomer_and_up_down_enter_looks_up(tmp_p
         assert screen.image is not None and screen.image.id == seed.FULL_ECS_ID
         assert screen.query_one("#image-id", Input).value == seed.FULL_ECS_ID
         text = screen_text(app)
-        assert "BLOCKED" in text and "Demo images:" not in text  # the list gives way to the result
+        assert "BLOCKED" in text and "Demo images" not in text  # the list gives way to the result
         screen.query_one("#image-id", Input).focus()
         screen.query_one("#image-id", Input).value = ""
         await pilot.pause()
-        assert "Demo images:" in screen_text(app)
+        assert "Demo images" in screen_text(app)
         assert app.is_running
 
 
@@ -178,6 +180,31 @@ async def test_lookup_before_connecting_names_the_credentials_key_that_works(tmp
         await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen))
         await pilot.press(*GOOD_ID, "enter")
         await wait_until(pilot, lambda: "Not connected yet" in screen_text(app))
-        assert "(press k)" in " ".join(screen_text(app).split())
-        await pilot.press("escape", "k")
+        assert "(Esc, then a: credentials)" in " ".join(screen_text(app).split())
+        await pilot.press("escape", "a")
         await wait_until(pilot, lambda: isinstance(app.screen, CredentialsScreen))
+
+
+async def test_an_image_over_128_gib_is_blocked_as_the_server_refuses_it(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        screen = await open_lookup(pilot, app)
+        await pilot.press(*seed.LARGE_ID, "enter")
+        await wait_until(pilot, lambda: screen.image is not None)
+        text = " ".join(screen_text(app).split())
+        assert "BLOCKED" in text and "ELIGIBLE" not in text
+        assert "Larger than 128 GiB (__image_size 200.0 GiB)" in text and "not on min_disk" in text
+        assert screen.query_one("#copy-button", Button).disabled
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+async def test_the_full_ecs_image_size_is_unknown_not_zero(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        screen = await open_lookup(pilot, app)
+        await pilot.press(*seed.FULL_ECS_ID, "enter")
+        await wait_until(pilot, lambda: screen.image is not None)
+        text = " ".join(screen_text(app).split())
+        assert "Size unknown" in text and "0.0 MiB" not in text

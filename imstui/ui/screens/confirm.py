@@ -30,7 +30,8 @@ def copy_summary(
     rows: list[tuple[str, str]] = [
         ("Region", region),
         ("Project", project or "(discovered from the region)"),
-        ("Source image", f"{source_name} ({source_id})"),
+        ("Source image", source_name or "(no name)"),
+        ("Source image id", source_id),
         ("New image name", target_name),
     ]
     if description:
@@ -42,10 +43,11 @@ def copy_summary(
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Ask before doing something that costs money or cannot be undone. Enter/y confirms, Esc/n cancels."""
+    """Ask before doing something that costs money or cannot be undone: ``y`` (or Enter on the focused confirm
+    button, reached with Tab) confirms; Esc, ``n`` or Enter on Back (the button focused at first) cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="confirm-cancel"),
+        Binding("escape", "cancel", "Back", id="confirm-cancel"),
         Binding("n", "cancel", "No", show=False),
         Binding("y", "confirm", "Yes", id="confirm-yes"),
     ]
@@ -62,11 +64,13 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(literal(self.title_text, "bold"), id="confirm-title")
             yield Static(self.body, id="confirm-body")
             with Horizontal(classes="actions"):
+                yield Button("Back (Esc)", id="confirm-no")
                 yield Button(f"{self.confirm_label} (y)", id="confirm-yes", variant="warning")
-                yield Button("Cancel (Esc)", id="confirm-no")
 
     def on_mount(self) -> None:
-        self.query_one("#confirm-yes", Button).focus()
+        # Back has the focus: an Enter meant for the screen before never confirms. Confirming takes ``y`` or a
+        # deliberate Tab to the confirm button.
+        self.query_one("#confirm-no", Button).focus()
 
     @on(Button.Pressed, "#confirm-yes")
     def action_confirm(self) -> None:

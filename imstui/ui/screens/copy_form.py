@@ -1,7 +1,10 @@
 """The copy form: name, description, KMS key and enterprise project for the new image, validated on every change.
 
-Submit is disabled while any field is invalid and while a submit is in flight; a confirmation names region, project,
-source and target before the single POST. An "outcome unknown" answer is shown as such and never retried.
+Enter in a field moves to the next field; only F2 or the Submit button (reached with Tab) opens the confirmation,
+whose first focus is Back. Submit is disabled while any field is invalid and while a submit is in flight; the
+confirmation names region, project, source (name and id) and target before the single POST. An "outcome unknown"
+answer is shown as such and never retried. A field IMS blamed (KMS key, name, enterprise project) is marked with the
+reason, on a retry of that failure and after a rejection in this form.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
-from imstui.api.errors import ImstuiError, OutcomeUnknownError
+from imstui.api.errors import ApiError, ImstuiError, OutcomeUnknownError
 from imstui.api.models import CopyRequest, Image
 from imstui.ui.screens.confirm import ConfirmScreen, copy_summary
 from imstui.ui.session import Console, console
@@ -44,6 +47,30 @@ FORM_FIELDS: tuple[tuple[str, str, str], ...] = (
         "check_enterprise_project_id",
     ),
 )
+
+# The error codes that blame one field of the form (imstui/api/error_codes.tsv), by field id.
+FIELD_ERROR_CODES: dict[str, frozenset[str]] = {
+    "name": frozenset({"IMG.0002", "IMG.0003", "IMG.0009", "IMG.0013", "IMG.0062"}),
+    "description": frozenset({"IMG.0004"}),
+    "cmk_id": frozenset({"IMG.0095", "IMG.0096", "IMG.0097", "IMG.0099", "IMG.0100"}),
+    "enterprise_project_id": frozenset({"IMG.0154", "IMG.0155", "IMG.0156"}),
+}
+
+
+def blamed_field(code: str | None) -> str | None:
+    """The form field an IMS error code blames (None: the code is not about one field)."""
+    return next((field for field, codes in FIELD_ERROR_CODES.items() if code in codes), None)
+
+
+def field_reason(code: str, message: str | None, *, earlier: bool) -> Content:
+    """``✗ IMG.0095: the KMS key ... Next step`` in plain words (the message is untrusted, shown literally)."""
+    from imstui.api.catalogue import explain
+
+    info = explain(code)
+    words = info.meaning + " " + info.next_step if info is not None else plain(message or "")
+    lead = "The failed copy was refused because of this field" if earlier else "IMS refused this field"
+    return assemble((f"! {lead}: ", "bold"), (plain(code), "bold"), " ", plain(words))
+
 
 IN_FLIGHT_TEXT = "The copy request is on its way: wait for IMS's answer before leaving this form."
 
@@ -122,6 +149,8 @@ class CopyFormScreen(Screen[None]):
                     # The pre-filled name ("<source>-copy") is meant to be edited: the cursor goes to its end
                     # instead of selecting it all (typing would replace it).
                     select_on_focus=False,
+                    # A pasted line break is shown as the "no line breaks" rule, not silently dropped.
+                    paste_as_is=field_id == "description",
                 )
             yield Static("", id="copy-result", markup=False)
         with Horizontal(id="copy-actions", classes="actions"):
@@ -137,6 +166,9 @@ class CopyFormScreen(Screen[None]):
         self.console.update_status()
         self.query_one("#name", Input).focus()
         self._refresh_submit()
+        retry_of = self.retry_of
+        if retry_of is not None and retry_of.error_code:
+            self._mark(retry_of.error_code, retry_of.fail_reason, earlier=True)
         if self._lookup_quota() is None:
             self._read_quota()
 
@@ -217,7 +249,20 @@ class CopyFormScreen(Screen[None]):
 
     # ------------------------------------------------------------------ submit
 
+    def _mark(self, code: str, message: str | None, *, earlier: bool) -> None:
+        field_id = blamed_field(code)
+        for field in self.fields():
+            if field.field_id == field_id:
+                field.mark(field_reason(code, message, earlier=earlier))
+
     @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        """Enter in a field moves to the next field (from the last back to the first): it never submits."""
+        event.stop()
+        inputs = [f.input for f in self.fields()]
+        if event.input in inputs:
+            inputs[(inputs.index(event.input) + 1) % len(inputs)].focus()
+
     @on(Button.Pressed, "#submit-button")
     def action_submit(self) -> None:
         if not self.can_submit:
@@ -281,6 +326,8 @@ class CopyFormScreen(Screen[None]):
             from imstui.ui.screens.lookup import error_content
 
             self._show_result(Content("\n").join([literal("The copy was not accepted.", "bold"), error_content(exc)]))
+            if isinstance(exc, ApiError):
+                self._mark(exc.code, str(exc), earlier=False)
             return
         finally:
             self.in_flight = False
@@ -293,22 +340,36 @@ class CopyFormScreen(Screen[None]):
             self._show_outcome_unknown(record, str(error) if error is not None else "")
             return
         if result.not_recorded is not None:
-            self._show_not_recorded(job_id, str(result.not_recorded))
+            from imstui.core.session import ENV_PROFILE
+            from imstui.core.submit import import_command
+
+            profile = None if session.profile == ENV_PROFILE else session.profile
+            command = import_command(
+                job_id, region=session.region, project_id=session.project_id, profile=profile, demo=session.demo
+            )
+            self._show_not_recorded(job_id, command, str(result.not_recorded))
             return
         self.app.post_message(CopyFormScreen.Submitted(record, job_id))
         self.app.notify(f"Copy submitted: job {plain(job_id)}", title="Copy submitted", markup=False)
         self._return_to_main()
 
-    def _show_not_recorded(self, job_id: str, detail: str) -> None:
+    def _show_not_recorded(self, job_id: str, command: str, detail: str) -> None:
         """IMS accepted the copy but the ledger could not store its job id: show the id and how to record it."""
         lines = [
             literal(NOT_RECORDED_TEXT, "bold $text-warning"),
             assemble(("Job id: ", "bold"), plain(job_id)),
-            assemble(("Record it later with: ", "bold"), f"imstui jobs import {plain(job_id)}"),
+            assemble(("Record it later with: ", "bold"), plain(command)),
             assemble(("Detail: ", "bold"), plain(detail)),
         ]
         self._show_result(Content("\n").join(lines))
-        self.notify(f"Copy submitted as job {plain(job_id)}, NOT recorded locally.", severity="warning", markup=False)
+        self.notify(
+            f"IMS accepted the copy as job {plain(job_id)}, but it is NOT recorded locally. "
+            f"Record it with: {plain(command)}",
+            title="Copy not recorded",
+            severity="warning",
+            timeout=30,
+            markup=False,
+        )
 
     def _show_outcome_unknown(self, record: JobRecord | None, detail: str) -> None:
         lines = [literal(OUTCOME_UNKNOWN_TEXT, "bold $text-warning")]

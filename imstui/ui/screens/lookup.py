@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 from imstui.api.errors import ApiError, ImageNotFoundError, ImstuiError
 from imstui.api.models import Image
 from imstui.core.wording import format_size
-from imstui.ui.picks import Pick
+from imstui.ui.picks import MARKS_LEGEND, Pick
 from imstui.ui.session import Console, console
 from imstui.ui.text import assemble, literal, plain
 from imstui.ui.widgets.fields import RuleValidator, violation_text
@@ -108,10 +108,10 @@ def quota_content(reading: QuotaReading) -> Content:
 
 def error_content(exc: ImstuiError) -> Content:
     """An API error in plain words, with the catalogue's meaning and next step when the code is known."""
-    from imstui.api.catalogue import explain
+    from imstui.api.catalogue import describe
 
     lines = [assemble(("✗ ", "bold $text-error"), plain(str(exc), multiline=True))]
-    info = explain(exc.code) if isinstance(exc, ApiError) else None
+    info = describe(exc.code, exc.message) if isinstance(exc, ApiError) else None
     if info is not None:
         lines.append(assemble(("Meaning: ", "bold"), info.meaning))
         lines.append(assemble(("Next step: ", "bold"), info.next_step))
@@ -156,6 +156,7 @@ class LookupScreen(Screen[None]):
         self.initial_id = image_id or ""
         self.image: Image | None = None
         self.verdict: Verdict | None = None
+        self._pending_id: str | None = None  # the id being looked up right now
 
     def compose(self) -> ComposeResult:
         from imstui.core.validation import check_image_id
@@ -219,7 +220,7 @@ class LookupScreen(Screen[None]):
             options.append(heading_option(f"Recently copied from (profile {plain(session.profile)}):"))
             options.extend(pick_option(p) for p in recent)
         if demo:
-            options.append(heading_option("Demo images:"))
+            options.append(heading_option(f"Demo images ({MARKS_LEGEND}):"))
             options.extend(pick_option(p) for p in demo)
         picker.clear_options()
         picker.add_options(options)
@@ -273,9 +274,20 @@ class LookupScreen(Screen[None]):
 
     @on(Input.Changed, "#image-id")
     def _id_changed(self, event: Input.Changed) -> None:
+        from imstui.core.validation import normalise_image_id
+
         result = event.validation_result
         error = self.query_one("#image-id-error", Static)
         self._show_picker(not event.value)
+        typed = normalise_image_id(event.value)
+        if self._pending_id is not None and typed != self._pending_id:
+            # Another id is being typed: the lookup under way is for an id no longer on screen.
+            self._pending_id = None
+            self.workers.cancel_group(self, "lookup")
+            self._show(None, None)
+        if self.image is not None and typed != self.image.id:
+            # The verdict on screen belongs to the previous id: clear it, F2 is off until this id is looked up.
+            self._show(None, None)
         if result is None or result.is_valid or not event.value:
             error.update("")
         else:
@@ -299,6 +311,7 @@ class LookupScreen(Screen[None]):
         if violation is not None:
             self.query_one("#image-id-error", Static).update(literal("✗ " + violation_text(violation)))
             return
+        self._pending_id = image_id
         self._lookup(image_id)
 
     @work(exclusive=True, group="lookup", exit_on_error=False)
@@ -309,7 +322,9 @@ class LookupScreen(Screen[None]):
         self._show(None, None)
         details = self.query_one("#image-details", Static)
         if session is None:
-            details.update(literal("Not connected yet: set up or select a profile first (press k).", "italic"))
+            details.update(
+                literal("Not connected yet: set up or select a profile first (Esc, then a: credentials).", "italic")
+            )
             return
         details.update(assemble(("Looking up ", "italic"), image_id, ("…", "italic")))
         try:
@@ -328,6 +343,9 @@ class LookupScreen(Screen[None]):
             return
         project_id = session.project_id
         verdict = assess(image, project_id, await read_quota(session.api))
+        if self._pending_id != image_id:  # the id field changed while IMS answered: not what is on screen
+            return
+        self._pending_id = None
         self._show(image, verdict)
 
     def _show(self, image: Image | None, verdict: Verdict | None) -> None:
@@ -346,12 +364,17 @@ class LookupScreen(Screen[None]):
         verdict_widget.update(verdict_content(verdict))
         copy_button.disabled = not self.can_copy
         self.refresh_bindings()
-        if self.can_copy:
-            copy_button.focus()
+        # Focus stays where it is (the id field): Enter there only ever looks up, so a new id pasted and Enter
+        # never presses "Copy" for the image shown before. Copying takes F2 or a deliberate Tab to the button.
 
     @property
     def can_copy(self) -> bool:
-        return self.image is not None and self.verdict is not None and not self.verdict.blocking
+        """A verdict without blocking conditions is shown, and it is the verdict of the id in the field."""
+        from imstui.core.validation import normalise_image_id
+
+        if self.image is None or self.verdict is None or self.verdict.blocking:
+            return False
+        return normalise_image_id(self.query_one("#image-id", Input).value) == self.image.id
 
     # ------------------------------------------------------------------ actions
 

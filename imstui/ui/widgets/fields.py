@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Label, Static
 
@@ -55,6 +57,20 @@ class SecretInput(Input):
         """Refused: secrets are never copied (and the field is left as it is)."""
 
 
+class PasteAsIsInput(Input):
+    """An Input whose paste keeps line breaks, so the field's rule shows "no line breaks" instead of Textual
+    silently keeping only the first line (an operator would never learn the rest was dropped)."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if event.text:
+            selection = self.selection
+            if selection.is_empty:
+                self.insert_text_at_cursor(event.text)
+            else:
+                self.replace(event.text, *selection)
+        event.stop()
+
+
 class ValidatedField(Vertical):
     """Label, Input (validated on every change) and the failing rule under it."""
 
@@ -62,6 +78,8 @@ class ValidatedField(Vertical):
     ValidatedField { height: auto; margin: 0 0 0 0; }
     ValidatedField > .field-label { color: $text-muted; }
     ValidatedField > .field-error { color: $text-error; height: auto; min-height: 1; }
+    ValidatedField > .field-note { color: $text-warning; height: auto; display: none; }
+    ValidatedField > .field-note.-shown { display: block; }
     """
 
     def __init__(
@@ -75,11 +93,12 @@ class ValidatedField(Vertical):
         field_id: str,
         max_length: int = 0,
         select_on_focus: bool = True,
+        paste_as_is: bool = False,
     ) -> None:
         super().__init__(id=f"{field_id}-field")
         self.label_text = label
         self.field_id = field_id
-        self.input = Input(
+        self.input = (PasteAsIsInput if paste_as_is else Input)(
             value=value,
             placeholder=placeholder,
             id=field_id,
@@ -90,11 +109,24 @@ class ValidatedField(Vertical):
             select_on_focus=select_on_focus,
         )
         self.error = Static("", classes="field-error", id=f"{field_id}-error", markup=False)
+        self.note = Static("", classes="field-note", id=f"{field_id}-note", markup=False)
+        self._note_value: str | None = None  # the value the note was about
 
     def compose(self) -> ComposeResult:
         yield Label(literal(self.label_text), classes="field-label")
         yield self.input
         yield self.error
+        yield self.note
+
+    def mark(self, reason: Content) -> None:
+        """Show ``reason`` under the field (why this value failed before) until the value is changed."""
+        self._note_value = self.input.value
+        self.note.update(reason)
+        self.note.add_class("-shown")
+
+    @property
+    def marked(self) -> bool:
+        return self.note.has_class("-shown")
 
     def on_mount(self) -> None:
         self.refresh_error(self.input.validate(self.input.value))
@@ -102,6 +134,9 @@ class ValidatedField(Vertical):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input is self.input:
             self.refresh_error(event.validation_result)
+            if self._note_value is not None and event.value != self._note_value:
+                self._note_value = None
+                self.note.remove_class("-shown")
 
     def refresh_error(self, result: ValidationResult | None) -> None:
         if result is None or result.is_valid:
