@@ -32,6 +32,7 @@ from typing import Any, Literal, cast
 
 import tomli_w
 
+from imstui.api.endpoints import check_endpoint
 from imstui.api.errors import ConfigurationError, LocalValidationError
 from imstui.core.fsutil import write_private_file
 from imstui.core.wording import said_back
@@ -80,9 +81,14 @@ def validate_project_id(project_id: str) -> str:
 
 
 def validate_endpoint(field: str, url: str) -> str:
-    if not isinstance(url, str) or not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
-        raise LocalValidationError(field, "url", "an endpoint is an http(s) URL without query, e.g. https://host")
-    return url.rstrip("/")
+    """``url`` as the client will use it (:func:`imstui.api.endpoints.check_endpoint`: scheme://host[:port], plain
+    http only to loopback), refused with the same sentence when it is not one."""
+    if not isinstance(url, str):
+        raise LocalValidationError(field, "url", "an endpoint is a URL such as https://host")
+    try:
+        return check_endpoint(url)
+    except ConfigurationError as exc:
+        raise LocalValidationError(field, "url", exc.message) from None
 
 
 def config_path(environ: Mapping[str, str] | None = None) -> Path:

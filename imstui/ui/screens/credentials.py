@@ -24,6 +24,7 @@ from imstui.api.credentials import Credentials, mask_ak
 from imstui.api.errors import ImstuiError
 from imstui.api.secret import Secret
 from imstui.core.keyring_backends import SecretStoreUnavailable
+from imstui.ui.screens import credentials_fields as fields
 from imstui.ui.session import Console, console
 from imstui.ui.text import assemble, literal, plain
 from imstui.ui.widgets.fields import SecretInput
@@ -47,29 +48,6 @@ SAVED_SK_PLACEHOLDER = "saved - never shown; type a new SK to replace it"
 PROFILE_NAME_TYPING = r"[A-Za-z0-9_.-]{0,64}"
 
 
-def backend_content(info: BackendInfo | None) -> Content:
-    """The keyring backend verdict, with the remedies when it is not secure."""
-    if info is None:
-        return literal("Keyring: checking…", "italic")
-    secure = info.secure
-    name = plain(info.name)
-    lines = [
-        assemble(
-            ("Keyring backend: ", "bold"),
-            name,
-            ("  SECURE" if secure else "  NOT SECURE", "bold $text-success" if secure else "bold $text-error"),
-        ),
-        literal(info.description or "", "dim", multiline=True),
-    ]
-    if info.needs_master_password and not info.unlocked:
-        lines.append(literal("Locked: imstui asks for its master password when it is needed.", "$text-warning"))
-    if not secure:
-        if info.remedies:
-            lines.append(literal("What you can do:", "bold"))
-            lines.extend(literal(f"• {r}", multiline=True) for r in info.remedies)
-    return Content("\n").join(lines)
-
-
 class CredentialsScreen(Screen[None]):
     """Manage credential profiles (not available in demo mode, which uses no credentials)."""
 
@@ -89,6 +67,7 @@ class CredentialsScreen(Screen[None]):
         self.backend_info: BackendInfo | None = None
         self.saved_hint: str | None = None
         self._pending_delete: str | None = None
+        self._unknown_region_ok: str | None = None  # the unknown region the operator confirmed by saving twice
 
     # ------------------------------------------------------------------ layout
 
@@ -120,12 +99,13 @@ class CredentialsScreen(Screen[None]):
                     )
                 yield Label("Profiles (Enter edits)")
                 yield OptionList(id="profile-list")
-                yield Static(backend_content(None), id="backend-verdict")
+                yield Static(fields.backend_content(None), id="backend-verdict")
             with Vertical(id="credentials-right"):
                 yield Label("Profile name")
                 yield Input(id="profile-name", placeholder="e.g. prod-sg", max_length=64, restrict=PROFILE_NAME_TYPING)
-                yield Label("Region")
-                yield Input(id="profile-region", placeholder="e.g. ap-southeast-1")
+                yield Label("Region (→ completes a known region)")
+                yield Input(id="profile-region", placeholder="e.g. ap-southeast-1", suggester=fields.region_suggester())
+                yield Static("", id="region-note")
                 yield Label("Project id (empty: discover from the region)")
                 yield Input(id="profile-project", placeholder="32 hex characters")
                 yield Label("Access key (AK)")
@@ -137,7 +117,11 @@ class CredentialsScreen(Screen[None]):
                 yield Label("Where to keep the keys")
                 yield Select(STORE_CHOICES, value="keyring", allow_blank=False, id="profile-store")
                 yield Checkbox("I accept storing these keys UNENCRYPTED on disk", id="plaintext-opt-in")
-                yield Static("", id="credentials-result", markup=False)
+                for widget_id, label, _field in fields.ENDPOINT_FIELDS:
+                    yield Label(label)
+                    yield Input(id=widget_id, placeholder="https://…")
+        # Outside the scrolling form, just above the buttons: a Test/Save result is where the operator is looking.
+        yield Static("", id="credentials-result", markup=False)
         with Horizontal(classes="actions", id="credentials-actions"):
             yield Button("Save (F2)", id="save-button", variant="primary")
             yield Button("Test (F3)", id="test-button")
@@ -147,6 +131,7 @@ class CredentialsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#region-note", Static).display = False
         if self.console.connector.profile_store is None:
             for widget in self.query("Input, Select, Checkbox, Button, OptionList"):
                 widget.disabled = True
@@ -154,6 +139,10 @@ class CredentialsScreen(Screen[None]):
                 literal("Demo mode: the simulator needs no credentials and nothing is stored.", "italic")
             )
             return
+        if self.first_run:
+            # The app's "Set up a profile" toast would sit over the buttons on a small terminal: the first-run line
+            # at the top of this screen says the same, inline.
+            self.app.clear_notifications()
         self.reload_profiles()
         self.load_backend_info()
         # Not scrolled to: whether the field is in view at the first refresh depends on how fast the keyring verdict
@@ -196,7 +185,7 @@ class CredentialsScreen(Screen[None]):
         info = await self.secrets.abackend_info()
         self.backend_info = info
         if self.is_attached:
-            self.query_one("#backend-verdict", Static).update(backend_content(info))
+            self.query_one("#backend-verdict", Static).update(fields.backend_content(info))
 
     # ------------------------------------------------------------------ editing
 
@@ -217,6 +206,8 @@ class CredentialsScreen(Screen[None]):
         self.query_one("#profile-name", Input).value = profile.name
         self.query_one("#profile-region", Input).value = profile.region
         self.query_one("#profile-project", Input).value = profile.project_id or ""
+        for widget_id, _label, field in fields.ENDPOINT_FIELDS:
+            self.query_one(f"#{widget_id}", Input).value = getattr(profile, field) or ""
         self.query_one("#profile-ak", Input).value = ""
         self.query_one("#profile-ak", Input).placeholder = (
             f"saved: {profile.ak_hint} (type to replace)" if profile.ak_hint else "AK"
@@ -232,7 +223,8 @@ class CredentialsScreen(Screen[None]):
     def action_new(self) -> None:
         self.editing = None
         self.saved_hint = None
-        for widget_id in ("profile-name", "profile-region", "profile-project", "profile-ak", "profile-sk"):
+        cleared = ("profile-name", "profile-region", "profile-project", "profile-ak", "profile-sk")
+        for widget_id in (*cleared, *(field[0] for field in fields.ENDPOINT_FIELDS)):
             self.query_one(f"#{widget_id}", Input).value = ""
         self.query_one("#profile-token", Input).value = ""
         self.query_one("#profile-ak", Input).placeholder = "AK"
@@ -264,16 +256,23 @@ class CredentialsScreen(Screen[None]):
             self.show("A new profile needs an AK and an SK.", error=True)
             return
         credentials = Credentials(ak=ak, sk=Secret(sk), security_token=Secret(token) if token else None) if ak else None
+        region = self.value("profile-region")
+        endpoints = {field: self.value(widget_id) or None for widget_id, _label, field in fields.ENDPOINT_FIELDS}
         try:
             profile = Profile(
                 name=name,
-                region=self.value("profile-region"),
+                region=region,
                 project_id=self.value("profile-project") or None,
                 credential_store=store_kind,  # type: ignore[arg-type]
                 ak_hint=mask_ak(ak) if ak else self.saved_hint,
+                **endpoints,
             )
         except ImstuiError as exc:
             self.show(plain(str(exc)), error=True)
+            return
+        if not fields.is_known_region(region) and self._unknown_region_ok != region:
+            self._unknown_region_ok = region  # the next Save with this same region goes through
+            self.show(fields.unknown_region_question(region))
             return
         self._save(profile, credentials, opt_in)
 
@@ -372,27 +371,16 @@ class CredentialsScreen(Screen[None]):
         self.show(assemble(("Testing ", "italic"), name, ("…", "italic")))
         try:
             session = await self.console.connector.connect(name)
-        except ImstuiError as exc:
+        except Exception as exc:  # one plain line, or the master-password prompt
             if isinstance(exc, SecretStoreUnavailable) and exc.reason == "needs-master-password":
                 self._unlock_then(lambda: self._test(name), "")
                 return
-            self.show(Content("\n").join([literal("✗ " + plain(str(exc)), "$text-error")]))
-            return
-        except Exception as exc:  # anything else: one plain line
             self.show(literal("✗ " + plain(str(exc)), "$text-error"))
             return
         try:
             project = await session.api.ensure_project_id()
-            self.show(
-                assemble(
-                    ("✓ Profile ", "$text-success"),
-                    (name, "bold"),
-                    (" works: region ", ""),
-                    session.region,
-                    (", project ", ""),
-                    project,
-                )
-            )
+            works = (("✓ Profile ", "$text-success"), (name, "bold"), (" works: region ", ""), session.region)
+            self.show(assemble(*works, (", project ", ""), project))
         except ImstuiError as exc:
             self.show(literal("✗ " + plain(str(exc)), "$text-error"))
         finally:
@@ -435,13 +423,25 @@ class CredentialsScreen(Screen[None]):
     @on(Select.Changed, "#profile-store")
     def _store_changed(self, event: Select.Changed) -> None:
         if event.value == "plaintext":
-            self.show(
-                literal(
-                    "Plaintext keeps the keys UNENCRYPTED in a 0600 file. Tick the opt-in box to allow it; the "
-                    "status bar will warn for as long as this profile is used.",
-                    "$text-warning",
-                )
+            warning = (
+                "Plaintext keeps the keys UNENCRYPTED in a 0600 file. Tick the opt-in box to allow it; the status "
             )
+            self.show(literal(warning + "bar will warn for as long as this profile is used.", "$text-warning"))
+
+    @on(Input.Changed, "#profile-region")
+    def _region_changed(self, event: Input.Changed) -> None:
+        region = event.value.strip()
+        note, warning = self.query_one("#region-note", Static), fields.region_note(region)
+        note.update(warning)
+        note.display = bool(warning.plain)
+        for widget_id, _label, field in fields.ENDPOINT_FIELDS:
+            self.query_one(f"#{widget_id}", Input).placeholder = fields.default_endpoint(
+                field, region or "ap-southeast-1"
+            )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In demo mode (no profiles, no keys) only Back works: the other keys are hidden from the footer."""
+        return action == "back" or self.console.connector.profile_store is not None
 
     def action_back(self) -> None:
         self.dismiss()
