@@ -23,8 +23,8 @@ from imstui.api.protocol import ImsApi
 from imstui.core.context import ConnectionSettings, client_from_settings
 from imstui.core.keyring_backends import BackendInfo
 from imstui.core.ledger import Ledger, utcnow
-from imstui.core.poller import Poller, PollSettings
 from imstui.core.ledger.scope import Scope, account_scope
+from imstui.core.poller import Poller, PollSettings
 
 if TYPE_CHECKING:
     import httpx
@@ -111,9 +111,6 @@ class Session:
         """The project in use: the configured one, else the one the client discovered (None before that)."""
         return self.endpoint.project_id or self.api.project_id
 
-    async def aclose(self) -> None:
-        if self._closed:
-            return
     @property
     def scope(self) -> Scope:
         """The ledger rows of this session's account (IMS endpoint + project): every job submitted there,
@@ -121,6 +118,9 @@ class Session:
         The poller follows the same jobs (:mod:`imstui.core.account`)."""
         return account_scope(self.endpoint.ims_endpoint, self.project_id, self.profile)
 
+    async def aclose(self) -> None:
+        if self._closed:
+            return
         self._closed = True
         self.poller.stop()
         try:
