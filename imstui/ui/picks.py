@@ -45,7 +45,7 @@ DEMO_CASES: dict[str, str] = {
 
 ELIGIBLE_MARK = "✓"
 BLOCKED_MARK = "✗"
-MARKS_LEGEND = f"{ELIGIBLE_MARK} eligible, {BLOCKED_MARK} blocked (the lookup's verdict)"
+MARKS_LEGEND = f"{ELIGIBLE_MARK} eligible, {BLOCKED_MARK} blocked: the lookup's verdict"
 
 
 @dataclass(frozen=True)
