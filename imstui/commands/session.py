@@ -66,8 +66,18 @@ def read_password(keyring_file: Path) -> str:
     return line.decode("utf-8", "replace").rstrip("\r")
 
 
+def console_options(args: argparse.Namespace) -> list[str]:
+    """The connection options given to ``imstui session`` itself, passed on to the console it starts."""
+    options = ["--demo"] if getattr(args, "demo", False) else []
+    for attr in ("profile", "region", "project_id", "endpoint", "iam_endpoint"):
+        value = getattr(args, attr, None)
+        if value:
+            options += [f"--{attr.replace('_', '-')}", str(value)]
+    return options
+
+
 def cmd_session(args: argparse.Namespace) -> int:
-    command = list(args.words) or [sys.executable, "-m", "imstui"]
+    command = list(args.words) or [sys.executable, "-m", "imstui", *console_options(args)]
     if os.environ.get(IN_BUS_ENV) != "1":
         missing = [tool for tool in TOOLS if shutil.which(tool) is None]
         if missing:

@@ -74,3 +74,13 @@ def test_missing_tools_are_named_with_the_alternatives(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert "dbus-run-session and gnome-keyring-daemon not installed" in run.stderr
     assert "keyrings.cryptfile" in run.stderr
+
+
+def test_the_console_started_by_default_gets_the_connection_options() -> None:
+    from imstui.cli import parse_args
+    from imstui.commands.session import console_options
+
+    args = parse_args(["session", "--profile", "jump", "--region", "ap-southeast-3", "--demo"])
+    assert args.words == []
+    assert console_options(args) == ["--demo", "--profile", "jump", "--region", "ap-southeast-3"]
+    assert parse_args(["session", "imstui", "doctor", "--profile", "x"]).words == ["imstui", "doctor", "--profile", "x"]
