@@ -99,7 +99,7 @@ async def test_an_unknown_region_is_warned_about_and_saved_only_when_confirmed(s
         assert "Press Save (F2) again to save it anyway" in str(result(screen).render())
         assert in_view(screen, result(screen))
         assert screen.store.find("odd") is None
-        screen.query_one("#profile-sk", Input).value = SK  # the keys are still in the form (nothing was saved)
+        assert screen.query_one("#profile-sk", Input).value == SK  # nothing saved: the keys are still in the form
         await pilot.press("f2")
         await wait_until(pilot, lambda: screen.store.find("odd") is not None)
         assert profile_table(screen, "odd")["region"] == "ap-southeast-9"
