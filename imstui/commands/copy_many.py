@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from imstui.api.client import ImsClient
 from imstui.api.errors import ConfigurationError, LocalValidationError
-from imstui.api.image_list import PRIVATE, ImageLister, ImageQuery
 from imstui.api.models import Image
 from imstui.api.tag_models import ImageTag
 from imstui.commands.batch_run import run_plan
@@ -41,6 +40,9 @@ from imstui.core.keys import kms_client, resolve_key
 from imstui.core.ledger import Ledger, LedgerError
 from imstui.core.tags import validate_tags
 from imstui.core.validation import Violation, check_description
+
+if TYPE_CHECKING:  # the network stack loads when a copy runs, not when the parser is built (every command pays for it)
+    from imstui.api.client import ImsClient
 
 __all__ = ["add_arguments", "list_page_for", "run", "wants_many"]
 
@@ -128,6 +130,8 @@ def _local_checks(args: argparse.Namespace) -> tuple[BatchSpec, dict[str, Violat
 
 def list_page_for(client: ImsClient) -> ListPage:
     """The plan's page reader: the project's private images, 500 a page (:class:`ImageLister`)."""
+    from imstui.api.image_list import PRIVATE, ImageLister, ImageQuery
+
     lister = ImageLister(client)
     query = ImageQuery(PRIVATE)
 

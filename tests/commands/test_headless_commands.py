@@ -334,10 +334,14 @@ def test_demo_uses_the_simulator_backend(monkeypatch: pytest.MonkeyPatch, capsys
         project_id=PROJECT_ID,
         ims_endpoint="http://127.0.0.1:1",
         iam_endpoint="http://127.0.0.1:1",
+        state=None,
     )
     module = types.ModuleType("imstui.sim.demo")
     module.demo_backend = lambda **_: backend  # type: ignore[attr-defined]
     monkeypatch.setitem(__import__("sys").modules, "imstui.sim.demo", module)
+    persist = types.ModuleType("imstui.sim.persist")  # the fake backend has no simulator state to keep
+    persist.attach = lambda *_: None  # type: ignore[attr-defined]
+    monkeypatch.setitem(__import__("sys").modules, "imstui.sim.persist", persist)
     code, out, _ = run(capsys, "--demo", "job", JOB_ID, "--json")
     assert code == 0 and one_json(out)["job"]["status"] == "SUCCESS"
     assert str(fake.requests[0].url).startswith("http://127.0.0.1:1/")
