@@ -90,16 +90,17 @@ def load(state: SimState, path: Path) -> int:
     images = [
         image for image in data.get("images") or [] if isinstance(image, dict) and isinstance(image.get("id"), str)
     ]
-    with state._lock:
+    with state._lock:  # idempotent: a state that already holds a saved job (attached twice) is not doubled
+        fresh = [job for job in jobs if job.job_id not in state.jobs]
         for image in images:
             state.add_image(image)
             state.created.add(image["id"])
-        for job in jobs:
+        for job in fresh:
             state.restore_job(job)
         copies = data.get("copies_created")
-        state.copies_created += copies if isinstance(copies, int) else len(jobs)
+        state.copies_created = max(state.copies_created, copies if isinstance(copies, int) else len(jobs))
     state.settle()
-    return len(jobs)
+    return len(fresh)
 
 
 def attach(state: SimState, path: Path) -> int:
