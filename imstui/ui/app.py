@@ -68,12 +68,19 @@ class ImstuiApp(App[int]):
     COMMANDS = App.COMMANDS | {ImstuiCommands}
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help", id="help", tooltip="Show the keys that work here"),
+        Binding("question_mark", "help", "Help", show=False, id="help", tooltip="Show the keys that work here"),
         Binding("f1", "help", "Help", show=False, id="help-f1"),
-        Binding("l", "lookup", "Lookup", id="lookup", tooltip="Look up an image to copy"),
-        Binding("a", "credentials", "Credentials", id="credentials", tooltip="Manage credential profiles (accounts)"),
-        Binding("r", "poll_now", "Poll now", id="poll-now", tooltip="Poll unfinished jobs now"),
-        Binding("p", "toggle_pause", "Pause", id="pause", tooltip="Pause or resume polling"),
+        Binding("l", "lookup", "Lookup", show=False, id="lookup", tooltip="Look up an image to copy"),
+        Binding(
+            "a",
+            "credentials",
+            "Credentials",
+            show=False,
+            id="credentials",
+            tooltip="Manage credential profiles (accounts)",
+        ),
+        Binding("r", "poll_now", "Poll now", show=False, id="poll-now", tooltip="Poll unfinished jobs now"),
+        Binding("p", "toggle_pause", "Pause", show=False, id="pause", tooltip="Pause or resume polling"),
         Binding("q", "quit", "Quit", id="quit"),
         # Priority: run as the key arrives. A screen's own Tab binding runs only once the unhandled key has bubbled
         # back to the app, after the rest of a fast burst went to the old focus (typed text then lost its Tabs).

@@ -29,11 +29,11 @@ RETRY_MAY_DUPLICATE = "the first copy may exist: check the image list before sub
 def record_bindings(prefix: str) -> list[BindingType]:
     """The per-job key bindings, with ids ``<prefix>.copy_job_id`` and so on."""
     return [
-        Binding("c", "copy_job_id", "Copy job id", id=f"{prefix}.copy_job_id"),
-        Binding("i", "copy_image_id", "Copy image id", id=f"{prefix}.copy_image_id"),
-        Binding("y", "copy_summary", "Copy report", id=f"{prefix}.copy_summary"),
-        Binding("o", "open_image", "Open image", id=f"{prefix}.open_image"),
-        Binding("R", "retry", "Retry", id=f"{prefix}.retry"),
+        Binding("c", "copy_job_id", "Copy job id", show=False, id=f"{prefix}.copy_job_id"),
+        Binding("i", "copy_image_id", "Copy image id", show=False, id=f"{prefix}.copy_image_id"),
+        Binding("y", "copy_summary", "Copy report", show=False, id=f"{prefix}.copy_summary"),
+        Binding("o", "open_image", "Open image", show=False, id=f"{prefix}.open_image"),
+        Binding("R", "retry", "Retry", show=False, id=f"{prefix}.retry"),
         Binding("t", "retry", "Retry", show=False, id=f"{prefix}.retry_alt"),
     ]
 

@@ -71,6 +71,13 @@ def key_label(key: str) -> str:
     return "+".join([m.capitalize() for m in mods] + [last])
 
 
+def described(binding: Binding) -> str:
+    """``Failed: Failed only (or all again)``: the footer's word, then the longer tooltip when there is one."""
+    if binding.tooltip and binding.description and binding.tooltip != binding.description:
+        return f"{binding.description}: {binding.tooltip}"
+    return binding.description or binding.tooltip
+
+
 def binding_rows(screen: Screen[Any]) -> list[tuple[str, str, bool]]:
     """``(key, description, enabled)`` for every binding active on ``screen`` that has a description.
 
@@ -79,7 +86,7 @@ def binding_rows(screen: Screen[Any]) -> list[tuple[str, str, bool]]:
     rows: dict[str, tuple[str, str, bool]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
-        description = binding.description or binding.tooltip
+        description = described(binding)
         if not description or not binding.id:  # Textual's own widget keys (Ctrl+PageDown...) are not listed
             continue
         label = key_label(binding.key_display or key)
@@ -94,7 +101,7 @@ def class_rows(*hosts: type[Any]) -> list[tuple[str, str]]:
         for binding in host.BINDINGS:
             if not isinstance(binding, Binding) or not binding.id or not binding.description:
                 continue
-            keys, _ = rows.setdefault(binding.action, ([], binding.description))
+            keys, _ = rows.setdefault(binding.action, ([], described(binding)))
             for key in binding.key.split(","):
                 if key_label(key) not in keys:
                     keys.append(key_label(key))

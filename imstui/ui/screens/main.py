@@ -22,7 +22,9 @@ HINT = assemble(
     ("?", "bold"),
     " keys   ",
     ("ctrl+p", "bold"),
-    " commands",
+    " commands   ",
+    ("q", "bold"),
+    " quit",
 )
 
 

@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from imstui.api.sanitize import sanitize
+from imstui.core.jobs import needs_attention
 from imstui.core.ledger import JobRecord
 from imstui.core.wording import KIND_STYLES, JobCounts, count_words, look_of, poller_sentence
 from imstui.ui.poller_text import RESUME_HINT
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from imstui.core.poller import PollerStatus
 
 __all__ = ["FailureStrip", "JobsStatusLine", "StatusFacts"]
+
+STRIP_KEYS = "R retry · Enter details · y copy a report · c copy job id"
+STRIP_KEYS_HEALTHY = "Enter details · y copy a report · c copy job id"
 
 
 @dataclass(frozen=True)
@@ -104,5 +108,7 @@ class FailureStrip(Static):
             content.append("\n")
             content.append(f"{label}: ", style="bold")
             content.append(value)
+        content.append("\n")
+        content.append(STRIP_KEYS if needs_attention(record) else STRIP_KEYS_HEALTHY, style="dim")
         self.update(content)
         return True

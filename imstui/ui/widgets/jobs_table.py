@@ -91,13 +91,15 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "start_filter", "Filter", id="jobs.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="jobs.clear_filter"),
-        Binding("f", "toggle_failed", "Failed only", id="jobs.failed_only"),
-        Binding("r", "poll_now", "Poll now", id="jobs.poll_now"),
-        Binding("p", "toggle_pause", "Pause/resume", id="jobs.pause"),
-        Binding("d", "details", "Details", id="jobs.details"),
+        Binding("f", "toggle_failed", "Failed", tooltip="Failed only (or all again)", id="jobs.failed_only"),
+        Binding("r", "poll_now", "Poll", tooltip="Poll now (once, even while paused)", id="jobs.poll_now"),
+        Binding("p", "toggle_pause", "Pause", tooltip="Pause or resume polling", id="jobs.pause"),
+        Binding("d", "details", "Details", show=False, id="jobs.details"),
         Binding("s", "cycle_sort", "Sort", id="jobs.sort"),
         Binding("S", "flip_sort", "Flip sort", show=False, id="jobs.flip_sort"),
-        Binding("h", "toggle_finished", "Hide finished", id="jobs.hide_finished"),
+        Binding(
+            "h", "toggle_finished", "Hide done", tooltip="Hide finished rows (or list them)", id="jobs.hide_finished"
+        ),
         *record_bindings("jobs"),
     ]
 
