@@ -19,10 +19,12 @@ from imstui.api.errors import ConfigurationError, ImstuiError, JobNotFoundError
 from imstui.api.models import CopyRequest, Job, JobStatus
 from imstui.api.protocol import ImsApi
 from imstui.commands import copy_many
+from imstui.commands.deadline import TIMEOUT_HELP, Deadline, timed_out_line, timeout_argument
 from imstui.commands.jobs import ENV_PROFILE_FALLBACK, ledger_profile, poller_timing
 from imstui.commands.output import (
     EXIT_FAILURE,
     EXIT_OK,
+    EXIT_TIMEOUT,
     Output,
     add_command,
     condition_to_dict,
@@ -70,6 +72,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--cmk-id", default=None, help="KMS key ID to encrypt the copy with")
     parser.add_argument("--enterprise-project-id", default=None, help='enterprise project: "0" (default) or a UUID')
     parser.add_argument("--wait", action="store_true", help="poll the job until it succeeds or fails")
+    parser.add_argument(
+        "--timeout", type=timeout_argument, metavar="SECONDS", default=None, help=f"with --wait: {TIMEOUT_HELP}"
+    )
     copy_many.add_arguments(parser)  # several images, --from-file, --name-template...: imstui.commands.copy_many
     parser.set_defaults(usage_error=parser.error)
 
@@ -110,18 +115,21 @@ class _LastJob:
         return job
 
 
-async def wait_for_job(client: ImsApi, job_id: str, out: Output, *, ledger: Ledger, profile: str) -> Job:
+async def wait_for_job(
+    client: ImsApi, job_id: str, out: Output, *, ledger: Ledger, profile: str, timeout: float | None = None
+) -> Job | None:
     """Follow ``job_id`` with the ledger's poller until it is SUCCESS or FAIL, printing a line whenever the
     status or progress changes (the ledger row is updated on every answer).
 
     First poll after ~2 s, then every 5 s growing to 10 s. Transient errors (connection, timeout, 5xx, 429) are
     ridden out up to a few in a row, honouring Retry-After; a job not visible yet right after submission is
-    tolerated a few times; errors asking again cannot fix (401/403, other 4xx) are raised at once.
+    tolerated a few times; errors asking again cannot fix (401/403, other 4xx) are raised at once. None when
+    ``timeout`` seconds (on the poller's clock) ran out first: the job goes on, its row stays outstanding.
     """
     record = ledger.get(job_id)
-    timing = poller_timing(record.submitted_at if record else None)
+    deadline = Deadline(timeout, poller_timing(record.submitted_at if record else None))
     api = _LastJob(client)
-    poller = Poller(api, ledger, profile=profile, settings=_wait_settings(), **timing)  # type: ignore[arg-type]
+    poller = Poller(api, ledger, profile=profile, settings=_wait_settings(), **deadline.timing)  # type: ignore[arg-type]
     last_line = ""
 
     throttled: list[datetime | None] = [None]
@@ -144,7 +152,11 @@ async def wait_for_job(client: ImsApi, job_id: str, out: Output, *, ledger: Ledg
 
     poller.subscribe(on_event)
     poller.track(job_id)
-    [final] = await poller.run_until_done([job_id], give_up_after=MAX_CONSECUTIVE_ERRORS + 1, give_up_on_fatal=True)
+    done = poller.run_until_done([job_id], give_up_after=MAX_CONSECUTIVE_ERRORS + 1, give_up_on_fatal=True)
+    finals = await deadline.race(done, poller.stop)
+    if finals is None:
+        return None
+    [final] = finals
     if final.gone and not final.is_terminal:
         raise JobNotFoundError(job_id)
     if api.last is None or not api.last.is_terminal:  # finished as seen by another process sharing the ledger
@@ -176,7 +188,11 @@ def _violations(image_id: str, request: CopyRequest) -> dict[str, Violation]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "timeout", None) is not None and not args.wait:
+        args.usage_error("--timeout needs --wait (it limits how long the command waits for the job)")
     if copy_many.wants_many(args):
+        if getattr(args, "timeout", None) is not None:  # not wired through the batch runner yet
+            args.usage_error("--timeout works with a single image for now; nothing was sent")
         return copy_many.run(args)
     out = Output(bool(getattr(args, "json", False)))
     if not args.image_id or args.name is None:  # as argparse says it when the single form was all there was
@@ -200,7 +216,8 @@ def run(args: argparse.Namespace) -> int:
         except LedgerError as exc:
             raise ConfigurationError(f"{exc}; nothing was submitted") from None
         async with session:
-            return await _copy(session.api, image_id, request, bool(args.wait), out, sent, session.ledger)
+            wait, timeout = bool(args.wait), getattr(args, "timeout", None)
+            return await _copy(session.api, image_id, request, wait, out, sent, session.ledger, timeout=timeout)
 
     try:
         return run_command(out, main)
@@ -279,6 +296,8 @@ async def _copy(
     out: Output,
     sent: _Sent,
     ledger: Ledger,
+    *,
+    timeout: float | None = None,
 ) -> int:
     image = await client.get_image(image_id)
     verdict = assess(image, client.project_id)
@@ -341,10 +360,15 @@ async def _copy(
         return EXIT_OK
 
     try:
-        job = await wait_for_job(client, job_id, out, ledger=ledger, profile=sent.profile)
+        job = await wait_for_job(client, job_id, out, ledger=ledger, profile=sent.profile, timeout=timeout)
     except ImstuiError as error:
         print(f"the copy was submitted as job {job_id}, but following it stopped:", file=out.stderr)
         return out.error(error, extra={**base, "job_id": job_id})
+    if job is None:
+        assert timeout is not None
+        out.document({"ok": False, "timed_out": True, **base, "job_id": job_id})
+        out.progress(timed_out_line(timeout, 1))
+        return EXIT_TIMEOUT
     doc: dict[str, Any] = {
         "ok": job.status is JobStatus.SUCCESS,
         **base,

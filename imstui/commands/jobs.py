@@ -4,14 +4,15 @@
                                                              list (profile-scoped with --profile / --demo); by
                                                              default: jobs in flight, those needing attention in
                                                              the last 7 days and the latest 20
-    imstui jobs watch [--json]                               poll until every outstanding job has ended
+    imstui jobs watch [--timeout 15m] [--json]               poll until every outstanding job has ended
     imstui jobs forget JOB_ID [--yes]                        remove a row (JOB_ID, or #ROW for rows without one)
     imstui jobs import JOB_ID                                track a job submitted elsewhere
     imstui jobs export --format csv|json                     the whole ledger on stdout
 
 Listing reads the ledger only (no network, no credentials) and prints rows as it reads them
 (:mod:`imstui.commands.jobs_list`). ``watch`` prints one line per change and exits 0 when every job it followed
-succeeded, 1 when any failed or vanished. No Textual import on this path.
+succeeded, 1 when any failed or vanished, 124 when ``--timeout`` ran out first (the jobs go on). No Textual
+import on this path.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from imstui.api.catalogue import describe
 from imstui.api.errors import ImstuiError
 from imstui.api.sanitize import sanitize
+from imstui.commands.deadline import TIMEOUT_HELP, Deadline, timed_out_line, timeout_argument
 from imstui.commands.jobs_list import (
     DEMO_PROFILE,
     RECENT,
@@ -38,9 +40,17 @@ from imstui.commands.jobs_list import (
     table_lines,
     warn_damaged,
 )
-from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, add_command, run_command
+from imstui.commands.output import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_TIMEOUT,
+    EXIT_USAGE,
+    Output,
+    add_command,
+    run_command,
+)
 from imstui.core.account import endpoint_of
-from imstui.core.jobs import OUTSTANDING, Phase, phase_of
+from imstui.core.jobs import OUTSTANDING, Phase, is_outstanding, phase_of
 from imstui.core.ledger import JobRecord, Ledger, LedgerError
 from imstui.core.poller import JobChanged, PollerEvent, PollerStatus, VirtualTime
 from imstui.core.session import PollerTiming, Session
@@ -77,6 +87,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
     watch = sub.add_parser("watch", parents=[common], help="poll until every outstanding job has ended")
     watch.add_argument("--json", action="store_true", help="progress on stderr, one JSON document at the end")
+    watch.add_argument("--timeout", type=timeout_argument, metavar="SECONDS", default=None, help=TIMEOUT_HELP)
     watch.set_defaults(handler=run_watch)
 
     forget = sub.add_parser("forget", parents=[common], help="remove a job from the local ledger (not from IMS)")
@@ -184,7 +195,8 @@ def run_watch(args: argparse.Namespace) -> int:
     ascii = needs_ascii(out.stderr if out.json_mode else out.stdout)
 
     async def main() -> int:
-        timing = poller_timing()
+        deadline = Deadline(getattr(args, "timeout", None), poller_timing())
+        timing = deadline.timing
         async with _session(args, timing) as session:
             ledger, client, poller, profile = session.ledger, session.api, session.poller, session.profile
             poller_now: Callable[[], datetime] = timing.get("now") or (lambda: datetime.now(timezone.utc))
@@ -220,9 +232,20 @@ def run_watch(args: argparse.Namespace) -> int:
 
             poller.subscribe(on_event)
             # Transient trouble (5xx, 429, timeouts) is ridden out; a refusal (401/403) ends the watch.
-            records = await poller.run_until_done(give_up_on_fatal=True)
+            ids = [r.job_id for r in start if r.job_id]
+            records = await deadline.race(poller.run_until_done(give_up_on_fatal=True), poller.stop)
             if reader_gone[0]:
                 raise BrokenPipeError  # ends quietly in cli.main (exit 141)
+            if records is None:  # --timeout: what the ledger knows now; the jobs go on server-side
+                records = [r for r in (ledger.get(i) for i in ids) if r is not None]
+        running = [r for r in records if is_outstanding(r)]
+        if deadline.expired and running:
+            assert deadline.seconds is not None
+            out.document(
+                {"ok": False, "timed_out": True, "profile": profile, "jobs": [record_to_dict(r) for r in records]}
+            )
+            out.progress(timed_out_line(deadline.seconds, len(running)))
+            return EXIT_TIMEOUT
         failed = [r for r in records if phase_of(r) is not Phase.SUCCEEDED]
         out.document({"ok": not failed, "profile": profile, "jobs": [record_to_dict(r) for r in records]})
         ok = len(records) - len(failed)

@@ -37,6 +37,7 @@ from imstui.core.wording import live_job_phase, live_job_status, looks_like_secr
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_TIMEOUT = 124  # --timeout ran out while jobs were still running (like timeout(1))
 
 
 _EXPLICIT_ARGUMENT = re.compile(r"ignored explicit argument '.*'", re.DOTALL)
