@@ -279,7 +279,8 @@ class LookupScreen(Screen[None]):
         result = event.validation_result
         error = self.query_one("#image-id-error", Static)
         self._show_picker(not event.value)
-        typed = normalise_image_id(event.value)
+        # The field as it is now (a Changed event may be older than a value set since, e.g. by a pick).
+        typed = normalise_image_id(self.query_one("#image-id", Input).value)
         if self._pending_id is not None and typed != self._pending_id:
             # Another id is being typed: the lookup under way is for an id no longer on screen.
             self._pending_id = None
