@@ -20,6 +20,7 @@ from imstui.api.errors import ConfigurationError, ImstuiError
 from imstui.api.models import Image
 from imstui.api.sanitize import sanitize
 from imstui.commands.batch_run import confirm, execute, item_to_dict, outcome_line
+from imstui.commands.deadline import add_timeout_argument
 from imstui.commands.jobs import ledger_profile
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, add_command, run_command
 from imstui.connect import open_client
@@ -48,6 +49,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     resume.add_argument("batch_id", metavar="BATCH", type=int)
     resume.add_argument("--yes", "-y", action="store_true", help="send without asking")
     resume.add_argument("--wait", action="store_true", help="follow every job of the batch to its end")
+    add_timeout_argument(resume, prefix="with --wait: ")
     resume.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     resume.set_defaults(handler=run_resume)
 
@@ -151,6 +153,7 @@ def run_resume(args: argparse.Namespace) -> int:
                     return EXIT_USAGE
                 # The plan was checked when it was stored; a source gone since is refused by IMS (rejected).
                 images = {i.source_image_id: Image(id=i.source_image_id, name=i.source_image_name or "") for i in todo}
-                return await execute(client, ledger, store, batch.batch_id, images, out, wait=bool(args.wait))
+                wait, timeout = bool(args.wait), args.timeout
+                return await execute(client, ledger, store, batch.batch_id, images, out, wait=wait, timeout=timeout)
 
     return run_command(out, main)

@@ -18,8 +18,9 @@ from typing import Any, TextIO
 from imstui.api.models import Image
 from imstui.api.protocol import ImsApi
 from imstui.api.sanitize import sanitize
+from imstui.commands.deadline import Deadline, timed_out_line, timeout_refused
 from imstui.commands.jobs import poller_timing
-from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output
+from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, Output
 from imstui.core.batch import (
     BatchPlan,
     BatchStore,
@@ -148,8 +149,14 @@ async def execute(
     *,
     wait: bool,
     extra: dict[str, Any] | None = None,
+    timeout: float | None = None,
 ) -> int:
-    """Submit the batch's pending items (reconciling a crashed run first), follow them with ``wait``, report."""
+    """Submit the batch's pending items (reconciling a crashed run first), follow them with ``wait`` (for at
+    most ``timeout`` seconds of the poller's clock: then exit 124, the jobs go on), report."""
+    refused = timeout_refused(wait, timeout)
+    if refused is not None:
+        print(f"error: {refused}", file=out.stderr)
+        return EXIT_USAGE
     batch = store.get(batch_id)
     assert batch is not None
     store.acquire(batch_id)
@@ -158,7 +165,8 @@ async def execute(
         for position in found.unknown:
             out.warn(f"item {position}: its copy request was in flight when imstui stopped: outcome unknown, not sent")
         timing = poller_timing()
-        poller = Poller(client, ledger, profile=batch.profile, settings=BATCH_POLL_SETTINGS, **timing)
+        deadline = Deadline(timeout if wait else None, timing)  # its sleeps are cut only once the wait began
+        poller = Poller(client, ledger, profile=batch.profile, settings=BATCH_POLL_SETTINGS, **deadline.timing)
         runner = asyncio.create_task(poller.run())
         await asyncio.sleep(0)  # run() begins (a stop() before it would be forgotten: the poller would not end)
         submitter = BatchSubmitter(
@@ -178,13 +186,14 @@ async def execute(
                 sent = [o.item.job_id for o in outcomes(store, ledger, batch_id) if o.item.job_id and not o.finished]
                 if sent:
                     out.progress(f"following {len(sent)} job(s) to their end (Ctrl+C stops following, not the jobs)")
-                    await poller.run_until_done(sent)
+                    await deadline.race(poller.run_until_done(sent), poller.stop)
         finally:
             poller.stop()
             await asyncio.gather(runner, return_exceptions=True)
     finally:
         store.release(batch_id)
-    return _report(out, store, ledger, batch_id, report, wait=wait, checks=poller.checks, extra=extra)
+    limit = deadline.seconds if deadline.expired else None
+    return _report(out, store, ledger, batch_id, report, wait=wait, checks=poller.checks, extra=extra, limit=limit)
 
 
 def _say(out: Output) -> Callable[[ItemEvent], None]:
@@ -206,6 +215,7 @@ def _report(
     wait: bool,
     checks: int,
     extra: dict[str, Any] | None,
+    limit: float | None = None,
 ) -> int:
     results = outcomes(store, ledger, batch_id)
     ok = all(o.succeeded for o in results) if wait else all(o.item.job_id for o in results)
@@ -213,6 +223,10 @@ def _report(
     for outcome in results:  # the items to look at (without --wait, running ones are fine)
         if not outcome.succeeded and (wait or outcome.finished):
             out.line(outcome_line(outcome))
+    running = [o for o in results if o.item.job_id and not o.finished]
+    if limit is not None and running:  # --timeout ran out: say so once; the jobs go on server-side
+        out.progress(timed_out_line(limit, len(running)))
+        extra = {**(extra or {}), "timed_out": True}
     unknown = [o for o in results if o.word == "outcome_unknown"]
     if unknown:
         out.line(
@@ -235,6 +249,8 @@ def _report(
             "items": [item_to_dict(o) for o in results],
         }
     )
+    if "timed_out" in (extra or {}):
+        return EXIT_TIMEOUT
     return EXIT_OK if ok and report.stopped is None else EXIT_FAILURE
 
 
@@ -252,8 +268,13 @@ async def run_plan(
     max_in_flight: int,
     kind: str = "copy",
     from_key: str | None = None,
+    timeout: float | None = None,
 ) -> int:
     """Print ``plan``, confirm it, store it (before anything is sent), then :func:`execute` it."""
+    refused = timeout_refused(wait, timeout)
+    if refused is not None:
+        print(f"error: {refused}", file=out.stderr)
+        return EXIT_USAGE
     for text in plan_lines(plan):
         out.progress(text)
     doc = {"plan": plan_to_dict(plan)}
@@ -280,4 +301,4 @@ async def run_plan(
         out.progress(
             f"batch {batch_id} stored ({len(plan.ready)} to send); if interrupted: imstui batch resume {batch_id}"
         )
-        return await execute(client, ledger, store, batch_id, images, out, wait=wait, extra=doc)
+        return await execute(client, ledger, store, batch_id, images, out, wait=wait, extra=doc, timeout=timeout)

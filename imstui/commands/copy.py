@@ -19,7 +19,7 @@ from imstui.api.errors import ConfigurationError, ImstuiError, JobNotFoundError
 from imstui.api.models import CopyRequest, Job, JobStatus
 from imstui.api.protocol import ImsApi
 from imstui.commands import copy_many
-from imstui.commands.deadline import TIMEOUT_HELP, Deadline, timed_out_line, timeout_argument
+from imstui.commands.deadline import Deadline, add_timeout_argument, timed_out_line, timeout_refused
 from imstui.commands.jobs import ENV_PROFILE_FALLBACK, ledger_profile, poller_timing
 from imstui.commands.output import (
     EXIT_FAILURE,
@@ -72,9 +72,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--cmk-id", default=None, help="KMS key ID to encrypt the copy with")
     parser.add_argument("--enterprise-project-id", default=None, help='enterprise project: "0" (default) or a UUID')
     parser.add_argument("--wait", action="store_true", help="poll the job until it succeeds or fails")
-    parser.add_argument(
-        "--timeout", type=timeout_argument, metavar="SECONDS", default=None, help=f"with --wait: {TIMEOUT_HELP}"
-    )
+    add_timeout_argument(parser, prefix="with --wait: ")
     copy_many.add_arguments(parser)  # several images, --from-file, --name-template...: imstui.commands.copy_many
     parser.set_defaults(usage_error=parser.error)
 
@@ -188,11 +186,10 @@ def _violations(image_id: str, request: CopyRequest) -> dict[str, Violation]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if getattr(args, "timeout", None) is not None and not args.wait:
-        args.usage_error("--timeout needs --wait (it limits how long the command waits for the job)")
+    refused = timeout_refused(bool(args.wait), getattr(args, "timeout", None))
+    if refused is not None:
+        args.usage_error(refused)
     if copy_many.wants_many(args):
-        if getattr(args, "timeout", None) is not None:  # not wired through the batch runner yet
-            args.usage_error("--timeout works with a single image for now; nothing was sent")
         return copy_many.run(args)
     out = Output(bool(getattr(args, "json", False)))
     if not args.image_id or args.name is None:  # as argparse says it when the single form was all there was

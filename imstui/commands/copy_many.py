@@ -197,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
                     name_template=spec.name_template,
                     yes=bool(getattr(args, "yes", False)),
                     wait=bool(getattr(args, "wait", False)),
+                    timeout=getattr(args, "timeout", None),
                     max_in_flight=int(getattr(args, "max_in_flight", DEFAULT_IN_FLIGHT)),
                 )
 

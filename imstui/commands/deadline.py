@@ -16,6 +16,18 @@ _UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
 TIMEOUT_HELP = "stop waiting after SECONDS (a positive number, or 90s, 15m, 2h); the jobs go on; exit 124"
 
 
+def add_timeout_argument(parser: argparse.ArgumentParser, *, prefix: str = "") -> None:
+    """``--timeout SECONDS`` (None when absent) on a command that can wait for jobs."""
+    parser.add_argument("--timeout", type=timeout_argument, metavar="SECONDS", default=None, help=prefix + TIMEOUT_HELP)
+
+
+def timeout_refused(wait: bool, timeout: float | None) -> str | None:
+    """The usage error of a ``--timeout`` given without ``--wait`` (nothing is sent then), else None."""
+    if timeout is not None and not wait:
+        return "--timeout needs --wait (it limits how long the command waits for the jobs); nothing was sent"
+    return None
+
+
 def timeout_argument(text: str) -> float:
     """argparse ``type=``: ``90``, ``1.5``, ``90s``, ``15m``, ``2h`` -> seconds (> 0); anything else is refused."""
     match = _DURATION.fullmatch(text.strip().lower())

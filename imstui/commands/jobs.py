@@ -27,7 +27,7 @@ from typing import Any
 from imstui.api.catalogue import describe
 from imstui.api.errors import ImstuiError
 from imstui.api.sanitize import sanitize
-from imstui.commands.deadline import TIMEOUT_HELP, Deadline, timed_out_line, timeout_argument
+from imstui.commands.deadline import Deadline, add_timeout_argument, timed_out_line
 from imstui.commands.jobs_list import (
     DEMO_PROFILE,
     RECENT,
@@ -87,7 +87,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
     watch = sub.add_parser("watch", parents=[common], help="poll until every outstanding job has ended")
     watch.add_argument("--json", action="store_true", help="progress on stderr, one JSON document at the end")
-    watch.add_argument("--timeout", type=timeout_argument, metavar="SECONDS", default=None, help=TIMEOUT_HELP)
+    add_timeout_argument(watch)
     watch.set_defaults(handler=run_watch)
 
     forget = sub.add_parser("forget", parents=[common], help="remove a job from the local ledger (not from IMS)")

@@ -21,6 +21,7 @@ from imstui.api.errors import ConfigurationError, LocalValidationError
 from imstui.api.models import Image
 from imstui.api.tag_models import ImageTag
 from imstui.commands.batch_run import run_plan
+from imstui.commands.deadline import add_timeout_argument
 from imstui.commands.jobs import ledger_profile
 from imstui.commands.output import EXIT_OK, EXIT_USAGE, Output, add_command, run_command
 from imstui.connect import open_client
@@ -82,6 +83,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--again", action="store_true", help="also plan images that already have a copy under NEW (default: set aside)"
     )
     parser.add_argument("--wait", action="store_true", help="follow every copy to its end (exit 0 only if all succeed)")
+    add_timeout_argument(parser, prefix="with --wait: ")
     parser.add_argument("--kms-endpoint", metavar="URL", help=f"KMS endpoint URL (env {ENV_KMS_ENDPOINT})")
 
 
@@ -230,6 +232,7 @@ def run(args: argparse.Namespace) -> int:
                     name_template=args.name_template,
                     yes=args.yes,
                     wait=args.wait,
+                    timeout=args.timeout,
                     max_in_flight=args.max_in_flight,
                     kind="rekey",
                     from_key=old.key_id,

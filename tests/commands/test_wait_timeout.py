@@ -4,13 +4,19 @@ jobs left outstanding in the ledger."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from ims_fake_server import IMAGE_ID, JOB_ID, PROJECT_ID, REGION, FakeIms, FakeSleep, gateway_error, job_doc
 
 from imstui.cli import main
+from imstui.core.context import client_overrides
 from imstui.core.jobs import is_outstanding
 from imstui.core.ledger import Ledger
+from imstui.sim import seed
+from imstui.sim.config import DEMO_AK, DEMO_PROJECT_ID, DEMO_REGION, DEMO_SK, SimConfig
+from imstui.sim.server import RunningSim, run_in_thread
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -125,3 +131,45 @@ def test_an_invalid_timeout_is_refused_with_a_clear_message(
     code, _, err = run(capsys, *command, f"--timeout={value}")
     assert code == 2 and "invalid timeout" in err and "positive number of seconds" in err
     assert fake.seen("POST") == [] and fake.seen("GET") == []
+
+
+@pytest.fixture
+def slow_sim(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RunningSim]:
+    """The simulator on loopback with copies that run for hours, and the commands' poller on virtual time."""
+    config = SimConfig(init_seconds=(0.0, 0.0), run_seconds=(36000.0, 36000.0), seed=5)
+    with run_in_thread(config) as running, client_overrides(sleep=FakeSleep()):
+        for name, value in {
+            "HUAWEICLOUD_SDK_AK": DEMO_AK,
+            "HUAWEICLOUD_SDK_SK": DEMO_SK,
+            "HUAWEICLOUD_SDK_REGION": DEMO_REGION,
+            "HUAWEICLOUD_SDK_PROJECT_ID": DEMO_PROJECT_ID,
+            "IMSTUI_IMS_ENDPOINT": running.url,
+            "IMSTUI_STATE_DIR": str(tmp_path / "state"),
+        }.items():
+            monkeypatch.setenv(name, value)
+        yield running
+
+
+def test_a_batch_wait_stops_at_the_timeout_and_its_jobs_stay_outstanding(
+    slow_sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    images = [seed.ELIGIBLE_LINUX_ID, seed.ELIGIBLE_SMALL_ID]
+    argv = ["copy", *images, "--name-template", "{name}-t{n}", "--yes", "--wait", "--timeout", "15m", "--json"]
+    code, out, err = run(capsys, *argv)
+    assert code == 124
+    doc = json.loads(out)
+    assert doc["ok"] is False and doc["timed_out"] is True and doc["posts"] == 2
+    assert all(item["job_id"] for item in doc["items"]) and len(slow_sim.state.jobs) == 2
+    assert "stopped waiting after 15m: 2 job(s) still running on the server; follow them with: imstui jobs watch" in err
+    with Ledger() as led:
+        assert len(led.outstanding()) == 2
+    code, _, err = run(capsys, "batch", "resume", str(doc["batch_id"]), "--yes", "--timeout", "5")  # no --wait
+    assert code == 2 and "--timeout needs --wait" in err and len(slow_sim.state.jobs) == 2
+
+
+def test_a_batch_timeout_without_wait_is_refused_before_anything_is_sent(
+    slow_sim: RunningSim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["copy", seed.ELIGIBLE_LINUX_ID, seed.ELIGIBLE_SMALL_ID, "--name-template", "{name}-u{n}", "--yes"]
+    code, _, err = run(capsys, *argv, "--timeout", "5")
+    assert code == 2 and "--timeout needs --wait" in err and slow_sim.state.jobs == {}
