@@ -22,7 +22,7 @@ from imstui.core.profiles import Profile, ProfileStore
 )
 @pytest.mark.parametrize("field", ["endpoint", "iam_endpoint"])
 def test_accepted_endpoints_are_stored_as_the_client_uses_them(field: str, url: str, stored: str) -> None:
-    profile = Profile(name="p", region="ap-southeast-1", **{field: url})
+    profile = Profile(name="p", region="ap-southeast-1", **{field: url})  # type: ignore[arg-type]
     assert getattr(profile, field) == stored
     assert profile.to_toml()[field] == stored
 
@@ -40,7 +40,7 @@ def test_accepted_endpoints_are_stored_as_the_client_uses_them(field: str, url: 
 @pytest.mark.parametrize("field", ["endpoint", "iam_endpoint"])
 def test_refused_endpoints_name_the_field_and_the_rule(field: str, url: str, says: str) -> None:
     with pytest.raises(LocalValidationError) as caught:
-        Profile(name="p", region="ap-southeast-1", **{field: url})
+        Profile(name="p", region="ap-southeast-1", **{field: url})  # type: ignore[arg-type]
     assert caught.value.field == field
     assert str(caught.value).startswith(f"{field}: ") and says in str(caught.value)
 
