@@ -48,11 +48,15 @@ class StatusFacts:
 
 
 def status_text(facts: StatusFacts, now: datetime) -> str:
-    """``2 running, 1 FAILED  ·  1 unfinished, next poll in 8s  ·  1/3 shown: filter "web"  ·  last poll error: …``"""
+    """``2 running, 1 FAILED  ·  paused (p resumes)  ·  1/3 shown: filter "web"  ·  last poll error: …``"""
     parts = count_words(facts.counts)
     line = ", ".join(parts) if parts else "no copy jobs yet for this profile"
     if facts.poller is not None:
-        line += f"  ·  {poller_sentence(facts.poller, now, resume_hint=RESUME_HINT)}"
+        sentence = poller_sentence(facts.poller, now, resume_hint=RESUME_HINT)
+        # The routine countdown ("2 unfinished, next poll in 8s") is the status bar's: said here too, this line
+        # would be repainted every second. Paused, stopped, backing off and throttled are said here as well.
+        if not (sentence == "idle" or sentence.startswith(f"{facts.poller.outstanding} unfinished, ")):
+            line += f"  ·  {sentence}"
     if facts.filter_text or facts.failed_only or facts.hide_finished:
         how = []
         if facts.filter_text:
