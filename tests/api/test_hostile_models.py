@@ -52,10 +52,10 @@ def test_the_eligibility_verdict_is_reached_with_an_unknown_size() -> None:
     assert all(c.key != "too_large" for c in verdict.warnings)
 
 
-def test_a_real_size_above_the_copy_limit_still_warns() -> None:
+def test_a_real_size_above_the_copy_limit_still_blocks() -> None:
     image = image_from_wire('"__image_size": "200000000000", "status": "active", "__imagetype": "private"')
     assert image.size_bytes == 200_000_000_000 and image.problems == ()
-    assert [c.key for c in assess(image).warnings if c.key == "too_large"] == ["too_large"]
+    assert [c.key for c in assess(image).blocking if c.key == "too_large"] == ["too_large"]
 
 
 @pytest.mark.parametrize("field", ["min_disk", "min_ram", "max_ram"])
