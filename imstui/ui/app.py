@@ -71,14 +71,7 @@ class ImstuiApp(App[int]):
         Binding("question_mark", "help", "Help", show=False, id="help", tooltip="Show the keys that work here"),
         Binding("f1", "help", "Help", show=False, id="help-f1"),
         Binding("l", "lookup", "Lookup", show=False, id="lookup", tooltip="Look up an image to copy"),
-        Binding(
-            "a",
-            "credentials",
-            "Credentials",
-            show=False,
-            id="credentials",
-            tooltip="Manage credential profiles (accounts)",
-        ),
+        Binding("a", "credentials", "Credentials", show=False, id="credentials", tooltip="Manage profiles (accounts)"),
         Binding("r", "poll_now", "Poll now", show=False, id="poll-now", tooltip="Poll unfinished jobs now"),
         Binding("p", "toggle_pause", "Pause", show=False, id="pause", tooltip="Pause or resume polling"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -383,21 +376,14 @@ class ImstuiApp(App[int]):
 
     def action_poll_now(self) -> None:
         """Poll every unfinished job once, paused or not, and say what that did (or why it waits)."""
-        from imstui.core.wording import local_clock
+        from imstui.ui.widgets.jobs_status import poll_now_text
 
         session = self.session
         if session is None:
             self.notify("Not connected: nothing to poll.", severity="warning", timeout=3, markup=False)
             return
         done = session.poller.poll_now()
-        jobs = f"{done.jobs} job{'' if done.jobs == 1 else 's'}"
-        if done.jobs == 0:
-            text = "Nothing to poll: no unfinished jobs."
-        elif done.not_before is not None:
-            text = f"Polling {jobs}: throttled until {local_clock(done.not_before)}."
-        else:
-            text = f"Polling {jobs} now" + (" (once: polling stays paused)." if session.poller.paused else ".")
-        self.notify(text, timeout=3, markup=False)
+        self.notify(poll_now_text(done.jobs, done.not_before, paused=session.poller.paused), timeout=3, markup=False)
 
     async def action_jobs(self, action: str) -> None:
         """Run a jobs panel action from the command palette (``filter``, ``sort``...) on the main screen."""

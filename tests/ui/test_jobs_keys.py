@@ -215,3 +215,16 @@ async def test_a_palette_entry_runs_the_panel_action(tmp_path: Path) -> None:
         assert panel.hide_finished
         await app.run_action("jobs('cycle_sort')")
         assert panel.sort[0] != "age"
+
+
+def test_r_says_how_many_jobs_it_polls_or_until_when_the_gateway_holds_them() -> None:
+    from datetime import datetime, timezone
+
+    from imstui.core.wording import local_clock
+    from imstui.ui.widgets.jobs_status import poll_now_text
+
+    until = datetime(2026, 3, 1, 14, 5, 10, tzinfo=timezone.utc)
+    assert poll_now_text(3, None, paused=False) == "Polling 3 jobs now."
+    assert poll_now_text(1, None, paused=True) == "Polling 1 job now (once: polling stays paused)."
+    assert poll_now_text(3, until, paused=False) == f"Polling 3 jobs: throttled until {local_clock(until)}."
+    assert poll_now_text(0, None, paused=True) == "Nothing to poll: no unfinished jobs."

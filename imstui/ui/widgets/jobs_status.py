@@ -20,14 +20,14 @@ from textual.widgets import Static
 from imstui.api.sanitize import sanitize
 from imstui.core.jobs import needs_attention
 from imstui.core.ledger import JobRecord
-from imstui.core.wording import KIND_STYLES, JobCounts, count_words, look_of, poller_sentence
+from imstui.core.wording import KIND_STYLES, JobCounts, count_words, local_clock, look_of, poller_sentence
 from imstui.ui.poller_text import RESUME_HINT
 from imstui.ui.widgets.jobs_text import Explain, explanation_lines
 
 if TYPE_CHECKING:
     from imstui.core.poller import PollerStatus
 
-__all__ = ["FailureStrip", "JobsStatusLine", "StatusFacts"]
+__all__ = ["FailureStrip", "JobsStatusLine", "StatusFacts", "poll_now_text"]
 
 STRIP_KEYS = "R retry · Enter details · y copy a report · c copy job id"
 STRIP_KEYS_HEALTHY = "Enter details · y copy a report · c copy job id"
@@ -69,6 +69,16 @@ def status_text(facts: StatusFacts, now: datetime) -> str:
     if facts.poll_error:
         line += f"  ·  last poll error: {facts.poll_error}"
     return sanitize(line)
+
+
+def poll_now_text(jobs: int, not_before: datetime | None, *, paused: bool) -> str:
+    """What ``r`` did: ``Polling 3 jobs now.``, ``Polling 3 jobs: throttled until 14:05:10.``, or nothing to poll."""
+    count = f"{jobs} job{'' if jobs == 1 else 's'}"
+    if jobs == 0:
+        return "Nothing to poll: no unfinished jobs."
+    if not_before is not None:
+        return f"Polling {count}: throttled until {local_clock(not_before)}."
+    return f"Polling {count} now" + (" (once: polling stays paused)." if paused else ".")
 
 
 class JobsStatusLine(Static):
