@@ -228,3 +228,22 @@ def test_r_says_how_many_jobs_it_polls_or_until_when_the_gateway_holds_them() ->
     assert poll_now_text(1, None, paused=True) == "Polling 1 job now (once: polling stays paused)."
     assert poll_now_text(3, until, paused=False) == f"Polling 3 jobs: throttled until {local_clock(until)}."
     assert poll_now_text(0, None, paused=True) == "Nothing to poll: no unfinished jobs."
+
+
+async def test_a_changed_cell_repaints_its_row_not_the_whole_table() -> None:
+    records = [make_record(i) for i in range(1, 20)]
+    app = Host(records)
+    async with app.run_test(size=(170, 30)) as pilot:
+        panel = app.panel
+        table = panel.table
+        await pilot.pause()
+        full: list[tuple[object, ...]] = []
+        rows: list[int] = []
+        original_refresh, original_row = table.refresh, table.refresh_row
+        table.refresh = lambda *a, **k: (full.append(a), original_refresh(*a, **k))[1]  # type: ignore[method-assign]
+        table.refresh_row = lambda i: (rows.append(i), original_row(i))[1]  # type: ignore[method-assign]
+        panel.update_record(replace(records[15], progress=0.5))
+        assert rows == [3]  # newest first: row-16 is the fourth row
+        assert full and all(len(regions) == 1 and regions[0].height == 1 for regions in full)  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert "50%" in rendered_text(table).splitlines()[4]

@@ -18,7 +18,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
 
 from imstui.api.sanitize import sanitize
 from imstui.core.jobs import is_failed
@@ -290,6 +290,24 @@ class JobsTable(DataTable[Text]):
         visible = max(0, self.scrollable_content_region.height - header)
         top = int(self.scroll_y)
         return top <= index < top + visible
+
+    def update_cell(
+        self, row_key: RowKey | str, column_key: ColumnKey | str, value: Text, *, update_width: bool = False
+    ) -> None:
+        """Textual's ``update_cell``, but repainting only the row it changed (Textual repaints the whole table: with
+        jobs polled every few seconds that was most of the bytes the console sent to the terminal)."""
+        if update_width:
+            super().update_cell(row_key, column_key, value, update_width=True)
+            return
+        row = RowKey(row_key) if isinstance(row_key, str) else row_key
+        column = ColumnKey(column_key) if isinstance(column_key, str) else column_key
+        if row not in self._row_locations or column not in self._column_locations:
+            raise CellDoesNotExist(f"No cell exists for row_key={row_key!r}, column_key={column_key!r}.")
+        self._data[row][column] = value
+        self._update_count += 1  # the line cache is keyed on this
+        index = self._row_locations.get(row)
+        if index is not None:
+            self.refresh_row(index)
 
     def _add(self, key: str, record: JobRecord) -> None:
         cells = row_cells(record, self._clock())
