@@ -162,8 +162,9 @@ class Tally:
     def scan(self, what: str, *streams: str) -> None:
         for text in streams:
             if "Traceback" in text:
-                with self.lock:
-                    self.tracebacks.append(f"{what}: {text[text.index('Traceback') :][:600]!r}")
+                tail = text[text.index("Traceback") :].rstrip().splitlines()
+                with self.lock:  # where it was raised and what: the last frame and the exception line
+                    self.tracebacks.append(f"{what}: {' | '.join(line.strip() for line in tail[-3:])!r}")
 
 
 def run_copy(env: dict[str, str], index: int, source: str, tally: Tally) -> None:
