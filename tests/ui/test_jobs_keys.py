@@ -23,9 +23,9 @@ from .test_wiring import submit
 def shown_rows(panel: JobsPanel) -> list[int]:
     table = panel.table
     return [
-        int(str(table.coordinate_to_cell_key((i, 0)).row_key.value).removeprefix("row-"))
+        int(str(table.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value).removeprefix("row-"))
         for i in range(table.row_count)
-    ]  # type: ignore[arg-type]
+    ]
 
 
 def header(panel: JobsPanel) -> str:
@@ -117,7 +117,7 @@ async def test_80_columns_keep_status_error_name_age_and_progress_120_the_whole_
         await pilot.resize_terminal(120, 34)
         await wait_until(pilot, lambda: "image" in panel.table.shown_columns)
         assert "New image id" in header(panel)
-        assert panel.table.shown_columns == ("status", "progress", "name", "age", "error", "image")
+        assert panel.table.shown_columns == ("status", "progress", "name", "age", "error", "image")  # type: ignore[comparison-overlap]
 
 
 async def test_ages_keep_their_width_so_columns_do_not_shift() -> None:
@@ -241,7 +241,7 @@ async def test_a_changed_cell_repaints_its_row_not_the_whole_table() -> None:
         rows: list[int] = []
         original_refresh, original_row = table.refresh, table.refresh_row
         table.refresh = lambda *a, **k: (full.append(a), original_refresh(*a, **k))[1]  # type: ignore[method-assign]
-        table.refresh_row = lambda i: (rows.append(i), original_row(i))[1]  # type: ignore[method-assign]
+        table.refresh_row = lambda i: (rows.append(i), original_row(i))[1]  # type: ignore[method-assign,assignment]
         panel.update_record(replace(records[15], progress=0.5))
         assert rows == [3]  # newest first: row-16 is the fourth row
         assert full and all(len(regions) == 1 and regions[0].height == 1 for regions in full)  # type: ignore[attr-defined]
