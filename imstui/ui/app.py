@@ -33,7 +33,7 @@ from imstui.api.models import Image
 from imstui.ui import terminal
 from imstui.ui.messages import PollerEvent
 from imstui.ui.palette import ImstuiCommands, SafeCommandPalette
-from imstui.ui.session import Connector, Console
+from imstui.ui.session import Connector, Console, preload_connection_stack
 from imstui.ui.text import plain
 from imstui.ui.widgets.status_bar import StatusBar, StatusValues, session_values
 
@@ -157,7 +157,7 @@ class ImstuiApp(App[int]):
 
         self.update_status(connection="connecting…")
         try:
-            await asyncio.to_thread(_preload, self.connector.demo)
+            await asyncio.to_thread(preload_connection_stack, self.connector.demo)
             session = await self.connector.connect(profile)
         except MissingCredentialsError as exc:
             self.update_status(connection="no credentials")
@@ -443,18 +443,6 @@ class ImstuiApp(App[int]):
         worker = event.worker
         if worker.group == "poller" and worker.error is not None:
             self.update_status(poller=f"stopped: {plain(str(worker.error))}")
-
-
-def _preload(demo: bool) -> None:
-    """Import the connection stack off the event loop, so the screen stays responsive while it loads."""
-    import importlib
-
-    modules = ["imstui.api.client", "imstui.core.session", "imstui.core.submit"]
-    modules += (
-        ["imstui.connect", "imstui.sim.demo"] if demo else ["imstui.core.credential_source", "imstui.core.secret_store"]
-    )
-    for name in modules:
-        importlib.import_module(name)
 
 
 def _is_a_console(app: ImstuiApp) -> Console:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from imstui.core.secret_store import SecretStore
     from imstui.core.session import Session
 
-__all__ = ["Connector", "Console", "console"]
+__all__ = ["Connector", "Console", "console", "preload_connection_stack"]
 
 
 class Connector(Protocol):
@@ -67,3 +67,15 @@ class Console(Protocol):
 def console(node: DOMNode) -> Console:
     """The app ``node`` runs in, as the screens see it."""
     return cast("Console", node.app)
+
+
+def preload_connection_stack(demo: bool) -> None:
+    """Import the connection stack (run off the event loop, so the first screen stays responsive while it loads)."""
+    import importlib
+
+    modules = ["imstui.api.client", "imstui.core.session", "imstui.core.submit"]
+    modules += (
+        ["imstui.connect", "imstui.sim.demo"] if demo else ["imstui.core.credential_source", "imstui.core.secret_store"]
+    )
+    for name in modules:
+        importlib.import_module(name)
