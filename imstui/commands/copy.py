@@ -1,4 +1,4 @@
-"""``imstui copy IMAGE_ID --name NAME [...] [--wait] [--json]``: replicate an image within its region.
+"""``imstui copy IMAGE_ID [--name NAME] [...] [--wait] [--json]``: replicate an image within its region.
 
 Order of events: local validation (exit 2, nothing sent) -> image lookup and eligibility (exit 1 when blocked,
 nothing submitted) -> the ledger row (a ledger that cannot be written refuses the copy, nothing sent) -> one copy
@@ -10,7 +10,7 @@ still cannot be written, the id and the ``imstui jobs import`` command that reco
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -40,7 +40,14 @@ from imstui.core.eligibility import assess
 from imstui.core.ledger import Ledger, LedgerError
 from imstui.core.poller import JobChanged, Poller, PollerEvent, PollerStatus, PollFailed, PollSettings, is_fatal
 from imstui.core.submit import SubmitResult, import_command, submit_copy
-from imstui.core.validation import Violation, check_image_id, normalise_image_id, validate_copy
+from imstui.core.validation import (
+    Violation,
+    check_image_id,
+    check_name,
+    default_copy_name,
+    normalise_image_id,
+    validate_copy,
+)
 from imstui.core.wording import throttle_sentence
 
 FIRST_POLL_DELAY = 2.0
@@ -67,7 +74,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "image_id", metavar="IMAGE_ID", nargs="*", help="the source image ID (a UUID); several: one batch"
     )
-    parser.add_argument("--name", default=None, help="name of the new image (1-128 characters)")
+    parser.add_argument(
+        "--name", default=None, help="name of the new image (1-128 characters; default: <source name>-copy)"
+    )
     parser.add_argument("--description", default=None, help="description of the new image (max 1024 characters)")
     parser.add_argument("--cmk-id", default=None, help="KMS key ID to encrypt the copy with")
     parser.add_argument("--enterprise-project-id", default=None, help='enterprise project: "0" (default) or a UUID')
@@ -176,12 +185,14 @@ def _retry_sleep() -> dict[str, Any]:
     return {} if sleep is None else {"sleep": sleep}
 
 
-def _violations(image_id: str, request: CopyRequest) -> dict[str, Violation]:
+def _violations(image_id: str, request: CopyRequest, *, named: bool = True) -> dict[str, Violation]:
     found: dict[str, Violation] = {}
     bad_id = check_image_id(image_id)
     if bad_id is not None:
         found["image_id"] = bad_id
     found.update(validate_copy(request))
+    if not named:  # the default name is checked once the source image (and so its name) is known
+        found.pop("name", None)
     return found
 
 
@@ -192,16 +203,18 @@ def run(args: argparse.Namespace) -> int:
     if copy_many.wants_many(args):
         return copy_many.run(args)
     out = Output(bool(getattr(args, "json", False)))
-    if not args.image_id or args.name is None:  # as argparse says it when the single form was all there was
-        args.usage_error(f"the following arguments are required: {'--name' if args.image_id else 'IMAGE_ID'}")
+    if not args.image_id:  # as argparse says it when the single form was all there was
+        args.usage_error("the following arguments are required: IMAGE_ID")
     image_id = normalise_image_id(args.image_id[0])
+    # Without --name the copy is named as the console proposes, <source name>-copy, once the source is read.
+    named = args.name is not None
     request = CopyRequest(
-        name=args.name,
+        name=args.name if named else "",
         description=args.description or None,
         cmk_id=(args.cmk_id or "").strip() or None,
         enterprise_project_id=(args.enterprise_project_id or "").strip() or None,
     )
-    violations = _violations(image_id, request)
+    violations = _violations(image_id, request, named=named)
     if violations:
         return out.violations(violations)
 
@@ -214,7 +227,9 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigurationError(f"{exc}; nothing was submitted") from None
         async with session:
             wait, timeout = bool(args.wait), getattr(args, "timeout", None)
-            return await _copy(session.api, image_id, request, wait, out, sent, session.ledger, timeout=timeout)
+            return await _copy(
+                session.api, image_id, request, wait, out, sent, session.ledger, timeout=timeout, named=named
+            )
 
     try:
         return run_command(out, main)
@@ -295,8 +310,16 @@ async def _copy(
     ledger: Ledger,
     *,
     timeout: float | None = None,
+    named: bool = True,
 ) -> int:
     image = await client.get_image(image_id)
+    if not named:
+        request = replace(request, name=default_copy_name(image.name))
+        bad_name = check_name(request.name)
+        if bad_name is not None:
+            hint = Violation(bad_name.rule, f"{bad_name.message} (the default name {request.name!r}; pass --name)")
+            return out.violations({"name": hint})
+        out.progress(f"no --name given: the copy is named {request.name!r} (<source name>-copy, as the console does)")
     verdict = assess(image, client.project_id)
     base: dict[str, Any] = {
         "source_image_id": image.id,

@@ -74,6 +74,16 @@ def check_image_id(value: str) -> Violation | None:
     return _uuid("image_id", value or "", "image ID")
 
 
+COPY_SUFFIX = "-copy"
+
+
+def default_copy_name(source_name: str) -> str:
+    """``<name>-copy`` (what the console proposes and ``imstui copy`` uses without ``--name``), the source name cut
+    so the result fits in :data:`NAME_MAX` characters; ``image-copy`` for a source without a name."""
+    base = source_name.strip()[: NAME_MAX - len(COPY_SUFFIX)].rstrip()
+    return f"{base}{COPY_SUFFIX}" if base else "image-copy"
+
+
 def check_name(value: str) -> Violation | None:
     if not value:
         return Violation("name.required", "The new image needs a name.")

@@ -176,6 +176,27 @@ def test_copy_submits_once_and_prints_the_job(fake: FakeIms, capsys: pytest.Capt
     assert f"imstui job {JOB_ID}" in err  # progress goes to stderr in JSON mode
 
 
+def test_copy_without_a_name_uses_the_consoles_default_and_says_so(
+    fake: FakeIms, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.images[IMAGE_ID] = image_doc(name="web01-golden")
+    code, out, err = run(capsys, "copy", IMAGE_ID, "--json")
+    assert code == 0
+    (post,) = fake.seen("POST")
+    assert body_json(post) == {"name": "web01-golden-copy"}
+    assert one_json(out)["name"] == "web01-golden-copy"
+    assert "no --name given: the copy is named 'web01-golden-copy'" in err
+
+
+def test_a_default_name_that_breaks_a_rule_is_refused_before_the_post(
+    fake: FakeIms, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.images[IMAGE_ID] = image_doc(name="[b]golden[/b]")
+    code, out, err = run(capsys, "copy", IMAGE_ID, "--json")
+    assert code == 2 and fake.seen("POST") == []
+    assert "pass --name" in err and "[b]golden[/b]-copy" in err
+
+
 def test_copy_human_output(fake: FakeIms, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "copy", IMAGE_ID, "--name", "copy-of-web01")
     assert code == 0 and f"job {JOB_ID}" in out
@@ -374,7 +395,7 @@ def test_no_option_anywhere_takes_a_secret_value() -> None:
     [
         ["image", "--json"],
         ["job", "--json"],
-        ["copy", IMAGE_ID, "--json"],  # --name missing
+        ["copy", "--json"],  # IMAGE_ID missing
         ["image", IMAGE_ID, "--json", "--bogus"],
         ["job", JOB_ID, "extra-word", "--json"],
         ["doctor", "--json", "--no-such-option"],

@@ -24,6 +24,7 @@ from textual.widgets import Button, Footer, Input, Static
 
 from imstui.api.errors import ApiError, ImstuiError, OutcomeUnknownError
 from imstui.api.models import CopyRequest, Image
+from imstui.core.validation import default_copy_name
 from imstui.ui.screens.confirm import ConfirmScreen, copy_summary
 from imstui.ui.session import Console, console
 from imstui.ui.text import assemble, literal, plain
@@ -32,9 +33,6 @@ from imstui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from imstui.core.ledger import JobRecord
-
-NAME_MAX = 128
-COPY_SUFFIX = "-copy"
 
 # (field id, label, the imstui.core.validation check): the order of the form. Only the name is required.
 FORM_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -82,12 +80,6 @@ OUTCOME_UNKNOWN_TEXT = (
     "OUTCOME UNKNOWN: the copy request may have reached IMS, but no answer came back. It was NOT retried. "
     "Check the image list in the console (or the jobs panel) before submitting again, or a second copy is created."
 )
-
-
-def default_copy_name(source_name: str) -> str:
-    """``<name>-copy``, with the source name cut so the result fits in 128 characters."""
-    base = source_name.strip()[: NAME_MAX - len(COPY_SUFFIX)].rstrip()
-    return f"{base}{COPY_SUFFIX}" if base else "image-copy"
 
 
 class CopyFormScreen(Screen[None]):
