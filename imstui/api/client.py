@@ -271,8 +271,9 @@ class ImsClient:
         )
         if not response.is_success:
             error = error_from_response(response)
-            if response.status_code in (502, 504) and error.kind != "ims":
-                # A gateway/proxy timeout: IMS may have received and accepted the copy.
+            if response.status_code >= 500 and error.kind != "ims":
+                # A 5xx that is not IMS's own answer (a gateway or proxy: timeout, bad gateway, unavailable, an HTML
+                # page): IMS may have received and accepted the copy, so it is never called a rejection.
                 raise OutcomeUnknownError(
                     f"outcome unknown — the gateway answered {error} after the copy request was sent; "
                     "IMS may have accepted it. Check the jobs list (or the image list) before submitting again."

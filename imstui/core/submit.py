@@ -146,7 +146,8 @@ async def submit_copy(
     except ImstuiError as exc:
         # A timeout, a reset or an odd 200 after the request went out: the job may exist.
         # The client's ProtocolError for a copy answer already says the copy may have been accepted.
-        message = str(exc) if isinstance(exc, ProtocolError) else f"the copy request may have been accepted: {exc}"
+        said = str(exc) if isinstance(exc, ProtocolError) else f"the copy request may have been accepted: {exc}"
+        message = said if said.startswith("outcome unknown") else f"outcome unknown — {said}"
         return _unknown(ledger, row_id, OutcomeUnknownError(message))
     except BaseException as exc:
         reason = f"interrupted while the copy request was in flight ({type(exc).__name__}): check the image list"

@@ -255,6 +255,25 @@ async def test_copy_gateway_timeout_means_outcome_unknown() -> None:
     assert len(fake.seen("POST")) == 1
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(502, text="<html>Bad Gateway</html>"),
+        httpx.Response(503, text=""),
+        httpx.Response(500, text="<html>Internal Server Error</html>"),
+        httpx.Response(503, json={"error_code": "APIGW.0103", "error_msg": "backend unavailable"}),
+    ],
+)
+async def test_a_copy_5xx_that_is_not_ims_own_answer_is_outcome_unknown(answer: httpx.Response) -> None:
+    fake = FakeIms()
+    fake.queue("POST", "/copy", answer)
+    async with make_client(fake) as client:
+        with pytest.raises(OutcomeUnknownError) as info:
+            await client.copy_image(IMAGE_ID, CopyRequest(name="copy"))
+    assert str(answer.status_code) in str(info.value) and "outcome unknown" in str(info.value)
+    assert len(fake.seen("POST")) == 1
+
+
 async def test_copy_validation_error_from_ims_keeps_code_and_request_id() -> None:
     fake = FakeIms()
     fake.queue("POST", "/copy", ims_error(400, "IMG.0003", "The image name format is invalid.", "rid-77"))

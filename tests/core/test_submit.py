@@ -71,6 +71,7 @@ async def test_an_odd_200_is_treated_as_outcome_unknown(jobkit: Any, ledger: Led
     api.copy_answer = ProtocolError("the copy answer has no job_id")
     result = await _submit(api, ledger)
     assert result.job_id is None and ledger.list()[0].state == "outcome_unknown"
+    assert str(result.outcome_error).startswith("outcome unknown — the copy answer has no job_id")  # as every case says
     assert len(api.copy_calls) == 1
 
 
