@@ -194,6 +194,7 @@ def test_a_default_name_that_breaks_a_rule_is_refused_before_the_post(
     fake.images[IMAGE_ID] = image_doc(name="[b]golden[/b]")
     code, out, err = run(capsys, "copy", IMAGE_ID, "--json")
     assert code == 2 and fake.seen("POST") == []
+    assert one_json(out)["ok"] is False
     assert "pass --name" in err and "[b]golden[/b]-copy" in err
 
 

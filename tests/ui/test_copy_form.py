@@ -8,9 +8,10 @@ from pathlib import Path
 from textual.widgets import Button, Input
 
 from imstui.api.errors import ImsServiceError, OutcomeUnknownError
+from imstui.core.validation import default_copy_name
 from imstui.sim import seed
 from imstui.ui.screens.confirm import ConfirmScreen
-from imstui.ui.screens.copy_form import CopyFormScreen, default_copy_name
+from imstui.ui.screens.copy_form import CopyFormScreen
 from imstui.ui.screens.main import MainScreen
 from imstui.ui.widgets.jobs_table import JobsPanel
 
