@@ -22,6 +22,8 @@ from imstui.commands.deadline import Deadline, timed_out_line, timeout_refused
 from imstui.commands.jobs import poller_timing
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, Output
 from imstui.core.batch import (
+    DEFAULT_IN_FLIGHT,
+    MAX_IN_FLIGHT,
     BatchPlan,
     BatchStore,
     BatchSubmitter,
@@ -34,10 +36,31 @@ from imstui.core.batch import (
 from imstui.core.batch.outcome import ItemOutcome, outcomes, progress_words
 from imstui.core.ledger import Ledger
 from imstui.core.poller import Poller, PollSettings
+from imstui.core.validation import Violation
 
 __all__ = ["BATCH_POLL_SETTINGS", "confirm", "execute", "item_to_dict", "plan_lines", "plan_to_dict", "run_plan"]
 
 BATCH_POLL_SETTINGS = PollSettings(first_delay=2.0, initial_interval=3.0, max_interval=10.0, jitter=0.1)
+
+
+def add_in_flight_argument(parser: Any) -> None:
+    """``--max-in-flight N`` (a parser or an argument group): the copies a batch keeps running at once."""
+    parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=DEFAULT_IN_FLIGHT,
+        metavar="N",
+        help=f"copies in flight at once (default {DEFAULT_IN_FLIGHT}, at most {MAX_IN_FLIGHT})",
+    )
+
+
+def in_flight_violation(value: int) -> Violation | None:
+    """The rule for ``--max-in-flight``: 1 to :data:`MAX_IN_FLIGHT` (IMS runs at most 40 image tasks at once)."""
+    if 1 <= value <= MAX_IN_FLIGHT:
+        return None
+    return Violation(
+        "max_in_flight.range", f"--max-in-flight is 1 to {MAX_IN_FLIGHT} (IMS runs at most 40 image tasks)"
+    )
 
 
 def _key_text(item: PlanItem, plan: BatchPlan) -> str:

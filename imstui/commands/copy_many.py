@@ -21,13 +21,12 @@ from typing import TYPE_CHECKING
 from imstui.api.errors import ConfigurationError, LocalValidationError
 from imstui.api.models import Image
 from imstui.api.tag_models import ImageTag
-from imstui.commands.batch_run import run_plan
+from imstui.commands.batch_run import add_in_flight_argument, in_flight_violation, run_plan
 from imstui.commands.jobs import ledger_profile
 from imstui.commands.output import Output, run_command
 from imstui.connect import open_client
 from imstui.core.batch import (
     DEFAULT_IN_FLIGHT,
-    MAX_IN_FLIGHT,
     BatchSpec,
     ListPage,
     SourceRef,
@@ -57,13 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--key", metavar="K", default=None, help="KMS key alias or id for every copy")
     g.add_argument("--enterprise-project", metavar="E", default=None, help="enterprise project name or id")
     g.add_argument("--tag", metavar="k=v", action="append", default=[], help="tag for every new image (repeatable)")
-    g.add_argument(
-        "--max-in-flight",
-        type=int,
-        default=DEFAULT_IN_FLIGHT,
-        metavar="N",
-        help=f"copies in flight at once (default {DEFAULT_IN_FLIGHT}, at most {MAX_IN_FLIGHT})",
-    )
+    add_in_flight_argument(g)
     g.add_argument("--yes", "-y", action="store_true", help="send the plan without asking (skipped items are said)")
 
 
@@ -115,10 +108,9 @@ def _local_checks(args: argparse.Namespace) -> tuple[BatchSpec, dict[str, Violat
     bad_description = check_description(description)
     if bad_description is not None:
         problems["description"] = bad_description
-    if not 1 <= int(getattr(args, "max_in_flight", DEFAULT_IN_FLIGHT)) <= MAX_IN_FLIGHT:
-        problems["max_in_flight"] = Violation(
-            "max_in_flight.range", f"--max-in-flight is 1 to {MAX_IN_FLIGHT} (IMS runs at most 40 image tasks)"
-        )
+    bad_in_flight = in_flight_violation(int(getattr(args, "max_in_flight", DEFAULT_IN_FLIGHT)))
+    if bad_in_flight is not None:
+        problems["max_in_flight"] = bad_in_flight
     tags: list[ImageTag] = []
     try:
         tags = validate_tags(getattr(args, "tag", None) or [])

@@ -20,14 +20,12 @@ from typing import Any
 from imstui.api.errors import ConfigurationError, LocalValidationError
 from imstui.api.models import Image
 from imstui.api.tag_models import ImageTag
-from imstui.commands.batch_run import run_plan
+from imstui.commands.batch_run import add_in_flight_argument, in_flight_violation, run_plan
 from imstui.commands.deadline import add_timeout_argument
 from imstui.commands.jobs import ledger_profile
 from imstui.commands.output import EXIT_OK, EXIT_USAGE, Output, add_command, run_command
 from imstui.connect import open_client
 from imstui.core.batch import (
-    DEFAULT_IN_FLIGHT,
-    MAX_IN_FLIGHT,
     BatchSpec,
     BatchStore,
     SourceRef,
@@ -71,13 +69,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--description", default=None, help="description of every copy")
     parser.add_argument("--tag", metavar="k=v", action="append", default=[], help="tag for every copy (repeatable)")
-    parser.add_argument(
-        "--max-in-flight",
-        type=int,
-        default=DEFAULT_IN_FLIGHT,
-        metavar="N",
-        help=f"copies in flight at once (default {DEFAULT_IN_FLIGHT}, at most {MAX_IN_FLIGHT})",
-    )
+    add_in_flight_argument(parser)
     parser.add_argument("--yes", "-y", action="store_true", help="send the plan without asking")
     parser.add_argument(
         "--again", action="store_true", help="also plan images that already have a copy under NEW (default: set aside)"
@@ -95,10 +87,9 @@ def _local_checks(args: argparse.Namespace) -> tuple[list[ImageTag], dict[str, V
     bad = check_description(args.description or None)
     if bad is not None:
         problems["description"] = bad
-    if not 1 <= args.max_in_flight <= MAX_IN_FLIGHT:
-        problems["max_in_flight"] = Violation(
-            "max_in_flight.range", f"--max-in-flight is 1 to {MAX_IN_FLIGHT} (IMS runs at most 40 image tasks)"
-        )
+    bad_in_flight = in_flight_violation(args.max_in_flight)
+    if bad_in_flight is not None:
+        problems["max_in_flight"] = bad_in_flight
     tags: list[ImageTag] = []
     try:
         tags = validate_tags(args.tag or [])
