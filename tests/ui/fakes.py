@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -139,14 +140,16 @@ class FakeConnector:
         return self.session
 
 
-async def wait_until(pilot: Any, predicate: Callable[[], object], *, steps: int = 250, delay: float = 0.02) -> None:
-    """Let the app run until ``predicate()`` is true (fails the test if it never becomes true)."""
-    for _ in range(steps):
-        if predicate():
-            await pilot.pause()
-            return
+async def wait_until(
+    pilot: Any, predicate: Callable[[], object], *, timeout: float = 120.0, delay: float = 0.02
+) -> None:
+    """Let the app run until ``predicate()`` is true; fails the test if it is still false after ``timeout`` seconds
+    (a generous wall-clock bound for a loaded machine: the wait ends as soon as the state is reached)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition never became true"
         await pilot.pause(delay)
-    assert predicate(), "condition never became true"
+    await pilot.pause()
 
 
 def demo_app(tmp: Path, *, speed: float = 50.0, size_hint: str = "") -> Any:

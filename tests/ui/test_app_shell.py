@@ -109,8 +109,7 @@ async def test_command_palette_offers_the_main_actions(tmp_path: Path) -> None:
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"look up")
-        await pilot.pause(0.3)
-        assert "image: Look up an image" in screen_text(app)
+        await wait_until(pilot, lambda: "image: Look up an image" in screen_text(app))
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, LookupScreen))
 

@@ -128,11 +128,11 @@ async def test_locked_cryptfile_asks_for_the_master_password_then_connects(tmp_p
         await wait_until(pilot, lambda: isinstance(app.screen, UnlockScreen))
         assert app.session is None
         await pilot.press(*"wrong password", "enter")
-        await wait_until(pilot, lambda: "wrong" in screen_text(app) and isinstance(app.screen, UnlockScreen), steps=400)
+        await wait_until(pilot, lambda: "wrong" in screen_text(app) and isinstance(app.screen, UnlockScreen))
         field = app.screen.query_one("#master-password", Input)
         field.value = PASSWORD
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.session is not None, steps=400)
+        await wait_until(pilot, lambda: app.session is not None)
         assert app.session is not None and app.session.profile == "prod"
         assert app.session.project_id == PROFILE_PROJECT
         assert PASSWORD not in screen_text(app)

@@ -160,9 +160,9 @@ async def test_outcome_unknown_is_shown_as_such_and_not_retried(tmp_path: Path) 
         text = screen_text(app)
         assert "OUTCOME UNKNOWN" in text and "NOT retried" in text
         assert form.query_one("#submit-button", Button).disabled
-        await pilot.press("f2")
-        await pilot.pause(0.2)
-        assert len(api.copies) == 1
+        await pilot.press("f2")  # the form stays disabled: no confirmation, no second copy worker
+        await wait_until(pilot, lambda: not any(w.group == "copy" and w.is_running for w in app.workers))
+        assert not isinstance(app.screen, ConfirmScreen) and len(api.copies) == 1
         main = app.screen_stack[0]
         panel = main.query_one(JobsPanel)
         await wait_until(pilot, lambda: len(panel.records) == 1)

@@ -79,8 +79,7 @@ async def test_hostile_server_error_notification_job_failure_and_title(tmp_path:
 
         # a notification built from server text
         app.notify_untrusted(hostile, title="[b]title")
-        await pilot.pause(0.2)
-        assert "[@click=app.quit]x[/]" in screen_text(app)
+        await wait_until(pilot, lambda: "[@click=app.quit]x[/]" in screen_text(app))  # shown literally
 
         # a job that FAILs with a hostile reason reaches the jobs panel as literal text
         api.copy_error = None
