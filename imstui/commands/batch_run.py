@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
 
 from imstui.api.models import Image
@@ -20,7 +20,7 @@ from imstui.api.protocol import ImsApi
 from imstui.api.sanitize import sanitize
 from imstui.commands.deadline import Deadline, timed_out_line, timeout_refused
 from imstui.commands.jobs import poller_timing
-from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, Output
+from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, Output, run_command
 from imstui.core.batch import (
     DEFAULT_IN_FLIGHT,
     MAX_IN_FLIGHT,
@@ -41,6 +41,19 @@ from imstui.core.validation import Violation
 __all__ = ["BATCH_POLL_SETTINGS", "confirm", "execute", "item_to_dict", "plan_lines", "plan_to_dict", "run_plan"]
 
 BATCH_POLL_SETTINGS = PollSettings(first_delay=2.0, initial_interval=3.0, max_interval=10.0, jitter=0.1)
+
+
+def run_batch_command(out: Output, main: Callable[[], Awaitable[int]]) -> int:
+    """:func:`run_command` for the commands that submit a plan: Ctrl+C says what is resumable (exit 130)."""
+    try:
+        return run_command(out, main)
+    except KeyboardInterrupt:
+        print(
+            "interrupted: items whose copy request was in flight have an unknown outcome; the others are resumable "
+            "(imstui batch list, then imstui batch resume BATCH)",
+            file=out.stderr,
+        )
+        return 130
 
 
 def add_in_flight_argument(parser: Any) -> None:

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 from imstui.api.errors import ConfigurationError, LocalValidationError
 from imstui.api.models import Image
 from imstui.api.tag_models import ImageTag
-from imstui.commands.batch_run import add_in_flight_argument, in_flight_violation, run_plan
+from imstui.commands.batch_run import add_in_flight_argument, in_flight_violation, run_batch_command, run_plan
 from imstui.commands.jobs import ledger_profile
-from imstui.commands.output import Output, run_command
+from imstui.commands.output import Output
 from imstui.connect import open_client
 from imstui.core.batch import (
     DEFAULT_IN_FLIGHT,
@@ -193,12 +193,4 @@ def run(args: argparse.Namespace) -> int:
                     max_in_flight=int(getattr(args, "max_in_flight", DEFAULT_IN_FLIGHT)),
                 )
 
-    try:
-        return run_command(out, main)
-    except KeyboardInterrupt:
-        print(
-            "interrupted: items whose copy request was in flight have an unknown outcome; the others are resumable "
-            "(imstui batch list, then imstui batch resume BATCH)",
-            file=out.stderr,
-        )
-        return 130
+    return run_batch_command(out, main)

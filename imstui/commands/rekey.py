@@ -20,10 +20,10 @@ from typing import Any
 from imstui.api.errors import ConfigurationError, LocalValidationError
 from imstui.api.models import Image
 from imstui.api.tag_models import ImageTag
-from imstui.commands.batch_run import add_in_flight_argument, in_flight_violation, run_plan
+from imstui.commands.batch_run import add_in_flight_argument, in_flight_violation, run_batch_command, run_plan
 from imstui.commands.deadline import add_timeout_argument
 from imstui.commands.jobs import ledger_profile
-from imstui.commands.output import EXIT_OK, EXIT_USAGE, Output, add_command, run_command
+from imstui.commands.output import EXIT_OK, EXIT_USAGE, Output, add_command
 from imstui.connect import open_client
 from imstui.core.batch import (
     BatchSpec,
@@ -234,12 +234,4 @@ def run(args: argparse.Namespace) -> int:
                 out.line(text)
         return code
 
-    try:
-        return run_command(out, main)
-    except KeyboardInterrupt:
-        print(
-            "interrupted: items whose copy request was in flight have an unknown outcome; the others are resumable "
-            "(imstui batch list, then imstui batch resume BATCH)",
-            file=out.stderr,
-        )
-        return 130
+    return run_batch_command(out, main)
