@@ -5,7 +5,8 @@
 - :mod:`.reads`: reading the plan's images in pages (few requests) and the quota;
 - :mod:`.store`: the batch and its items in the ledger's SQLite file;
 - :mod:`.submit`: at most N copies in flight, paced; IMG.0060 waits and is sent again; a maybe-sent copy never is;
-- :mod:`.resume`: after a crash, what each claimed item became, and the items still to send.
+- :mod:`.resume`: after a crash, what each claimed item became, and the items still to send;
+- :mod:`.retry`: the items that definitely failed (refused, job FAIL) back to pending as new attempts.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from imstui.core.batch.plan import (
 )
 from imstui.core.batch.reads import ImageReads, ListPage, prepare_plan, read_images
 from imstui.core.batch.resume import Reconciled, reconcile
+from imstui.core.batch.retry import NotRetried, RetryChoice, RetryPlan, retry_failed, retry_plan
 from imstui.core.batch.store import (
     PENDING,
     REJECTED,
@@ -36,6 +38,7 @@ from imstui.core.batch.store import (
     BatchStore,
     IntentRow,
     ItemRecord,
+    JobRow,
 )
 from imstui.core.batch.submit import (
     DEFAULT_IN_FLIGHT,
@@ -68,9 +71,13 @@ __all__ = [
     "ItemEvent",
     "ItemRecord",
     "ItemVerdict",
+    "JobRow",
     "ListPage",
+    "NotRetried",
     "PlanItem",
     "Reconciled",
+    "RetryChoice",
+    "RetryPlan",
     "SourceRef",
     "SubmitReport",
     "SubmitSettings",
@@ -82,4 +89,6 @@ __all__ = [
     "read_images",
     "reconcile",
     "render_name",
+    "retry_failed",
+    "retry_plan",
 ]

@@ -22,6 +22,7 @@ __all__ = ["ItemOutcome", "outcomes", "progress_words"]
 class ItemOutcome:
     item: ItemRecord
     record: JobRecord | None = None  # its jobs row (None: nothing sent yet, or the row was forgotten)
+    previous: JobRecord | None = None  # a retried item not sent again yet: its previous attempt's row
 
     @property
     def phase(self) -> Phase | None:
@@ -59,6 +60,10 @@ class ItemOutcome:
 def outcomes(store: BatchStore, ledger: Ledger, batch_id: int) -> list[ItemOutcome]:
     found: list[ItemOutcome] = []
     for item in store.items(batch_id):
+        if item.state in (PENDING, SENDING):  # its job_row_id, if any, is the previous attempt's (a retry)
+            previous = ledger.get_row(item.job_row_id) if item.job_row_id is not None else None
+            found.append(ItemOutcome(item, previous=previous))
+            continue
         record = None
         if item.job_row_id is not None:
             record = ledger.get_row(item.job_row_id)

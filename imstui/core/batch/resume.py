@@ -80,7 +80,7 @@ def reconcile(store: BatchStore, batch: BatchRecord) -> Reconciled:
             batch.batch_id,
             item.position,
             state,
-            job_row_id=intent.row_id if intent is not None and keep_row else None,
+            job_row_id=intent.row_id if intent is not None and keep_row else item.job_row_id,  # pending: a retry's link
             job_id=intent.job_id if intent is not None else None,
             error_code=intent.error_code if intent is not None else None,
             reason=_reason(state, intent),

@@ -4,7 +4,9 @@ Tables ``batches`` and ``batch_items`` (migration 2 -> 3 of :mod:`imstui.core.le
 ``pending`` -> ``sending`` (claimed: its copy's intent may be written from now on) -> ``sent`` (job id known) /
 ``outcome_unknown`` (the copy may exist: never sent again automatically) / ``rejected`` (a definite refusal);
 ``skipped`` items (not ready in the plan) are never sent. An IMG.0060 flow-control refusal (nothing created)
-puts the item back to ``pending`` (``flow_waits`` counts them).
+puts the item back to ``pending`` (``flow_waits`` counts them). A retry (:mod:`imstui.core.batch.retry`) puts a
+refused or failed item back to ``pending`` as a new attempt: its ``job_row_id`` then names the previous attempt's
+jobs row (kept in the ledger) until the new copy is sent and the item links to the new row.
 
 The claim records ``claim_mark``, the highest row id the ``jobs`` table ever had (row ids only grow), in the same
 transaction that makes the item ``sending``; the copy's intent row is written after it, so after a crash the
@@ -27,9 +29,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from imstui.api.models import CopyRequest
+from imstui.api.models import CopyRequest, JobStatus
 from imstui.api.tag_models import ImageTag
 from imstui.core.batch.plan import BatchPlan
+from imstui.core.jobs import JobState
 from imstui.core.ledger import BUSY_TIMEOUT_MS, Ledger, LedgerError, utcnow
 from imstui.core.ledger.errors import translate
 from imstui.core.ledger.records import from_db_time, text, to_db_time
@@ -47,6 +50,7 @@ __all__ = [
     "BatchStore",
     "IntentRow",
     "ItemRecord",
+    "JobRow",
 ]
 
 PENDING = "pending"
@@ -64,6 +68,7 @@ _ITEM_COLUMNS = (
     "batch_id, position, source_image_id, source_image_name, name, description, cmk_id, enterprise_project_id, "
     "tags, verdict, reason, state, claim_mark, job_row_id, job_id, error_code, flow_waits, updated_at"
 )
+_JOB_COLUMNS = "row_id, state, status, gone, job_id, error_code, fail_reason"
 _HIGH_WATER = "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), 0)"
 
 
@@ -117,6 +122,19 @@ class ItemRecord:
             cmk_id=self.cmk_id,
             enterprise_project_id=self.enterprise_project_id,
         )
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """The columns of a ledger ``jobs`` row that give its phase (:func:`imstui.core.jobs.phase_of` takes it)."""
+
+    row_id: int
+    state: JobState
+    status: JobStatus | None
+    gone: bool
+    job_id: str | None
+    error_code: str | None
+    fail_reason: str | None
 
 
 @dataclass(frozen=True)
@@ -326,8 +344,9 @@ class BatchStore:
             return cursor.rowcount == 1
 
     def find_intent(self, item: ItemRecord, profile: str, region: str) -> IntentRow | None:
-        """The jobs row a ``sending`` item's copy wrote after its claim (None: none was written)."""
-        if item.job_row_id is not None:
+        """The jobs row a ``sending`` item's copy wrote after its claim (None: none was written). A pending or
+        sending item's ``job_row_id`` is its previous attempt's row (a retry), never this attempt's."""
+        if item.job_row_id is not None and item.state not in (PENDING, SENDING):
             rows = self._read(
                 "SELECT row_id, state, job_id, error_code, fail_reason FROM jobs WHERE row_id = ?", (item.job_row_id,)
             )
@@ -338,6 +357,45 @@ class BatchStore:
                 (item.claim_mark or 0, profile, region, item.source_image_id, item.name),
             )
         return IntentRow(*rows[0]) if rows else None
+
+    def job_row(self, row_id: int | None, job_id: str | None = None) -> JobRow | None:
+        """The jobs row ``row_id`` (or, without one, the row of ``job_id``): what its phase is derived from."""
+        params: tuple[object, ...]
+        if row_id is not None:
+            sql, params = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE row_id = ?", (row_id,)  # noqa: S608
+        elif job_id:
+            sql, params = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE job_id = ? ORDER BY row_id DESC LIMIT 1", (job_id,)  # noqa: S608
+        else:
+            return None
+        rows = self._read(sql, params)
+        if not rows:
+            return None
+        row_id, state, status, gone, found_id, error_code, fail_reason = rows[0]
+        parsed = JobStatus.parse(status) if isinstance(status, str) and status else None
+        return JobRow(row_id, state, parsed, bool(gone), found_id, error_code, fail_reason)
+
+    def requeue(self, item: ItemRecord, *, previous_row: int | None, reason: str) -> bool:
+        """Put a settled item back to ``pending`` as a new attempt (a retry): ``job_row_id`` keeps the previous
+        attempt's row (its copy's ``retry_of`` when it is sent), the job id and code are cleared. Only if the item
+        is still as read (state, row, job id); False if it changed meanwhile."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE batch_items SET state = ?, job_row_id = ?, job_id = NULL, error_code = NULL, reason = ?, "
+                "claim_mark = NULL, updated_at = ? WHERE batch_id = ? AND position = ? AND state = ? "
+                "AND job_row_id IS ? AND job_id IS ?",
+                (
+                    PENDING,
+                    previous_row,
+                    text(reason, multiline=True),
+                    to_db_time(utcnow()),
+                    item.batch_id,
+                    item.position,
+                    item.state,
+                    item.job_row_id,
+                    item.job_id,
+                ),
+            )
+            return cursor.rowcount == 1
 
     def settle(
         self,

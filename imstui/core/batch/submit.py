@@ -225,7 +225,7 @@ class BatchSubmitter:
     async def _send(self, item: ItemRecord) -> None:
         image = self.images.get(item.source_image_id)
         if image is None:
-            self._settle(item, PENDING, reason="its image was not read")
+            self._settle(item, PENDING, job_row_id=item.job_row_id, reason="its image was not read")
             self._stop("an item's source image was not read")
             return
         request = item.request
@@ -245,17 +245,18 @@ class BatchSubmitter:
                 profile=self.batch.profile,
                 image=image,
                 request=request,
+                retry_of=item.job_row_id,  # a retried item: its previous attempt's row (see store.requeue)
                 poller=self.poller,
                 on_job_id=answered,
             )
         except ConfigurationError as exc:  # the ledger refused the intent: nothing was sent
             self.report.posts -= 1
-            self._settle(item, PENDING, reason=str(exc))
+            self._settle(item, PENDING, job_row_id=item.job_row_id, reason=str(exc))
             self._stop(str(exc))
             return
         except ConnectError as exc:  # nothing was sent; the row says NOT_SENT
             self._forget_rejected_row(item)
-            self._settle(item, PENDING, reason=f"not sent: {exc}")
+            self._settle(item, PENDING, job_row_id=item.job_row_id, reason=f"not sent: {exc}")
             self._stop(f"the copy request could not be sent ({sanitize(str(exc))[:200]})")
             return
         except ApiError as exc:
@@ -288,7 +289,9 @@ class BatchSubmitter:
         else:
             pause = min(self.settings.flow_max, self.settings.flow_initial * 2.0 ** min(self._streak - 1, 16))
         self._hold_until = max(self._hold_until, self._clock() + pause)
-        self._settle(item, PENDING, error_code=error.code, reason=error.message, flow_wait=True)
+        self._settle(
+            item, PENDING, job_row_id=item.job_row_id, error_code=error.code, reason=error.message, flow_wait=True
+        )
         self._queue.appendleft(item.position)
         self._say(item, PENDING, message=f"{error.code}: flow control, nothing created; sending again in {pause:.0f} s")
         if self._streak >= self.settings.flow_give_up:
