@@ -1,0 +1,189 @@
+"""The console batch form on the in-process simulator: the live preview says every target name and verdict as the
+core's plan does, follows the template, marks duplicates; the confirmation lists the plan; on yes the batch is in the
+ledger and exactly the eligible items are POSTed; an all-skipped plan sends nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input, Static
+
+from imstui.api.models import Image
+from imstui.core.batch import PENDING, SKIPPED, BatchStore, ItemVerdict
+from imstui.sim import seed
+from imstui.sim.state import SimState
+from imstui.ui.batch_runner import running_batches
+from imstui.ui.screens.batch_confirm import BatchConfirmScreen
+from imstui.ui.screens.batch_form import DEFAULT_TEMPLATE, NOTHING_TO_SEND, BatchFormScreen
+from imstui.ui.screens.main import MainScreen
+
+from .fakes import demo_app, wait_until
+from .screen_text import screen_text
+
+IDS = (seed.ELIGIBLE_LINUX_ID, seed.ELIGIBLE_SMALL_ID, seed.WINDOWS_ID)
+
+
+@pytest.fixture
+def posts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The source id of every copy POST the simulator receives (accepted or not)."""
+    seen: list[str] = []
+    real: Callable[..., str] = SimState.copy_image
+
+    def copy_image(self: SimState, image_id: str, raw_body: bytes, project_id: str) -> str:
+        seen.append(image_id)
+        return real(self, image_id, raw_body, project_id)
+
+    monkeypatch.setattr(SimState, "copy_image", copy_image)
+    return seen
+
+
+async def open_form(pilot: Any, app: Any, ids: tuple[str, ...] = IDS) -> BatchFormScreen:
+    await wait_until(pilot, lambda: app.session is not None)
+    images: list[Image] = [await app.session.api.get_image(i) for i in ids]
+    form = BatchFormScreen(images)
+    await app.push_screen(form)
+    # The project and the quota were read: the verdicts and the quota line are final.
+    await wait_until(pilot, lambda: form.plan is not None and form.plan.quota is not None)
+    return form
+
+
+def preview(form: BatchFormScreen) -> str:
+    return str(form.query_one("#batch-preview", Static).content)
+
+
+async def set_template(pilot: Any, form: BatchFormScreen, value: str) -> None:
+    before = form.preview_generation
+    form.query_one("#name_template", Input).value = value
+    await wait_until(pilot, lambda: form.preview_generation > before and not form._preview_pending)
+
+
+async def test_preview_shows_each_target_and_verdict_and_follows_the_template(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        form = await open_form(pilot, app)
+        assert form.query_one("#name_template", Input).value == DEFAULT_TEMPLATE
+        plan = form.plan
+        assert plan is not None
+        names = [i.source_name for i in plan.items]
+        assert [i.target_name for i in plan.items] == [f"{n}-copy" for n in names]
+        assert [i.verdict for i in plan.items] == [ItemVerdict.READY, ItemVerdict.READY, ItemVerdict.NOT_ELIGIBLE]
+        text = preview(form)
+        for name in names:
+            assert f"{name}-copy" in text
+        assert text.count("✓ ") == 2 and "✗ " in text
+        assert "not eligible: " in text
+        totals = str(form.query_one("#batch-totals", Static).content)
+        assert totals.startswith("3 images: 2 to copy, 1 skipped; quota: 2 needed, ")
+        assert totals.endswith(" left")
+
+        await set_template(pilot, form, "{n}-{id8}-nightly")
+        assert f"1-{seed.ELIGIBLE_LINUX_ID[:8]}-nightly" in preview(form)
+        assert f"2-{seed.ELIGIBLE_SMALL_ID[:8]}-nightly" in preview(form)
+        assert f"{names[0]}-copy" not in preview(form)
+
+        await set_template(pilot, form, "{nam}")  # an unknown placeholder: no plan, and Submit cannot be pressed
+        assert form.plan is None and "Fix the fields above" in preview(form)
+        assert "unknown placeholder" in str(form.query_one("#name_template-error", Static).content)
+        await pilot.press("f2")
+        assert app.screen is form
+
+
+async def test_a_template_giving_one_name_to_many_marks_them_duplicate(tmp_path: Path, posts: list[str]) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        form = await open_form(pilot, app)
+        await set_template(pilot, form, "nightly")
+        plan = form.plan
+        assert plan is not None
+        assert [i.verdict for i in plan.items][:2] == [ItemVerdict.DUPLICATE_NAME, ItemVerdict.DUPLICATE_NAME]
+        assert preview(form).count("duplicate name") == 2
+        assert "0 to copy, 3 skipped" in str(form.query_one("#batch-totals", Static).content)
+
+        await pilot.press("f2")  # nothing to send: said inline, no confirmation, no POST, no batch
+        await wait_until(pilot, lambda: NOTHING_TO_SEND in str(form.query_one("#batch-result", Static).content))
+        assert app.screen is form and posts == []
+        with BatchStore(app.session.ledger) as store:
+            assert store.batches() == []
+
+
+async def test_confirm_stores_the_batch_and_posts_exactly_the_eligible_items(tmp_path: Path, posts: list[str]) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        form = await open_form(pilot, app)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, BatchConfirmScreen))
+        shown = screen_text(app)
+        assert "Copy 2 images in one batch?" in shown
+        assert "Only the 2 item(s) marked copy will be sent" in shown
+        assert shown.count("✓ copy") == 2 and shown.count("✗ skip") == 1
+        assert posts == []  # nothing before the yes
+
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        batch_id = form.batch_id
+        assert batch_id is not None
+        await wait_until(pilot, lambda: len(posts) == 2 and not running_batches(app))
+        assert sorted(posts) == sorted(IDS[:2])
+        with BatchStore(app.session.ledger) as store:
+            items = store.items(batch_id)
+        assert [i.state for i in items][2] == SKIPPED
+        assert all(i.job_id for i in items[:2]) and items[2].job_id is None
+        assert [i.name for i in items[:2]] == [f"{i.source_image_name}-copy" for i in items[:2]]
+        assert any(f"batch {batch_id}: 2 copies being submitted" in n.message for n in app._notifications)
+        # The new jobs reach the jobs panel (the session's poller follows them).
+        rows = app.session.ledger.list(app.session.scope)
+        assert {r.job_id for r in rows} >= {i.job_id for i in items[:2]}
+
+
+async def test_back_from_the_confirmation_stores_and_sends_nothing(tmp_path: Path, posts: list[str]) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, BatchConfirmScreen))
+        await pilot.press("enter")  # Back has the focus
+        await wait_until(pilot, lambda: app.screen is form)
+        assert posts == [] and form.batch_id is None
+        with BatchStore(app.session.ledger) as store:
+            assert store.batches() == []
+
+
+async def test_hostile_names_are_shown_literally(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        form = await open_form(pilot, app, (seed.HOSTILE_MARKUP_ID, seed.ELIGIBLE_LINUX_ID))
+        assert f"{seed.HOSTILE_MARKUP_NAME}-copy" in preview(form)  # the brackets as typed, not markup
+        assert form.plan is not None and form.plan.items[0].verdict is ItemVerdict.INVALID
+        assert "invalid name: The name may contain only" in preview(form)
+        await pilot.click("#batch-preview")  # the [@click=app.quit] in the name is text: clicking it does nothing
+        assert app.screen is form and app.is_running
+
+
+async def test_a_stored_batch_is_resumed_by_id(tmp_path: Path, posts: list[str]) -> None:
+    from imstui.ui.batch_runner import resume_batch
+
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        form = await open_form(pilot, app)
+        plan = form.plan
+        assert plan is not None
+        with BatchStore(app.session.ledger) as store:  # stored, then imstui stopped before sending anything
+            batch_id = store.create(
+                plan,
+                profile=app.session.profile,
+                region=app.session.region,
+                project_id=None,
+                name_template="t",
+                max_in_flight=5,
+            )
+            assert [i.state for i in store.items(batch_id)] == [PENDING, PENDING, SKIPPED]
+        worker = resume_batch(form, batch_id)
+        assert worker is not None
+        await wait_until(pilot, lambda: worker.is_finished)
+        assert sorted(posts) == sorted(IDS[:2])
+        assert resume_batch(form, batch_id) is not None  # nothing left to send: a second resume sends nothing
+        await wait_until(pilot, lambda: not running_batches(app))
+        assert len(posts) == 2
