@@ -3,12 +3,19 @@
     imstui batch list [--json]                            every batch: id, when, profile, progress
     imstui batch show BATCH [--json]                      its items: outcome, target name, job id, reason
     imstui batch resume BATCH [--yes] [--wait] [--json]   after a crash or a stop: send the items not yet sent
+    imstui batch retry BATCH [--item N ...] [--yes] [--wait] [--json]
+                                                          send again the items whose copy was refused or FAILED
 
 A resume first settles the items a stopped run had claimed: an item whose copy request was written to the ledger
 but has no job id has an UNKNOWN outcome and is never sent again (check the image list; copy it by hand if it is
 not there); an item whose request was never written is sent. Items already sent are never sent again. The items
 still to send are listed and confirmed as a new plan is (``--yes``; a TTY prompt; no TTY: exit 2, nothing sent).
 It must run with the batch's profile and region (the ledger remembers them). Exit codes as for ``imstui copy``.
+
+A retry sends again only the items that definitely produced no image: a refused copy request, or a job that ended
+FAIL. An item with an unknown outcome (its copy may exist), one in flight, or one whose job IMS forgot before it
+ended is never retried (said with why). Each retry is a new attempt: the failed job stays in ``imstui jobs``, the
+new one says "retry of" it. Confirmed as a resume is; then the batch is resumed (items not yet sent go too).
 """
 
 from __future__ import annotations
@@ -19,9 +26,9 @@ from typing import Any
 from imstui.api.errors import ConfigurationError, ImstuiError
 from imstui.api.models import Image
 from imstui.api.sanitize import sanitize
-from imstui.commands.batch_run import confirm, execute, item_to_dict, outcome_line
+from imstui.commands.batch_retry import run_retry
+from imstui.commands.batch_run import confirm, execute, item_to_dict, outcome_line, same_account
 from imstui.commands.deadline import add_timeout_argument
-from imstui.commands.jobs import ledger_profile
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, add_command, run_command
 from imstui.connect import open_client
 from imstui.core.batch import PENDING, SENDING, BatchRecord, BatchStore
@@ -52,6 +59,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     add_timeout_argument(resume, prefix="with --wait: ")
     resume.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     resume.set_defaults(handler=run_resume)
+    retry = sub.add_parser("retry", parents=[common], help="send again the items that failed (refused, job FAIL)")
+    retry.add_argument("batch_id", metavar="BATCH", type=int)
+    retry.add_argument(
+        "--item", type=int, action="append", metavar="N", help="only item N (repeatable; default: every failed item)"
+    )
+    retry.add_argument("--yes", "-y", action="store_true", help="send without asking")
+    retry.add_argument("--wait", action="store_true", help="follow every job of the batch to its end")
+    add_timeout_argument(retry, prefix="with --wait: ")
+    retry.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    retry.set_defaults(handler=run_retry)
 
 
 def batch_to_dict(batch: BatchRecord) -> dict[str, Any]:
@@ -131,12 +148,7 @@ def run_resume(args: argparse.Namespace) -> int:
                 print(f"error: no batch {args.batch_id} (imstui batch list shows them)", file=out.stderr)
                 return EXIT_USAGE
             async with open_client(args) as client:
-                if (ledger_profile(args), client.region) != (batch.profile, batch.region):
-                    print(
-                        f"error: batch {batch.batch_id} belongs to profile {sanitize(batch.profile)} in "
-                        f"{batch.region}; run the resume with those (--profile, --region); nothing was sent",
-                        file=out.stderr,
-                    )
+                if not same_account(args, client, batch, out, "resume"):
                     return EXIT_USAGE
                 items = store.items(batch.batch_id)
                 todo = [i for i in items if i.state in (PENDING, SENDING)]

@@ -10,6 +10,7 @@ TTY; without a TTY the command exits 2 having sent nothing. With ``--yes`` skipp
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
@@ -19,12 +20,13 @@ from imstui.api.models import Image
 from imstui.api.protocol import ImsApi
 from imstui.api.sanitize import sanitize
 from imstui.commands.deadline import Deadline, timed_out_line, timeout_refused
-from imstui.commands.jobs import poller_timing
+from imstui.commands.jobs import ledger_profile, poller_timing
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, Output, run_command
 from imstui.core.batch import (
     DEFAULT_IN_FLIGHT,
     MAX_IN_FLIGHT,
     BatchPlan,
+    BatchRecord,
     BatchStore,
     BatchSubmitter,
     ItemEvent,
@@ -38,7 +40,16 @@ from imstui.core.ledger import Ledger
 from imstui.core.poller import Poller, PollSettings
 from imstui.core.validation import Violation
 
-__all__ = ["BATCH_POLL_SETTINGS", "confirm", "execute", "item_to_dict", "plan_lines", "plan_to_dict", "run_plan"]
+__all__ = [
+    "BATCH_POLL_SETTINGS",
+    "confirm",
+    "execute",
+    "item_to_dict",
+    "plan_lines",
+    "plan_to_dict",
+    "run_plan",
+    "same_account",
+]
 
 BATCH_POLL_SETTINGS = PollSettings(first_delay=2.0, initial_interval=3.0, max_interval=10.0, jitter=0.1)
 
@@ -54,6 +65,18 @@ def run_batch_command(out: Output, main: Callable[[], Awaitable[int]]) -> int:
             file=out.stderr,
         )
         return 130
+
+
+def same_account(args: argparse.Namespace, client: ImsApi, batch: BatchRecord, out: Output, what: str) -> bool:
+    """The command runs with the batch's profile and region (the ledger remembers them); if not, say so."""
+    if (ledger_profile(args), client.region) == (batch.profile, batch.region):
+        return True
+    print(
+        f"error: batch {batch.batch_id} belongs to profile {sanitize(batch.profile)} in "
+        f"{batch.region}; run the {what} with those (--profile, --region); nothing was sent",
+        file=out.stderr,
+    )
+    return False
 
 
 def add_in_flight_argument(parser: Any) -> None:
