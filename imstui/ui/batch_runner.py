@@ -7,7 +7,8 @@ but in a worker of the app on the console's own session (its client, ledger and 
   :func:`~imstui.core.batch.reconcile`): at most N in flight, IMG.0060 waited out, a maybe-sent copy never sent
   again (all :class:`~imstui.core.batch.BatchSubmitter`'s rules);
 - :func:`resume_batch`: the same for a batch stored earlier (the jobs panel's "resume");
-- :func:`retry_item`: send one refused or failed item again, deliberately (never an item whose outcome is unknown).
+- :func:`retry_items` / :func:`retry_item`: send refused or failed items again, deliberately
+  (:func:`~imstui.core.batch.retry_failed`: never an item whose outcome is unknown).
 
 The worker belongs to the app, not to a screen: leaving the batch form does not stop it. Quitting imstui while it
 runs leaves a resumable batch (``imstui batch resume N``; items whose POST was in flight are "outcome unknown" and
@@ -17,7 +18,7 @@ row listens); a new job row reaches the jobs panel through the app's ``job_chang
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,7 @@ from imstui.core.batch import (
     SubmitReport,
     SubmitSettings,
     reconcile,
+    retry_failed,
 )
 from imstui.core.ledger import LedgerError
 from imstui.ui.session import console
@@ -56,6 +58,7 @@ __all__ = [
     "resume_batch",
     "resume_command",
     "retry_item",
+    "retry_items",
     "running_batches",
     "start_batch",
     "store_plan",
@@ -131,32 +134,33 @@ def resume_batch(node: DOMNode, batch_id: int) -> Worker[SubmitReport | None] | 
     return start_batch(node, batch_id)
 
 
-def retry_item(node: DOMNode, batch_id: int, position: int) -> Worker[SubmitReport | None] | None:
-    """Send item ``position`` again, as the operator asked: only a refused item (``rejected``: nothing was created)
-    or one whose job failed. An item whose outcome is unknown is never sent again from here (its copy may exist);
-    one that is pending is simply resumed. None (and a notification saying why) when it cannot be retried."""
-    from imstui.core.batch.outcome import outcomes
-    from imstui.core.jobs import FAILED_PHASES
-
+def retry_items(
+    node: DOMNode, batch_id: int, positions: Iterable[int] | None = None
+) -> Worker[SubmitReport | None] | None:
+    """Send again, as the operator asked, the items that definitely produced no image (refused, or their job
+    FAILED: :func:`imstui.core.batch.retry_failed`; ``positions`` None: every such item), then submit them. An item
+    whose outcome is unknown, in flight or succeeded is never sent again (a notification says why). None when
+    nothing was re-queued."""
     app = node.app
+    if batch_id in running_batches(app):
+        app.notify(f"Batch {batch_id} is being submitted: retry once it is done.", severity="warning", markup=False)
+        return None
     session = _session(node)
     with BatchStore(session.ledger) as store:
-        found = next((o for o in outcomes(store, session.ledger, batch_id) if o.item.position == position), None)
-        if found is None:
-            app.notify(f"Batch {batch_id} has no item {position}.", severity="warning", markup=False)
-            return None
-        failed_job = found.phase in FAILED_PHASES and found.item.state != REJECTED
-        if found.item.state not in (PENDING, REJECTED) and not failed_job:
-            app.notify(
-                f"Item {position} of batch {batch_id} is {found.word.replace('_', ' ')}: it is not sent again "
-                "(an item whose outcome is unknown may exist: check the image list first).",
-                severity="warning",
-                markup=False,
-            )
-            return None
-        if found.item.state != PENDING:
-            store.settle(batch_id, position, PENDING, reason="sent again by the operator")
+        done = retry_failed(store, batch_id, positions)
+    for refused in done.refused:
+        app.notify(f"Batch {batch_id} item {refused.position}: not sent again: {plain(refused.why)}", markup=False)
+    if done.empty:
+        if positions is None:
+            app.notify(f"Batch {batch_id}: no failed item to retry.", markup=False)
+        return None
+    app.notify(f"Batch {batch_id}: sending {len(done.retry)} failed item(s) again.", markup=False)
     return start_batch(node, batch_id)
+
+
+def retry_item(node: DOMNode, batch_id: int, position: int) -> Worker[SubmitReport | None] | None:
+    """:func:`retry_items` for one item (the jobs panel's "retry item")."""
+    return retry_items(node, batch_id, [position])
 
 
 # ------------------------------------------------------------------------------------------------- the worker

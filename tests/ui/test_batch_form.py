@@ -187,3 +187,46 @@ async def test_a_stored_batch_is_resumed_by_id(tmp_path: Path, posts: list[str])
         assert resume_batch(form, batch_id) is not None  # nothing left to send: a second resume sends nothing
         await wait_until(pilot, lambda: not running_batches(app))
         assert len(posts) == 2
+
+
+async def test_a_refused_item_is_sent_again_only_when_retried_and_a_sent_one_never(
+    tmp_path: Path, posts: list[str]
+) -> None:
+    from imstui.core.batch import REJECTED, SENT
+    from imstui.ui.batch_runner import retry_item
+
+    unknown_key = "0f0f0f0f-1111-4222-8333-444455556666"  # not a key of the simulator: IMS refuses with IMG.0095
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        form = await open_form(pilot, app, IDS[:2])
+        form.query_one("#cmk_id", Input).value = unknown_key
+        await wait_until(pilot, lambda: form.plan is not None and form.plan.items[0].cmk_id == unknown_key)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, BatchConfirmScreen))
+        assert f"key: {unknown_key}" in screen_text(app)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: form.batch_id is not None and len(posts) == 2 and not running_batches(app))
+        batch_id = form.batch_id
+        assert batch_id is not None
+        with BatchStore(app.session.ledger) as store:
+            assert [(i.state, i.error_code) for i in store.items(batch_id)] == [(REJECTED, "IMG.0095")] * 2
+            # The operator fixes nothing here and retries item 1 only: exactly one more POST, for its image.
+        assert retry_item(form, batch_id, 1) is not None
+        await wait_until(pilot, lambda: len(posts) == 3 and not running_batches(app))
+        assert posts[2] == IDS[0]
+
+    posts.clear()
+    app = demo_app(tmp_path / "second")
+    async with app.run_test(size=(120, 34)) as pilot:
+        form = await open_form(pilot, app, IDS[:1])
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, BatchConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: form.batch_id is not None and len(posts) == 1 and not running_batches(app))
+        batch_id = form.batch_id
+        assert batch_id is not None
+        with BatchStore(app.session.ledger) as store:
+            assert store.items(batch_id)[0].state == SENT
+        assert retry_item(form, batch_id, 1) is None  # sent (running or succeeded): never sent again from here
+        await wait_until(pilot, lambda: any("not sent again:" in n.message for n in app._notifications))
+        assert posts == [IDS[0]]
