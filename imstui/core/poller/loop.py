@@ -26,6 +26,7 @@ from imstui.core.account import endpoint_of
 from imstui.core.jobs import is_outstanding
 from imstui.core.ledger import JobRecord, Ledger, utcnow
 from imstui.core.poller import policy
+from imstui.core.poller.budget import RequestBudget
 from imstui.core.poller.events import JobChanged, PollerEvent, PollerStatus, PollFailed, Subscriber
 from imstui.core.poller.follower import LedgerFollower, apply_sync, visible
 from imstui.core.poller.pacing import Pacer
@@ -76,6 +77,7 @@ class PollEngine:
         self._endpoint = endpoint_of(api)  # known: every open row is read, _wanted keeps this account's
         self._follower = LedgerFollower(ledger, profile if self._endpoint is None else None, self._wanted)
         self._pacer = Pacer(self.settings, self._rng)
+        self._budget = RequestBudget(self._pacer, clock, sleep)
         self._trouble = LedgerTrouble(self.settings.ledger_warn_interval)
         self._in_flight = 0
         self._forced: set[str] = set()  # poll_now while paused: these are polled once
@@ -94,6 +96,12 @@ class PollEngine:
         self._last_status: tuple[object, ...] | None = None
         self._bug_logged_at: float | None = None
         self.checks = 0  # number of status requests answered (any outcome), for benchmarks and the status bar
+
+    @property
+    def budget(self) -> RequestBudget:
+        """The request budget this poller's status checks draw from (see :mod:`.budget`): other senders of the
+        same account (a batch submission) take their tokens from it too, so together they stay within it."""
+        return self._budget
 
     def _watch_done(self, watch: Watch) -> bool:
         if watch.targets is None:
@@ -135,7 +143,7 @@ class PollEngine:
             if self._in_flight >= self._pacer.max_in_flight():
                 await self._wait(next_check)
                 continue
-            wait = self._pacer.bucket.take(now)
+            wait = self._budget.take(now)
             if wait > 0:
                 await self._wait(min(wait, next_check))
                 continue
