@@ -276,6 +276,23 @@ async def help_screen(pilot: Any) -> None:
     await _settle(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
 
 
+async def batch_form(pilot: Any) -> None:
+    """The batch form (ui/screens/batch_form.py) for two eligible images and a Windows one, template with {date}
+    (the frozen clock's day): the preview's targets and verdicts and the totals with the quota."""
+    from textual.widgets import Input
+
+    from imstui.ui.screens.batch_form import BatchFormScreen
+
+    app = pilot.app
+    await _connected(pilot)
+    ids = (seed.ELIGIBLE_LINUX_ID, seed.ELIGIBLE_SMALL_ID, seed.WINDOWS_ID)
+    form = BatchFormScreen([await app.session.api.get_image(i) for i in ids])
+    await app.push_screen(form)
+    await _settle(pilot, lambda: form.plan is not None and form.plan.quota is not None, "the plan with the quota")
+    form.query_one("#name_template", Input).value = "{name}-{date}"
+    await _settle(pilot, lambda: "20260301" in (form.plan.items[0].target_name if form.plan else ""), "dated names")
+
+
 SCENES: tuple[Scene, ...] = (
     Scene("jobs", "main screen: jobs panel with running, succeeded and failed copies", fake_console, jobs_panel),
     Scene("job_detail", "job detail of a failed copy (error code explained)", fake_console, job_detail),
@@ -285,4 +302,5 @@ SCENES: tuple[Scene, ...] = (
     Scene("copy_form_errors", "copy form with inline validation errors", demo_console, copy_form_errors),
     Scene("credentials", "credentials: first run, insecure keyring verdict and remedies", profile_console, credentials),
     Scene("help", "help: live key bindings of the main screen", demo_console, help_screen),
+    Scene("batch_form", "batch form: live preview of targets and verdicts, totals and quota", demo_console, batch_form),
 )
