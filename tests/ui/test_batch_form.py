@@ -230,3 +230,49 @@ async def test_a_refused_item_is_sent_again_only_when_retried_and_a_sent_one_nev
         assert retry_item(form, batch_id, 1) is None  # sent (running or succeeded): never sent again from here
         await wait_until(pilot, lambda: any("not sent again:" in n.message for n in app._notifications))
         assert posts == [IDS[0]]
+
+
+async def test_leaving_the_app_mid_submission_leaves_a_batch_that_resumes_without_a_duplicate(
+    tmp_path: Path, posts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from imstui.api.client import ImsClient
+    from imstui.core.batch import SENDING, UNKNOWN
+    from imstui.core.ledger import Ledger
+    from imstui.ui.batch_runner import resume_batch, start_batch, store_plan
+
+    ids = (seed.ELIGIBLE_LINUX_ID, seed.ELIGIBLE_SMALL_ID, seed.ENCRYPTED_ID)
+    gate = asyncio.Event()  # never set: the first copy request is on its way when the operator quits
+    real = ImsClient.copy_image
+
+    async def held(self: ImsClient, image_id: str, request: Any) -> str:
+        await gate.wait()
+        return await real(self, image_id, request)
+
+    monkeypatch.setattr(ImsClient, "copy_image", held)
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        form = await open_form(pilot, app, ids)
+        assert form.plan is not None and len(form.plan.ready) == 3
+        batch_id = store_plan(form, form.plan, name_template="{name}-copy", max_in_flight=1)
+        images = {i.source_image_id: i.image for i in form.plan.ready if i.image is not None}
+        start_batch(form, batch_id, images)
+        with BatchStore(app.session.ledger) as store:
+            await wait_until(pilot, lambda: store.items(batch_id)[0].state == SENDING)
+        await app.action_quit()
+    assert posts == []  # the held request never reached IMS
+
+    monkeypatch.setattr(ImsClient, "copy_image", real)
+    with Ledger(tmp_path / "demo-jobs.sqlite3") as ledger, BatchStore(ledger) as store:
+        assert [i.state for i in store.items(batch_id)][1:] == [PENDING, PENDING]  # resumable
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        worker = resume_batch(app.screen, batch_id)
+        assert worker is not None
+        await wait_until(pilot, lambda: worker.is_finished)
+        with BatchStore(app.session.ledger) as store:
+            states = [i.state for i in store.items(batch_id)]
+    # The item whose request was in flight may have created a copy: never sent again; the other two sent once.
+    assert states[0] == UNKNOWN and sorted(posts) == sorted(ids[1:])
