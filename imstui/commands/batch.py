@@ -27,7 +27,15 @@ from imstui.api.errors import ConfigurationError, ImstuiError
 from imstui.api.models import Image
 from imstui.api.sanitize import sanitize
 from imstui.commands.batch_retry import run_retry
-from imstui.commands.batch_run import confirm, execute, item_to_dict, outcome_line, same_account
+from imstui.commands.batch_run import (
+    confirm,
+    execute,
+    item_to_dict,
+    not_recorded,
+    outcome_line,
+    record_command,
+    same_account,
+)
 from imstui.commands.deadline import add_timeout_argument
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, add_command, run_command
 from imstui.connect import open_client
@@ -128,9 +136,10 @@ def run_show(args: argparse.Namespace) -> int:
         out.line(f"batch {batch.batch_id} ({batch.kind}, {sanitize(batch.profile)}, {batch.region}): {words}")
         for outcome in results:
             out.line(outcome_line(outcome))
-        out.document(
-            {"ok": True, **batch_to_dict(batch), "progress": words, "items": [item_to_dict(o) for o in results]}
-        )
+            if not_recorded(outcome) and outcome.item.job_id:
+                out.line(f"        not in the job ledger; record it with: {record_command(batch, outcome.item.job_id)}")
+        items = [item_to_dict(o, batch) for o in results]
+        out.document({"ok": True, **batch_to_dict(batch), "progress": words, "items": items})
     return EXIT_OK
 
 

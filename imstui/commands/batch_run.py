@@ -20,11 +20,12 @@ from imstui.api.models import Image
 from imstui.api.protocol import ImsApi
 from imstui.api.sanitize import sanitize
 from imstui.commands.deadline import Deadline, timed_out_line, timeout_refused
-from imstui.commands.jobs import ledger_profile, poller_timing
+from imstui.commands.jobs import ENV_PROFILE_FALLBACK, ledger_profile, poller_timing
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, Output, run_command
 from imstui.core.batch import (
     DEFAULT_IN_FLIGHT,
     MAX_IN_FLIGHT,
+    SENT,
     BatchPlan,
     BatchRecord,
     BatchStore,
@@ -38,6 +39,8 @@ from imstui.core.batch import (
 from imstui.core.batch.outcome import ItemOutcome, outcomes, progress_words
 from imstui.core.ledger import Ledger
 from imstui.core.poller import Poller, PollSettings
+from imstui.core.session import DEMO_PROFILE
+from imstui.core.submit import import_command
 from imstui.core.validation import Violation
 
 __all__ = [
@@ -51,6 +54,7 @@ __all__ = [
     "same_account",
 ]
 
+EXIT_NOT_RECORDED = 3  # as imstui copy: IMS accepted a copy whose job id the ledger could not store (printed)
 BATCH_POLL_SETTINGS = PollSettings(first_delay=2.0, initial_interval=3.0, max_interval=10.0, jitter=0.1)
 
 
@@ -170,8 +174,26 @@ def confirm(out: Output, what: str, skipped: int, *, yes: bool, stdin: TextIO | 
     return False
 
 
-def item_to_dict(outcome: ItemOutcome) -> dict[str, Any]:
+def not_recorded(outcome: ItemOutcome) -> bool:
+    """IMS gave the item a job id that the ledger's jobs table does not hold (its write failed after the POST)."""
+    return bool(outcome.item.job_id) and outcome.record is None and outcome.item.state == SENT
+
+
+def record_command(batch: BatchRecord, job_id: str) -> str:
+    """The exact ``imstui jobs import`` command that records ``job_id`` under the batch's profile, region, project."""
+    profile = None if batch.profile in (ENV_PROFILE_FALLBACK, DEMO_PROFILE) else batch.profile
+    demo = batch.profile == DEMO_PROFILE
+    return import_command(job_id, region=batch.region, project_id=batch.project_id, profile=profile, demo=demo)
+
+
+def item_to_dict(outcome: ItemOutcome, batch: BatchRecord | None = None) -> dict[str, Any]:
     item = outcome.item
+    unrecorded = not_recorded(outcome)
+    recording: dict[str, Any] = {}
+    if item.job_id:
+        recording["recorded"] = not unrecorded
+        if unrecorded and batch is not None:
+            recording["record_command"] = record_command(batch, item.job_id)
     return {
         "position": item.position,
         "source_image_id": item.source_image_id,
@@ -187,6 +209,7 @@ def item_to_dict(outcome: ItemOutcome) -> dict[str, Any]:
         or item.reason,
         "flow_waits": item.flow_waits,
         "tags": [str(t) for t in item.tags],
+        **recording,
     }
 
 
@@ -242,7 +265,11 @@ async def execute(
         try:
             report = await submitter.run()
             if wait:
-                sent = [o.item.job_id for o in outcomes(store, ledger, batch_id) if o.item.job_id and not o.finished]
+                sent = [
+                    o.item.job_id
+                    for o in outcomes(store, ledger, batch_id)
+                    if o.item.job_id and not o.finished and not not_recorded(o)  # no row: nothing to follow it by
+                ]
                 if sent:
                     out.progress(f"following {len(sent)} job(s) to their end (Ctrl+C stops following, not the jobs)")
                     await deadline.race(poller.run_until_done(sent), poller.stop)
@@ -276,12 +303,15 @@ def _report(
     extra: dict[str, Any] | None,
     limit: float | None = None,
 ) -> int:
+    batch = store.get(batch_id)
+    assert batch is not None
     results = outcomes(store, ledger, batch_id)
     ok = all(o.succeeded for o in results) if wait else all(o.item.job_id for o in results)
     out.line(f"batch {batch_id}: {progress_words(results)}")
     for outcome in results:  # the items to look at (without --wait, running ones are fine)
         if not outcome.succeeded and (wait or outcome.finished):
             out.line(outcome_line(outcome))
+    unrecorded = _say_not_recorded(out, batch, results, report)
     running = [o for o in results if o.item.job_id and not o.finished]
     if limit is not None and running:  # --timeout ran out: say so once; the jobs go on server-side
         out.progress(timed_out_line(limit, len(running)))
@@ -305,12 +335,38 @@ def _report(
             "flow_waits": report.flow_waits,
             "peak_in_flight": report.peak_in_flight,
             "stopped": report.stopped,
-            "items": [item_to_dict(o) for o in results],
+            "items": [item_to_dict(o, batch) for o in results],
+            **({"not_recorded": unrecorded} if unrecorded else {}),
         }
     )
+    if unrecorded:
+        return EXIT_NOT_RECORDED
     if "timed_out" in (extra or {}):
         return EXIT_TIMEOUT
     return EXIT_OK if ok and report.stopped is None else EXIT_FAILURE
+
+
+def _say_not_recorded(
+    out: Output, batch: BatchRecord, results: list[ItemOutcome], report: SubmitReport
+) -> list[dict[str, Any]]:
+    """Per item IMS accepted but the ledger could not record: the id and the exact command that records it
+    later (as ``imstui copy`` says it, exit 3). Also items whose batch record could not keep the id."""
+    recorded = {o.item.position for o in results if o.record is not None}
+    found = {lost.position: (lost.job_id, lost.error) for lost in report.not_recorded if lost.position not in recorded}
+    for outcome in results:
+        if not_recorded(outcome) and outcome.item.job_id:
+            found.setdefault(outcome.item.position, (outcome.item.job_id, outcome.item.reason or ""))
+    said: list[dict[str, Any]] = []
+    for position, (job_id, why) in sorted(found.items()):
+        command = record_command(batch, job_id)
+        print(
+            f"error: item {position}: IMS accepted the copy as job {job_id}, but the job ledger could not record it"
+            + (f": {sanitize(why)[:400]}" if why else ""),
+            file=out.stderr,
+        )
+        print(f"  record it once the ledger can be written again: {command}", file=out.stderr)
+        said.append({"position": position, "job_id": job_id, "record_command": command})
+    return said
 
 
 async def run_plan(

@@ -7,7 +7,8 @@ budget (:class:`~imstui.core.poller.PollSettings` ``rate_per_second``/``burst``)
 
 Answers (each item goes through :func:`imstui.core.submit.submit_copy`, which writes the intent first):
 
-- a job id: the item is ``sent`` and its job is followed by the poller;
+- a job id: the item is ``sent`` and its job is followed by the poller; if the ledger would not store the id,
+  the item still keeps it and :attr:`SubmitReport.not_recorded` lists it (the caller prints how to record it);
 - IMG.0060 (flow control) or a gateway throttle (429): nothing was created, so the item goes back to ``pending``,
   submissions pause (2 s doubling to 60 s; a throttle: the poller's throttle pause) and it is sent again;
 - any other refusal: ``rejected`` (code and message kept; the operator may resubmit deliberately);
@@ -41,7 +42,15 @@ from imstui.core.submit import submit_copy
 if TYPE_CHECKING:
     from imstui.core.poller import Poller
 
-__all__ = ["DEFAULT_IN_FLIGHT", "MAX_IN_FLIGHT", "BatchSubmitter", "ItemEvent", "SubmitReport", "SubmitSettings"]
+__all__ = [
+    "DEFAULT_IN_FLIGHT",
+    "MAX_IN_FLIGHT",
+    "BatchSubmitter",
+    "ItemEvent",
+    "NotRecorded",
+    "SubmitReport",
+    "SubmitSettings",
+]
 
 DEFAULT_IN_FLIGHT = 5
 MAX_IN_FLIGHT = 40  # IMS runs at most 40 image tasks at once
@@ -73,6 +82,16 @@ class ItemEvent:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class NotRecorded:
+    """IMS accepted the item's copy as ``job_id`` but the ledger would not store it (the caller prints the id
+    with :func:`imstui.core.submit.import_command`); the batch item keeps the id if the batch store could."""
+
+    position: int
+    job_id: str
+    error: str
+
+
 @dataclass
 class SubmitReport:
     posts: int = 0  # copy POSTs sent (flow-control refusals included)
@@ -80,6 +99,7 @@ class SubmitReport:
     peak_in_flight: int = 0
     stopped: str | None = None  # why the batch stopped before every item was sent (None: it did not)
     job_ids: list[str] = field(default_factory=list)
+    not_recorded: list[NotRecorded] = field(default_factory=list)  # job ids the ledger's jobs table lacks
 
 
 def is_flow_control(error: ImstuiError) -> bool:
@@ -248,6 +268,8 @@ class BatchSubmitter:
                 retry_of=item.job_row_id,  # a retried item: its previous attempt's row (see store.requeue)
                 poller=self.poller,
                 on_job_id=answered,
+                sleep=self._sleep,  # the job id write's backoff on a failing ledger: the batch's clock
+                clock=self._clock,
             )
         except ConfigurationError as exc:  # the ledger refused the intent: nothing was sent
             self.report.posts -= 1
@@ -272,6 +294,9 @@ class BatchSubmitter:
             self._running_jobs.discard(result.job_id)  # finished already, or not followable: not in flight
         row_id = result.record.row_id if result.recorded else None
         note = f"job id not recorded in the ledger: {result.not_recorded}" if result.not_recorded else None
+        if result.not_recorded is not None:
+            self._running_jobs.discard(result.job_id)  # no row to follow: the poller cannot see it end
+            self.report.not_recorded.append(NotRecorded(item.position, result.job_id, str(result.not_recorded)))
         self._settle(item, SENT, job_row_id=row_id, job_id=result.job_id, reason=note)
         self._say(item, SENT, result.job_id)
 
