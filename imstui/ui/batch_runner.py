@@ -239,6 +239,7 @@ async def _run(
             finally:
                 store.release(batch_id)
             _say_done(app, store, batch_id, report, resume)
+            _say_not_recorded(app, session, batch_id, report)
             return report
     except BatchBusyError as exc:
         app.notify(plain(str(exc)), title=f"Batch {batch_id}", severity="warning", markup=False)
@@ -269,3 +270,24 @@ def _say_done(app: App[object], store: BatchStore, batch_id: int, report: Submit
         severity: SeverityLevel = "warning" if unknown or rejected else "information"
         app.notify(f"Batch {batch_id}: {', '.join(words)}.", title=f"Batch {batch_id}", severity=severity, markup=False)
     app.post_message(BatchChanged(batch_id))
+
+
+def _say_not_recorded(app: App[object], session: Session, batch_id: int, report: SubmitReport) -> None:
+    """IMS accepted these copies but the ledger would not store their job ids: the jobs panel cannot follow them.
+    Each id is said with the exact command that records it (as the copy form and the headless batch do)."""
+    from imstui.core.session import ENV_PROFILE
+    from imstui.core.submit import import_command
+
+    profile = None if session.profile == ENV_PROFILE else session.profile
+    for missing in report.not_recorded:
+        command = import_command(
+            missing.job_id, region=session.region, project_id=session.project_id, profile=profile, demo=session.demo
+        )
+        app.notify(
+            f"Item {missing.position}: IMS accepted the copy as job {plain(missing.job_id)}, but it is NOT recorded "
+            f"locally. Record it with: {plain(command)}",
+            title=f"Batch {batch_id}: copy not recorded",
+            severity="warning",
+            timeout=60,
+            markup=False,
+        )
