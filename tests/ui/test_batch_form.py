@@ -276,3 +276,27 @@ async def test_leaving_the_app_mid_submission_leaves_a_batch_that_resumes_withou
             states = [i.state for i in store.items(batch_id)]
     # The item whose request was in flight may have created a copy: never sent again; the other two sent once.
     assert states[0] == UNKNOWN and sorted(posts) == sorted(ids[1:])
+
+
+async def test_tags_are_checked_and_an_image_marked_twice_is_copied_once(tmp_path: Path) -> None:
+    from imstui.ui.screens.batch_preview import TAGS_NOT_APPLIED
+
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        form = await open_form(pilot, app, (seed.ELIGIBLE_LINUX_ID, seed.ELIGIBLE_LINUX_ID))
+        plan = form.plan
+        assert plan is not None and len(plan.items) == 1 and plan.merged == (seed.ELIGIBLE_LINUX_ID,)
+        totals = form.query_one("#batch-totals", Static)
+        assert "1 image: 1 to copy, 0 skipped" in str(totals.content)
+        assert f"note: {seed.ELIGIBLE_LINUX_ID} was marked more than once; it is copied once" in str(totals.content)
+
+        form.query_one("#tags", Input).value = "env=prod, bad key=x"
+        await wait_until(pilot, lambda: form.plan is None)
+        assert "tag key 'bad key'" in str(form.query_one("#tags-error", Static).content)
+        await pilot.press("f2")
+        assert app.screen is form  # an invalid tag: nothing to confirm
+
+        form.query_one("#tags", Input).value = "env=prod, team=db"
+        await wait_until(pilot, lambda: form.plan is not None)
+        assert form.plan is not None and [str(t) for t in form.plan.items[0].tags] == ["env=prod", "team=db"]
+        assert TAGS_NOT_APPLIED in str(totals.content)

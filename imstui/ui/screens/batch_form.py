@@ -36,7 +36,7 @@ from imstui.core.validation import (
 )
 from imstui.ui.batch_runner import resume_command, start_batch, store_plan
 from imstui.ui.screens.batch_confirm import BatchConfirmScreen
-from imstui.ui.screens.batch_preview import confirm_body, item_line, totals_text
+from imstui.ui.screens.batch_preview import confirm_body, item_line, notes, totals_text
 from imstui.ui.session import Console, console
 from imstui.ui.text import assemble, literal, plain
 from imstui.ui.widgets.fields import Rule, ValidatedField
@@ -221,7 +221,7 @@ class BatchFormScreen(Screen[None]):
             totals.update("")
         else:
             preview.update(Content("\n").join([literal("Preview", "bold underline"), *map(item_line, self.plan.items)]))
-            totals.update(literal(totals_text(self.plan), "bold"))
+            totals.update(Content("\n").join([literal(totals_text(self.plan), "bold"), *notes(self.plan)]))
         self._refresh_submit()
 
     # ------------------------------------------------------------------ submit

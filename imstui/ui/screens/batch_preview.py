@@ -13,7 +13,10 @@ from imstui.core.batch import BatchPlan, ItemVerdict, PlanItem
 from imstui.core.validation import check_name
 from imstui.ui.text import assemble, literal, plain
 
-__all__ = ["confirm_body", "item_line", "totals_text", "verdict_words"]
+__all__ = ["TAGS_NOT_APPLIED", "confirm_body", "item_line", "notes", "totals_text", "verdict_words"]
+
+# Said as the headless batch says it (imstui.commands.batch_run): applying the tags after success is not built yet.
+TAGS_NOT_APPLIED = "The tags are stored with each item; imstui does not apply them to the new images yet."
 
 OK_GLYPH = "✓"
 NO_GLYPH = "✗"
@@ -78,6 +81,14 @@ def totals_text(plan: BatchPlan) -> str:
     return f"{head}; {quota}"
 
 
+def notes(plan: BatchPlan) -> list[Content]:
+    """What the operator should know about the plan as a whole: sources marked twice (copied once), tags."""
+    found = [literal(f"note: {plain(m)} was marked more than once; it is copied once", "dim") for m in plan.merged]
+    if any(item.tags for item in plan.ready):
+        found.append(literal(TAGS_NOT_APPLIED, "$text-warning"))
+    return found
+
+
 def _key_text(item: PlanItem, plan: BatchPlan) -> str:
     if not item.cmk_id:
         return "key: none given"
@@ -107,6 +118,7 @@ def confirm_body(plan: BatchPlan, *, region: str, project: str, batch_hint: str)
             rows.append(literal(f"        {verdict_words(item)}", "dim"))
     rows.append(Content(""))
     rows.append(literal(totals_text(plan), "bold"))
+    rows.extend(notes(plan))
     if plan.skipped:
         rows.append(
             literal(
