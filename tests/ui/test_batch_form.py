@@ -84,6 +84,14 @@ async def test_preview_shows_each_target_and_verdict_and_follows_the_template(tm
         assert f"2-{seed.ELIGIBLE_SMALL_ID[:8]}-nightly" in preview(form)
         assert f"{names[0]}-copy" not in preview(form)
 
+        before = form.preview_generation  # a burst of edits (a paste, fast typing): one rebuild, for the last one
+        field = form.query_one("#name_template", Input)
+        for value in ("a", "a-{n}", "a-{n}-b", "copy-{n}"):
+            field.value = value
+        await wait_until(pilot, lambda: form.preview_generation > before and not form._preview_pending)
+        assert form.preview_generation - before < 4  # fewer rebuilds than edits (one, unless a refresh fell between)
+        assert "copy-1" in preview(form) and "a-1-b" not in preview(form)
+
         await set_template(pilot, form, "{nam}")  # an unknown placeholder: no plan, and Submit cannot be pressed
         assert form.plan is None and "Fix the fields above" in preview(form)
         assert "unknown placeholder" in str(form.query_one("#name_template-error", Static).content)
