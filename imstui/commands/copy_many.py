@@ -24,6 +24,7 @@ from imstui.api.tag_models import ImageTag
 from imstui.commands.batch_run import add_in_flight_argument, in_flight_violation, run_batch_command, run_plan
 from imstui.commands.jobs import ledger_profile
 from imstui.commands.output import Output
+from imstui.commands.service_options import add_eps_options, add_kms_option, domain_id_for, service_violations
 from imstui.connect import open_client
 from imstui.core.batch import (
     DEFAULT_IN_FLIGHT,
@@ -58,6 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--tag", metavar="k=v", action="append", default=[], help="tag for every new image (repeatable)")
     add_in_flight_argument(g)
     g.add_argument("--yes", "-y", action="store_true", help="send the plan without asking (skipped items are said)")
+    services = parser.add_argument_group("KMS and EPS (for --key and --enterprise-project by alias or name)")
+    add_kms_option(services)
+    add_eps_options(services)
 
 
 def _ids(args: argparse.Namespace) -> list[str]:
@@ -116,6 +120,7 @@ def _local_checks(args: argparse.Namespace) -> tuple[BatchSpec, dict[str, Violat
         tags = validate_tags(getattr(args, "tag", None) or [])
     except LocalValidationError as exc:
         problems["tag"] = Violation(exc.rule, exc.message)
+    problems.update(service_violations(args))
     spec = BatchSpec(sources=tuple(sources), name_template=template, description=description, tags=tuple(tags))
     return spec, problems
 
@@ -138,11 +143,12 @@ async def _resolve(client: ImsClient, args: argparse.Namespace, spec: BatchSpec)
     """``--key`` and ``--enterprise-project`` as ids (one lookup each for the whole batch)."""
     cmk_id = key_label = eps_id = None
     if getattr(args, "key", None) or getattr(args, "cmk_id", None):
-        key = await resolve_key(kms_client(client), args.key or args.cmk_id)
+        key = await resolve_key(kms_client(client, getattr(args, "kms_endpoint", None)), args.key or args.cmk_id)
         cmk_id, key_label = key.key_id, key.alias or key.key_id
     if getattr(args, "enterprise_project", None) or getattr(args, "enterprise_project_id", None):
         project, _checked = await resolve_enterprise_project(
-            eps_client(client), args.enterprise_project or args.enterprise_project_id
+            eps_client(client, getattr(args, "eps_endpoint", None), domain_id_for(args)),
+            args.enterprise_project or args.enterprise_project_id,
         )
         eps_id = project.id
     return BatchSpec(

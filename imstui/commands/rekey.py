@@ -24,6 +24,7 @@ from imstui.commands.batch_run import add_in_flight_argument, in_flight_violatio
 from imstui.commands.deadline import add_timeout_argument
 from imstui.commands.jobs import ledger_profile
 from imstui.commands.output import EXIT_OK, EXIT_USAGE, Output, add_command
+from imstui.commands.service_options import add_kms_option, service_violations
 from imstui.connect import open_client
 from imstui.core.batch import (
     BatchSpec,
@@ -35,7 +36,7 @@ from imstui.core.batch import (
 from imstui.core.batch.outcome import outcomes
 from imstui.core.eligibility import read_quota
 from imstui.core.image_search import FilterKey, images_under, key_for_filter
-from imstui.core.keys import ENV_KMS_ENDPOINT, kms_client, resolve_key
+from imstui.core.keys import kms_client, resolve_key
 from imstui.core.ledger import JobRecord, Ledger, LedgerError
 from imstui.core.ledger.pages import stream
 from imstui.core.rekey import already_copied
@@ -76,7 +77,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--wait", action="store_true", help="follow every copy to its end (exit 0 only if all succeed)")
     add_timeout_argument(parser, prefix="with --wait: ")
-    parser.add_argument("--kms-endpoint", metavar="URL", help=f"KMS endpoint URL (env {ENV_KMS_ENDPOINT})")
+    add_kms_option(parser)
 
 
 def _local_checks(args: argparse.Namespace) -> tuple[list[ImageTag], dict[str, Violation]]:
@@ -95,6 +96,7 @@ def _local_checks(args: argparse.Namespace) -> tuple[list[ImageTag], dict[str, V
         tags = validate_tags(args.tag or [])
     except LocalValidationError as exc:
         problems["tag"] = Violation(exc.rule, exc.message)
+    problems.update(service_violations(args))
     return tags, problems
 
 

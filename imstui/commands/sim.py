@@ -1,5 +1,9 @@
 """``imstui sim``: serve the IMS simulator over HTTP on loopback and print how to point a client at it.
 
+Every service the simulator plays (IMS, IAM, KMS, EPS, image tags) is on its one port: the exports printed point
+``IMSTUI_IMS_ENDPOINT``, ``HUAWEICLOUD_SDK_IAM_ENDPOINT``, ``IMSTUI_KMS_ENDPOINT`` and ``IMSTUI_EPS_ENDPOINT`` at it,
+with ``IMSTUI_DOMAIN_ID`` (the simulated account id EPS requests are signed with).
+
     imstui sim [--host 127.0.0.1] [--port 0] [--speed X] [--faults SPEC] [--seed N] [--images N]
 
 Port 0 picks a free port (printed). ``--host`` other than a loopback address needs ``--allow-remote``. The
@@ -151,6 +155,10 @@ def run(args: argparse.Namespace) -> int:
         _export("HUAWEICLOUD_SDK_PROJECT_ID", config.project_id),
         _export("IMSTUI_IMS_ENDPOINT", url),
         _export("HUAWEICLOUD_SDK_IAM_ENDPOINT", url),
+        # KMS, EPS (and IAM's domain list) are served on the same port; EPS signs with the account (domain) id.
+        _export("IMSTUI_KMS_ENDPOINT", url),
+        _export("IMSTUI_EPS_ENDPOINT", url),
+        _export("IMSTUI_DOMAIN_ID", config.domain_id),
     ]
     if faults.describe():
         lines.append(f"# faults: {faults.describe()}")

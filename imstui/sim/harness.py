@@ -3,6 +3,7 @@ status checks a poller makes.
 
     with start_sim_process("--seed", "1") as sim:          # python -m imstui sim --port 0 ..., exports parsed
         client = ImsClient(credentials=sim.credentials(), ims_endpoint=sim.endpoint, ...)
+        sim.kms_endpoint, sim.eps_endpoint, sim.domain_id  # KMS/EPS: the same port; the account id EPS signs with
     recorder = RecordingApi(client, clock=time.time)      # an ImsApi; recorder.calls: (time, job id, error)
 
 No Textual import; nothing here is used by imstui itself.
@@ -53,6 +54,20 @@ class SimProcess:
     @property
     def endpoint(self) -> str:
         return self.exports["IMSTUI_IMS_ENDPOINT"]
+
+    @property
+    def kms_endpoint(self) -> str:
+        """KMS, on the simulator's one port (an older banner without the export: the IMS endpoint, the same)."""
+        return self.exports.get("IMSTUI_KMS_ENDPOINT", self.endpoint)
+
+    @property
+    def eps_endpoint(self) -> str:
+        return self.exports.get("IMSTUI_EPS_ENDPOINT", self.endpoint)
+
+    @property
+    def domain_id(self) -> str | None:
+        """The simulated account (domain) id EPS requests are signed with (None: not printed)."""
+        return self.exports.get("IMSTUI_DOMAIN_ID")
 
     @property
     def region(self) -> str:
