@@ -12,8 +12,9 @@ from typing import Any
 
 from imstui.api.eps_models import DEFAULT_PROJECT, EnterpriseProject, NoEpsRightsError
 from imstui.commands.output import EXIT_OK, Output, add_command, run_command
+from imstui.commands.service_options import add_eps_options, domain_id_for
 from imstui.connect import open_client
-from imstui.core.enterprise_projects import ENV_DOMAIN_ID, ENV_EPS_ENDPOINT, choices, eps_client, is_choosable
+from imstui.core.enterprise_projects import choices, eps_client, is_choosable
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -28,10 +29,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         handler=run,
     )
     parser.add_argument("--name", metavar="TEXT", help="only projects whose name contains TEXT")
-    parser.add_argument("--eps-endpoint", metavar="URL", help=f"EPS endpoint URL (env {ENV_EPS_ENDPOINT})")
-    parser.add_argument(
-        "--domain-id", metavar="ID", help=f"account (domain) id for EPS (env {ENV_DOMAIN_ID}; else asked of IAM)"
-    )
+    add_eps_options(parser)  # --eps-endpoint, --domain-id (else the env, the profile's, IAM)
 
 
 def project_to_dict(project: EnterpriseProject) -> dict[str, Any]:
@@ -63,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         async with open_client(args) as ims:
-            eps = eps_client(ims, getattr(args, "eps_endpoint", None), getattr(args, "domain_id", None))
+            eps = eps_client(ims, getattr(args, "eps_endpoint", None), domain_id_for(args))
             try:
                 listed = await eps.list_projects(name=name)
             except NoEpsRightsError as error:

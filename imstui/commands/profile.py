@@ -22,6 +22,7 @@ from imstui.api.errors import ImstuiError
 from imstui.api.secret import Secret
 from imstui.commands.doctor import check_keys, ensure_unlocked, interactive, load_settings_interactive
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, add_command
+from imstui.commands.profile_set import add_domain_id_option, register_set
 from imstui.core.credential_source import ENV_AK, ENV_SK, ENV_TOKEN, describe_missing, stored_keys_environ
 from imstui.core.profiles import (
     CREDENTIAL_STORES,
@@ -95,6 +96,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p_test.add_argument("name", nargs="?", help="profile (default: --profile, $IMSTUI_PROFILE, the default)")
     p_test.set_defaults(handler=cmd_test)
 
+    register_set(actions)  # imstui profile set NAME --domain-id ID: imstui.commands.profile_set
+
     p_default = actions.add_parser("default", help="make a profile the default")
     p_default.add_argument("name")
     p_default.set_defaults(handler=cmd_default)
@@ -106,6 +109,7 @@ def _add_setting_options(parser: argparse.ArgumentParser, *, region_required: bo
     parser.add_argument("--project-id", dest="p_project_id", help='project id (default "discover": from the region)')
     parser.add_argument("--endpoint", dest="p_endpoint", help="IMS endpoint override")
     parser.add_argument("--iam-endpoint", dest="p_iam_endpoint", help="IAM endpoint override")
+    add_domain_id_option(parser)
     parser.add_argument(
         "--store",
         choices=CREDENTIAL_STORES,
@@ -240,6 +244,7 @@ def _save(
     store_name: CredentialStoreName,
     project_id: str | None,
     iam_endpoint: str | None,
+    domain_id: str | None = None,
 ) -> int:
     profile = Profile(
         name=name,
@@ -249,6 +254,7 @@ def _save(
         iam_endpoint=iam_endpoint,
         credential_store=store_name,
         ak_hint=mask_ak(credentials.ak) if credentials else None,
+        domain_id=domain_id,
     )
     profiles = ProfileStore()
     previous = profiles.find(name)
@@ -273,7 +279,8 @@ def _save(
     # Keys that moved to another store must not linger in the old one.
     if previous is not None and previous.credential_store != store_name:
         _forget_secret(previous.name, previous.credential_store, quiet=True)
-    print(f"saved profile {name}: region {profile.region}, keys: {where}")
+    account = f", account (domain) id {profile.domain_id}" if profile.domain_id else ""
+    print(f"saved profile {name}: region {profile.region}{account}, keys: {where}")
     if credentials is not None:
         print(
             f"  access key {profile.ak_hint}"
@@ -309,6 +316,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             store_name=store_name,
             project_id=args.p_project_id,
             iam_endpoint=args.p_iam_endpoint,
+            domain_id=args.p_domain_id,
         )
     except SecretStoreUnavailable as exc:
         _err(exc.full_text)
@@ -328,7 +336,7 @@ def sdk_credentials_path(explicit: str | None = None) -> Path:
 
 
 def read_sdk_credentials(path: Path, section: str | None = None) -> tuple[Credentials, dict[str, str]]:
-    """AK/SK/token and the non-secret extras (project_id, iam_endpoint) from the SDK's INI file."""
+    """AK/SK/token and the non-secret extras (project_id, iam_endpoint, domain_id) from the SDK's INI file."""
     parser = configparser.ConfigParser(interpolation=None)
     try:
         with path.open(encoding="utf-8") as handle:
@@ -345,7 +353,7 @@ def read_sdk_credentials(path: Path, section: str | None = None) -> tuple[Creden
     if not ak or not sk:
         raise ImstuiError(f"[{chosen}] in {path} needs both ak and sk")
     token = values.get("security_token", "")
-    extras = {k: values[k] for k in ("project_id", "iam_endpoint") if values.get(k)}
+    extras = {k: values[k] for k in ("project_id", "iam_endpoint", "domain_id") if values.get(k)}
     return Credentials(ak=ak, sk=Secret(sk), security_token=Secret(token) if token else None), extras
 
 
@@ -365,6 +373,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             store_name=store_name,
             project_id=args.p_project_id or extras.get("project_id"),
             iam_endpoint=args.p_iam_endpoint or extras.get("iam_endpoint"),
+            domain_id=args.p_domain_id or extras.get("domain_id"),
         )
     except SecretStoreUnavailable as exc:
         _err(exc.full_text)

@@ -11,6 +11,7 @@ File: ``$IMSTUI_CONFIG`` if set, else ``platformdirs.user_config_path("imstui") 
     project_id = "discover"          # or a 32-hex project id
     endpoint = "https://ims..."      # optional IMS endpoint override
     iam_endpoint = "https://iam..."  # optional IAM endpoint override
+    domain_id = "0a1b..."            # optional account (domain) id: EPS signs with it (else asked of IAM)
     credential_store = "keyring"     # keyring | session | env | plaintext
     ak_hint = "HPUA…4567"            # display only
 
@@ -33,6 +34,7 @@ from typing import Any, Literal, cast
 import tomli_w
 
 from imstui.api.endpoints import check_endpoint
+from imstui.api.eps_models import check_domain_id
 from imstui.api.errors import ConfigurationError, LocalValidationError
 from imstui.core.fsutil import write_private_file
 from imstui.core.wording import said_back
@@ -129,6 +131,7 @@ class Profile:
     iam_endpoint: str | None = None
     credential_store: CredentialStoreName = "keyring"
     ak_hint: str | None = None
+    domain_id: str | None = None  # the account id EPS requests are signed with (None: found with IAM)
 
     def __post_init__(self) -> None:
         validate_profile_name(self.name)
@@ -139,6 +142,7 @@ class Profile:
             object.__setattr__(self, "endpoint", validate_endpoint("endpoint", self.endpoint))
         if self.iam_endpoint is not None:
             object.__setattr__(self, "iam_endpoint", validate_endpoint("iam_endpoint", self.iam_endpoint))
+        object.__setattr__(self, "domain_id", check_domain_id(self.domain_id))
         if self.credential_store not in CREDENTIAL_STORES:
             raise LocalValidationError(
                 "credential_store", "choice", f"credential_store is one of {', '.join(CREDENTIAL_STORES)}"
@@ -161,6 +165,8 @@ class Profile:
             table["iam_endpoint"] = self.iam_endpoint
         if self.ak_hint:
             table["ak_hint"] = self.ak_hint
+        if self.domain_id:
+            table["domain_id"] = self.domain_id
         return table
 
     @classmethod
@@ -183,6 +189,7 @@ class Profile:
             iam_endpoint=opt("iam_endpoint"),
             credential_store=cast(CredentialStoreName, store),
             ak_hint=opt("ak_hint"),
+            domain_id=opt("domain_id"),
         )
 
     def with_changes(self, **changes: Any) -> Profile:
@@ -302,3 +309,12 @@ class ProfileStore:
                 data["default_profile"] = next(iter(profiles))
         self._write(data)
         return True
+
+
+def profile_domain_id(explicit: str | None = None, *, environ: Mapping[str, str] | None = None) -> str | None:
+    """The account (domain) id stored in the active profile (``explicit`` = --profile, else ``$IMSTUI_PROFILE``,
+    else the default one); None without a profile, or when it has none."""
+    store = ProfileStore(environ=environ)
+    name = store.active_name(explicit)
+    profile = store.find(name) if name else None
+    return profile.domain_id if profile is not None else None
