@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Literal
 from urllib.parse import quote
 
+import httpcore
 import httpx
 
 from imstui import __version__
@@ -39,11 +40,13 @@ from imstui.api.errors import (
 )
 from imstui.api.exchange import ACCEPT_ENCODING, Limits, exchange, host_of
 from imstui.api.fields import ID_RULE, is_api_id
+from imstui.api.lean_pool import LeanConnectionPool
 from imstui.api.models import CopyRequest, Image, Job
 from imstui.api.quota import ImageQuota
 from imstui.api.retry import RetryPolicy, call_with_retries
 from imstui.api.sanitize import sanitize
-from imstui.api.signer import SdkHmacAuth
+from imstui.api.signer import PreparedGet, SdkHmacAuth
+from imstui.api.wire import WireRoute
 
 USER_AGENT = f"imstui/{__version__}"
 JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
@@ -123,6 +126,8 @@ class ImsClient:
         self._project_lock = asyncio.Lock()
         self._auths: dict[str, SdkHmacAuth] = {}
         self._urls: dict[str, httpx.URL] = {}
+        self._wires: dict[tuple[str, bytes], WireRoute | None] = {}  # by (scheme, netloc); None: httpx's way
+        self._prepared: dict[tuple[SdkHmacAuth, bytes, bool], PreparedGet] = {}
         self._use_eps_filter = True
         self._job_route: Literal["progress", "legacy"] | None = None
 
@@ -155,6 +160,9 @@ class ImsClient:
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
     async def aclose(self) -> None:
+        for wire in self._wires.values():
+            if wire is not None:
+                await wire.aclose()
         await self._http.aclose()
 
     async def __aenter__(self) -> ImsClient:
@@ -364,16 +372,75 @@ class ImsClient:
         headers = _JSON_HEADERS if json_content_type else _NO_HEADERS
         target: str | httpx.URL = url if params else self._url(url)
 
+        wire = self._wire_for(target) if isinstance(target, httpx.URL) else None
+
         async def attempt() -> httpx.Response:
-            # `what` names the request in "outcome unknown" errors, which only non-idempotent requests raise.
-            response = await self._send(
-                "GET", url, target=target, params=params, headers=headers, auth=auth, idempotent=True, what="GET"
-            )
+            if wire is not None and wire.has_room() and not self._http.cookies:
+                assert isinstance(target, httpx.URL)
+                response = await self._wire_get(wire, target, auth, json_content_type)
+            else:
+                # `what` names the request in "outcome unknown" errors, which only non-idempotent requests raise.
+                response = await self._send(
+                    "GET", url, target=target, params=params, headers=headers, auth=auth, idempotent=True, what="GET"
+                )
             if not response.is_success:
                 raise error_from_response(response)
             return response
 
         return await call_with_retries(self._retry if retry else _NO_RETRIES, attempt)
+
+    def _wire_for(self, url: httpx.URL) -> WireRoute | None:
+        """The lean route (:mod:`imstui.api.wire`) for ``url``'s origin, where httpx would connect directly itself:
+        its own transport (not an injected one), no proxy for this URL, HTTP/1.1 only, a deadline no longer than
+        the read and write timeouts (so that the deadline is the only clock needed). ``None``: use httpx."""
+        key = (url.scheme, url.netloc)
+        if key in self._wires:
+            return self._wires[key]
+        route: WireRoute | None = None
+        timeout = self._http.timeout
+        slowest = min(t for t in (timeout.read, timeout.write, float("inf")) if t is not None)
+        pick = getattr(self._http, "_transport_for_url", None)
+        if self._traceable and url.scheme in ("http", "https") and self._limits.deadline <= slowest and pick:
+            transport = pick(url)
+            pool = getattr(transport, "_pool", None)
+            if (
+                type(transport) is httpx.AsyncHTTPTransport
+                and type(pool) in (httpcore.AsyncConnectionPool, LeanConnectionPool)
+                and getattr(pool, "_http1", False)
+                and not getattr(pool, "_http2", True)
+                and getattr(pool, "_uds", "") is None
+                and getattr(pool, "_local_address", "") is None
+                and not getattr(pool, "_socket_options", ())
+            ):
+                route = WireRoute(
+                    url,
+                    ssl_context=getattr(pool, "_ssl_context", None),
+                    connect_timeout=timeout.connect,
+                    max_connections=getattr(pool, "_max_keepalive_connections", 20) or 1,
+                    keepalive_expiry=getattr(pool, "_keepalive_expiry", None) or 5.0,
+                )
+        self._wires[key] = route
+        return route
+
+    async def _wire_get(
+        self, wire: WireRoute, url: httpx.URL, auth: SdkHmacAuth, json_content_type: bool
+    ) -> httpx.Response:
+        """A signed GET (no query) on the lean route: the headers httpx would send, signed as SdkHmacAuth would."""
+        key = (auth, url.netloc, json_content_type)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            own = [(name.decode("ascii"), value.decode("ascii")) for name, value in self._http.headers.raw]
+            headers = [("Host", url.netloc.decode("ascii")), *own]
+            if json_content_type:
+                headers.append(("Content-Type", JSON_CONTENT_TYPE))
+            prepared = self._prepared[key] = auth.prepared_get(headers)
+        response = await wire.get(
+            prepared.head(url.raw_path.decode("ascii")), host=url.host, path=url.path, limits=self._limits
+        )
+        if "set-cookie" in response.headers or "set-cookie2" in response.headers:
+            response.request = httpx.Request("GET", url)  # what the jar reads the cookie's domain and path from
+            self._http.cookies.extract_cookies(response)  # from now on httpx sends them (the lean route does not)
+        return response
 
     async def _send(
         self,
