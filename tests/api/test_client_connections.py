@@ -16,7 +16,7 @@ PROJECT_ID = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
 
 async def _serve_one_answer_per_connection(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, connections: list[int]
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, connections: list[int], closed: asyncio.Queue[int]
 ) -> None:
     """Answer one request with a keep-alive response, then close the connection (as a server's idle timeout
     would) without saying so in a ``Connection: close`` header."""
@@ -32,12 +32,14 @@ async def _serve_one_answer_per_connection(
     await writer.drain()
     writer.close()
     await writer.wait_closed()
+    closed.put_nowait(len(connections))
 
 
 async def test_a_connection_closed_by_the_server_while_idle_is_replaced_not_reused() -> None:
     connections: list[int] = []
+    closed: asyncio.Queue[int] = asyncio.Queue()
     server = await asyncio.start_server(
-        lambda r, w: _serve_one_answer_per_connection(r, w, connections), "127.0.0.1", 0
+        lambda r, w: _serve_one_answer_per_connection(r, w, connections, closed), "127.0.0.1", 0
     )
     port = server.sockets[0].getsockname()[1]
     endpoint = f"http://127.0.0.1:{port}"
@@ -52,7 +54,7 @@ async def test_a_connection_closed_by_the_server_while_idle_is_replaced_not_reus
         for _ in range(3):
             job = await client.get_job("job-1", retry=False)  # no retry: a reused dead connection would fail
             assert job.status is JobStatus.RUNNING
-            await asyncio.sleep(0.05)  # let the server's close reach this side
+            await closed.get()  # the server has closed this connection (on loopback its FIN is already here)
     finally:
         await client.aclose()
         server.close()

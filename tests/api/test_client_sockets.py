@@ -144,6 +144,8 @@ async def test_tls_connections_work_and_one_closed_while_idle_is_replaced(
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_tls.load_cert_chain(cert_path, key_path)
     connections: list[int] = []
+    answered: asyncio.Queue[None] = asyncio.Queue()
+    closed: asyncio.Queue[None] = asyncio.Queue()
 
     async def one_answer_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connections.append(1)
@@ -152,10 +154,15 @@ async def test_tls_connections_work_and_one_closed_while_idle_is_replaced(
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
         writer.write(body)
         await writer.drain()
-        # An idle timeout, as a real server's: closing at once could put the TLS close_notify in the same read
-        # as the answer, where no socket check can see it (stock httpcore behaves the same).
-        await asyncio.sleep(0.02)
-        writer.close()  # no "Connection: close": the client must notice the closed socket itself
+        # An idle close, as a real server's: only once the client has read the answer (closing at once could put
+        # the TLS close_notify in the same read as the answer, where no socket check can see it; stock httpcore
+        # behaves the same).
+        await answered.get()
+        # No "Connection: close": the client must notice the closed socket itself. close() hands the TLS
+        # close_notify to the kernel at once (on loopback it is then in the client's socket); waiting for the
+        # close to complete would wait for the client's own close_notify, which an idle client never sends.
+        writer.close()
+        closed.put_nowait(None)
 
     server = await asyncio.start_server(one_answer_then_close, "127.0.0.1", 0, ssl=server_tls)
     endpoint = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}"
@@ -170,7 +177,8 @@ async def test_tls_connections_work_and_one_closed_while_idle_is_replaced(
         for _ in range(3):
             job = await client.get_job("job-1", retry=False)  # no retry: a reused dead connection would fail
             assert job.status is JobStatus.RUNNING
-            await asyncio.sleep(0.2)  # let the server's idle close reach this side
+            answered.put_nowait(None)
+            await closed.get()  # the server has closed this connection while the client held it idle
     finally:
         await client.aclose()
         server.close()
