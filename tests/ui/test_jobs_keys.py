@@ -21,11 +21,7 @@ from .test_wiring import submit
 
 
 def shown_rows(panel: JobsPanel) -> list[int]:
-    table = panel.table
-    return [
-        int(str(table.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value).removeprefix("row-"))
-        for i in range(table.row_count)
-    ]
+    return [int(key.removeprefix("row-")) for key in panel.table.row_keys]
 
 
 def header(panel: JobsPanel) -> str:

@@ -29,7 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.dom import NoScreen
 from textual.message import Message
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from imstui.api.catalogue import explain as catalogue_explain
 from imstui.core.jobs import is_finished, needs_attention
@@ -166,8 +166,8 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         self.set_interval(1.0, self.refresh_times, name="jobs-panel-clock")
 
     def on_resize(self) -> None:
-        if self._ready and self.table.add_job_columns(self.size.width):
-            self._rebuild(keep=self.table.cursor_key)
+        if self._ready:
+            self.table.add_job_columns(self.size.width)  # rows are painted on demand: nothing to refill
 
     def on_unmount(self) -> None:
         self.restore_terminal_title()
@@ -366,12 +366,12 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
             self.remove_class("-filtering")
         self.table.focus()
 
-    @on(DataTable.RowHighlighted, "#jobs-table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(JobsTable.RowHighlighted, "#jobs-table")
+    def _row_highlighted(self, event: JobsTable.RowHighlighted) -> None:
         self._refresh_strip()
 
-    @on(DataTable.RowSelected, "#jobs-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(JobsTable.RowSelected, "#jobs-table")
+    def _row_selected(self, event: JobsTable.RowSelected) -> None:
         event.stop()
         self.action_details()
 
