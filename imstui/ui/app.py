@@ -212,9 +212,20 @@ class ImstuiApp(App[int]):
         self.update_status(connection="")
         panel = self.jobs_panel()
         if panel is not None:
-            panel.load(session.ledger.list(session.scope))  # the account's jobs, any profile
+            from imstui.core.ledger.window import newest
+
+            panel.load(newest(session.ledger, session.scope))  # the first screenful of the account's jobs, at once
+            self._load_history(session)  # then the rest, read off the event loop
         self.run_worker(session.poller.run(), name="poller", group="poller", exclusive=True, exit_on_error=False)
         self.set_terminal_title(f"imstui {session.profile}" + (" (demo)" if session.demo else ""))
+
+    @work(group="history", exclusive=True, exit_on_error=False)
+    async def _load_history(self, session: Session) -> None:
+        """Read the whole history of the session's account in a thread and give it to the jobs panel."""
+        records = await asyncio.to_thread(session.ledger.list, session.scope)
+        panel = self.jobs_panel()
+        if panel is not None and self.session is session:
+            panel.load_history(records)
 
     def _on_poller_callback(self, event: JobChanged | PollFailed | PollerStatus) -> None:
         """Called by the poller (possibly from another thread): hand the event to the event loop."""

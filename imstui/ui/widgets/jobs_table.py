@@ -32,8 +32,9 @@ from textual.message import Message
 from textual.widgets import Input
 
 from imstui.api.catalogue import explain as catalogue_explain
-from imstui.core.jobs import is_finished, needs_attention
+from imstui.core.jobs import Phase, count_phases, is_finished, needs_attention, phase_of
 from imstui.core.ledger import JobRecord
+from imstui.core.ledger.window import merge_by_version
 from imstui.core.wording import JobCounts
 from imstui.ui import terminal
 from imstui.ui.attention import TerminalAttention, user_is_elsewhere
@@ -41,7 +42,7 @@ from imstui.ui.clipboard import ClipboardMode, CopyResult, copy_text
 from imstui.ui.record_actions import RecordActions, record_bindings
 from imstui.ui.widgets.jobs_grid import COLUMNS, JobsTable, row_key_for, sort_records, sort_value
 from imstui.ui.widgets.jobs_status import FailureStrip, JobsStatusLine, StatusFacts
-from imstui.ui.widgets.jobs_text import Explain, record_matches, retry_links
+from imstui.ui.widgets.jobs_text import Explain, retry_links, search_text
 from imstui.ui.widgets.jobs_view import JobsViewOptions
 
 if TYPE_CHECKING:
@@ -131,6 +132,8 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         self._clock = clock
         self._clipboard_mode = clipboard_mode
         self._records: dict[str, JobRecord] = {}
+        self._phases: dict[Phase, int] = count_phases(())  # the counts, kept as records change (never recounted)
+        self._haystacks: dict[str, str] = {}  # what the filter searches, per row key (built when first filtered)
         self._job_index: dict[str, str] = {}
         self._filter = ""
         self._failed_only = False
@@ -204,9 +207,17 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         keep = self.table.cursor_key
         ordered = sorted(records, key=lambda r: (r.submitted_at, str(r.row_id)))
         self._records = {row_key_for(r): r for r in ordered}
+        self._phases = count_phases(ordered)
+        self._haystacks = {}
         self._job_index = {r.job_id: row_key_for(r) for r in ordered if r.job_id}
         self._rebuild(keep=keep)
         self._counts_changed()
+
+    def load_history(self, records: Iterable[JobRecord]) -> None:
+        """Show the whole history after a first page (:func:`imstui.core.ledger.window.newest`): each row as the
+        newer of the read and what the panel already shows (a poller change that arrived meanwhile stays)."""
+        known = list(self._records.values()) if self._ready else self._initial
+        self.load(merge_by_version(records, known))
 
     def update_record(self, record: JobRecord, previous: JobRecord | None = None) -> None:
         """Apply a new version of a record (a ``JobChanged``, a new submission); a new ``row_id`` takes its place in
@@ -223,6 +234,10 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         failure = self._last_poll_failure
         if failure is not None and failure[0] == record.job_id and not record.last_poll_error:
             self._last_poll_failure = None
+        if key in self._records:
+            self._phases[phase_of(self._records[key])] -= 1
+        self._phases[phase_of(record)] += 1
+        self._haystacks.pop(key, None)
         self._records[key] = record
         if record.job_id:
             self._job_index[record.job_id] = key
@@ -287,7 +302,7 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
 
     @property
     def counts(self) -> JobCounts:
-        return JobCounts.of(self._records.values())
+        return JobCounts.of_phases(self._phases)
 
     # ------------------------------------------------------------------ actions
 
@@ -382,7 +397,14 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
             return False
         if self._hide_finished and is_finished(record):
             return False
-        return record_matches(record, self._filter)
+        needle = self._filter.strip().casefold()
+        if not needle:
+            return True
+        key = row_key_for(record)
+        haystack = self._haystacks.get(key)
+        if haystack is None:
+            haystack = self._haystacks[key] = search_text(record)
+        return needle in haystack
 
     def _rebuild(self, keep: str | None) -> None:
         """Refill the table for a new filter or a new set of records, keeping the cursor on ``keep`` if shown.

@@ -25,6 +25,7 @@ __all__ = [
     "incident_summary",
     "record_matches",
     "retry_links",
+    "search_text",
 ]
 
 JobRecordLike = JobRecord  # the panel's record type (kept as a name for callers written against it)
@@ -117,8 +118,12 @@ def detail_fields(
 def record_matches(record: JobRecordLike, query: str) -> bool:
     """Case-insensitive substring match on the name, ids, status word and error code."""
     needle = query.strip().casefold()
-    if not needle:
-        return True
+    return not needle or needle in search_text(record)
+
+
+def search_text(record: JobRecordLike) -> str:
+    """The fields :func:`record_matches` searches, casefolded, one string (a NUL between fields, so a needle never
+    matches across two of them): the panel keeps it per row so a filter keystroke is one ``in`` per row."""
     view = look_of(record)
     haystack = (
         record.name,
@@ -132,7 +137,7 @@ def record_matches(record: JobRecordLike, query: str) -> bool:
         record.status.value if record.status is not None else None,
         str(record.row_id),
     )
-    return any(needle in value.casefold() for value in haystack if value)
+    return "\x00".join(value.casefold() for value in haystack if value)
 
 
 def retry_links(record: JobRecordLike, records: Iterable[JobRecordLike]) -> tuple[str | None, list[str]]:
