@@ -222,10 +222,22 @@ class ImstuiApp(App[int]):
     @work(group="history", exclusive=True, exit_on_error=False)
     async def _load_history(self, session: Session) -> None:
         """Read the whole history of the session's account in a thread and give it to the jobs panel."""
-        records = await asyncio.to_thread(session.ledger.list, session.scope)
+        import gc
+
+        from imstui.ui.widgets.jobs_cells import row_key_for
+        from imstui.ui.widgets.jobs_text import search_text
+
+        def read() -> tuple[list[JobRecord], dict[str, str]]:
+            records = session.ledger.list(session.scope)
+            return records, {row_key_for(r): search_text(r) for r in records}
+
+        records, search = await asyncio.to_thread(read)
         panel = self.jobs_panel()
         if panel is not None and self.session is session:
-            panel.load_history(records)
+            panel.load_history(records, search)
+            # The history lives as long as the session: keep the collector from rescanning it on every full
+            # collection (with 100,000 records those scans were most of the cost of a filter keystroke).
+            gc.freeze()
 
     def _on_poller_callback(self, event: JobChanged | PollFailed | PollerStatus) -> None:
         """Called by the poller (possibly from another thread): hand the event to the event loop."""

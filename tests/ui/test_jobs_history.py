@@ -7,10 +7,12 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+from textual.coordinate import Coordinate
+
 from imstui.core.ledger import Ledger
 from imstui.core.ledger.window import merge_by_version, newest
 
-from .jobs_factory import NOW, make_record, succeeded
+from .jobs_factory import NOW, failed, make_record, succeeded
 from .test_jobs_panel import Host
 
 
@@ -64,3 +66,26 @@ async def test_the_panel_shows_the_first_page_then_the_whole_history_keeping_the
         newest_row = panel.record_for_job(history[-1].job_id or "")
         assert newest_row is not None and newest_row.status is not None and newest_row.status.value == "SUCCESS"
         assert panel.counts.succeeded == 1 and panel.counts.running == 299
+
+
+async def test_a_view_seen_before_shows_rows_that_changed_since() -> None:
+    records = [make_record(i) for i in range(1, 50)]
+    app = Host(records)
+    async with app.run_test(size=(170, 30)) as pilot:
+        panel = app.panel
+        await pilot.press("f")
+        assert panel.table.row_count == 0  # nothing failed yet
+        await pilot.press("f")
+        assert panel.table.row_count == 49
+        panel.update_record(failed(records[10]))
+        await pilot.press("f")  # failed only again: the row that failed meanwhile is listed
+        assert [panel.table.get_cell_at(Coordinate(0, 0)).plain] == ["✖ FAILED"]
+        assert panel.table.row_count == 1
+        await pilot.press("f")
+        panel.update_record(replace(records[20], name="renamed-web"))
+        panel.set_filter("renamed")
+        assert panel.table.row_count == 1
+        panel.set_filter("")
+        panel.update_record(replace(records[20], name="copy-x"))
+        panel.set_filter("renamed")  # the same filter text as before: the renamed row no longer matches
+        assert panel.table.row_count == 0

@@ -157,6 +157,7 @@ class JobsTable(_RowCursorKeys, can_focus=True):
         self._keys: list[str] = []
         self._index: dict[str, int] = {}
         self._records: dict[str, JobRecord] = {}
+        self._shared = False  # the three above belong to the caller (show_keys): copy before changing them
         self._cursor = 0
         self._painted: dict[str, tuple[str, ...]] = {}  # the clock-driven texts each row showed when last painted
         self._shown_columns: tuple[str, ...] = ()
@@ -233,9 +234,18 @@ class JobsTable(_RowCursorKeys, can_focus=True):
         for key, record in rows:
             keys.append(key)
             records[key] = record
+        self.show_keys(keys, {key: i for i, key in enumerate(keys)}, records, keep=keep)
+
+    def show_keys(
+        self, keys: list[str], index: dict[str, int], records: Mapping[str, JobRecord], *, keep: str | None
+    ) -> None:
+        """:meth:`show` for a caller that already has the order (``keys``, ``index``: key -> position) and the
+        records by key; the table reads them, never changes them (it copies before a :meth:`put` or :meth:`drop`
+        changes the order), so the caller may keep them for the next time the same view is asked for."""
         self._keys = keys
-        self._index = {key: i for i, key in enumerate(keys)}
-        self._records = records
+        self._index = index
+        self._records = records  # type: ignore[assignment]
+        self._shared = True
         self._painted.clear()
         self._cursor = self._index.get(keep, 0) if keep is not None else 0
         self._resize_virtual()
@@ -256,19 +266,23 @@ class JobsTable(_RowCursorKeys, can_focus=True):
     def put(self, key: str, record: JobRecord) -> None:
         """Show ``record`` in its row (one line repainted), or as a new row at the end."""
         index = self._index.get(key)
-        self._records[key] = record
+        if not self._shared:
+            self._records[key] = record  # shared records are the caller's, already up to date
         if index is not None:
             self.refresh_row(index)
             return
+        self._unshare()
+        self._records[key] = record
         self._index[key] = len(self._keys)
         self._keys.append(key)
         self._resize_virtual()
         self.refresh_row(len(self._keys) - 1)
 
     def drop(self, key: str) -> None:
-        index = self._index.pop(key, None)
-        if index is None:
+        if key not in self._index:
             return
+        self._unshare()
+        index = self._index.pop(key)
         self._records.pop(key, None)
         self._painted.pop(key, None)
         del self._keys[index]
@@ -278,6 +292,11 @@ class JobsTable(_RowCursorKeys, can_focus=True):
             self._cursor = max(0, self._cursor - 1)
         self._resize_virtual()
         self.refresh()
+
+    def _unshare(self) -> None:
+        if self._shared:
+            self._keys, self._index, self._records = list(self._keys), dict(self._index), dict(self._records)
+            self._shared = False
 
     def refresh_times(self, records: Mapping[str, JobRecord] | None = None) -> int:
         """Repaint the visible rows whose age or "polled … ago" text changed since they were painted (the panel's

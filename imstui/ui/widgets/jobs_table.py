@@ -18,7 +18,7 @@ of :class:`~imstui.ui.record_actions.RecordActions` (``RetryRequested``, ``OpenI
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, ClassVar
@@ -32,7 +32,7 @@ from textual.message import Message
 from textual.widgets import Input
 
 from imstui.api.catalogue import explain as catalogue_explain
-from imstui.core.jobs import Phase, count_phases, is_finished, needs_attention, phase_of
+from imstui.core.jobs import ATTENTION, FINISHED, Phase, count_phases, is_finished, phase_of
 from imstui.core.ledger import JobRecord
 from imstui.core.ledger.window import merge_by_version
 from imstui.core.wording import JobCounts
@@ -49,6 +49,25 @@ if TYPE_CHECKING:
     from imstui.core.poller import PollerStatus, PollFailed
 
 __all__ = ["COLUMNS", "JobsPanel", "row_key_for"]
+
+
+VIEW_CACHE = 4
+_CLOCKED_SORTS = frozenset({"progress", "polled"})  # change with every poll: never cached
+
+
+def _view_facts(record: JobRecord) -> tuple[object, ...]:
+    """What decides whether and where ``record`` shows in a view sorted by a column not in _CLOCKED_SORTS."""
+    return (
+        phase_of(record),
+        record.status,
+        record.name,
+        record.job_id,
+        record.new_image_id,
+        record.error_code,
+        record.source_image_id,
+        record.source_image_name,
+        record.submitted_at,
+    )
 
 
 def _utcnow() -> datetime:
@@ -133,7 +152,11 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         self._clipboard_mode = clipboard_mode
         self._records: dict[str, JobRecord] = {}
         self._phases: dict[Phase, int] = count_phases(())  # the counts, kept as records change (never recounted)
+        self._phase_by_key: dict[str, Phase] = {}
         self._haystacks: dict[str, str] = {}  # what the filter searches, per row key (built when first filtered)
+        # The order of the last few views (filter, failed only, hide finished, sort) as (keys, key -> position):
+        # f, h or Esc back to a view seen before is a lookup, not a sort of the whole history.
+        self._views: dict[tuple[object, ...], tuple[list[str], dict[str, int]]] = {}
         self._job_index: dict[str, str] = {}
         self._filter = ""
         self._failed_only = False
@@ -207,17 +230,26 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         keep = self.table.cursor_key
         ordered = sorted(records, key=lambda r: (r.submitted_at, str(r.row_id)))
         self._records = {row_key_for(r): r for r in ordered}
-        self._phases = count_phases(ordered)
+        self._phase_by_key = {key: phase_of(r) for key, r in self._records.items()}
+        self._phases = count_phases(())
+        for phase in self._phase_by_key.values():
+            self._phases[phase] += 1
         self._haystacks = {}
+        self._views.clear()
         self._job_index = {r.job_id: row_key_for(r) for r in ordered if r.job_id}
         self._rebuild(keep=keep)
         self._counts_changed()
 
-    def load_history(self, records: Iterable[JobRecord]) -> None:
+    def load_history(self, records: Iterable[JobRecord], search: Mapping[str, str] | None = None) -> None:
         """Show the whole history after a first page (:func:`imstui.core.ledger.window.newest`): each row as the
-        newer of the read and what the panel already shows (a poller change that arrived meanwhile stays)."""
+        newer of the read and what the panel already shows (a poller change that arrived meanwhile stays).
+        ``search``: each read row's :func:`search_text` by row key, worked out off the event loop."""
         known = list(self._records.values()) if self._ready else self._initial
         self.load(merge_by_version(records, known))
+        if search:
+            self._haystacks.update(search)
+            for record in known:  # these may be newer than what ``search`` was made from
+                self._haystacks.pop(row_key_for(record), None)
 
     def update_record(self, record: JobRecord, previous: JobRecord | None = None) -> None:
         """Apply a new version of a record (a ``JobChanged``, a new submission); a new ``row_id`` takes its place in
@@ -234,9 +266,13 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         failure = self._last_poll_failure
         if failure is not None and failure[0] == record.job_id and not record.last_poll_error:
             self._last_poll_failure = None
-        if key in self._records:
-            self._phases[phase_of(self._records[key])] -= 1
-        self._phases[phase_of(record)] += 1
+        old = self._records.get(key)
+        if old is not None:
+            self._phases[phase_of(old)] -= 1
+        self._phase_by_key[key] = phase_of(record)
+        self._phases[self._phase_by_key[key]] += 1
+        if old is None or _view_facts(old) != _view_facts(record):
+            self._views.clear()  # a row may move in or out of a view, or change place in one
         self._haystacks.pop(key, None)
         self._records[key] = record
         if record.job_id:
@@ -393,18 +429,28 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
     # ------------------------------------------------------------------ internals
 
     def _matches(self, record: JobRecord) -> bool:
-        if self._failed_only and not needs_attention(record):
-            return False
-        if self._hide_finished and is_finished(record):
-            return False
+        return self._matcher()(row_key_for(record), record)
+
+    def _matcher(self) -> Callable[[str, JobRecord], bool]:
+        """The current view options as one predicate over ``(row key, record)`` (the needle worked out once)."""
         needle = self._filter.strip().casefold()
-        if not needle:
-            return True
-        key = row_key_for(record)
-        haystack = self._haystacks.get(key)
-        if haystack is None:
-            haystack = self._haystacks[key] = search_text(record)
-        return needle in haystack
+        failed_only, hide_finished, haystacks = self._failed_only, self._hide_finished, self._haystacks
+        phases = self._phase_by_key
+
+        def matches(key: str, record: JobRecord) -> bool:
+            phase = phases.get(key) or phase_of(record)
+            if failed_only and phase not in ATTENTION:
+                return False
+            if hide_finished and phase in FINISHED:
+                return False
+            if not needle:
+                return True
+            haystack = haystacks.get(key)
+            if haystack is None:
+                haystack = haystacks[key] = search_text(record)
+            return needle in haystack
+
+        return matches
 
     def _rebuild(self, keep: str | None) -> None:
         """Refill the table for a new filter or a new set of records, keeping the cursor on ``keep`` if shown.
@@ -412,8 +458,18 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         Used only when the *set* of visible rows changes; record updates never come here unless a filter is
         active and the update moves a row in or out of it.
         """
-        shown = [(k, r) for k, r in self._records.items() if self._matches(r)]
-        self.table.show(sort_records(shown, *self._sort), keep=keep)
+        view = (self._filter.strip().casefold(), self._failed_only, self._hide_finished, self._sort)
+        cached = self._views.get(view)
+        if cached is None:
+            matches = self._matcher()
+            shown = [(k, r) for k, r in self._records.items() if matches(k, r)]
+            keys = [k for k, _ in sort_records(shown, *self._sort)]
+            cached = (keys, {k: i for i, k in enumerate(keys)})
+            if self._sort[0] not in _CLOCKED_SORTS:
+                self._views[view] = cached
+                while len(self._views) > VIEW_CACHE:
+                    del self._views[next(iter(self._views))]
+        self.table.show_keys(cached[0], cached[1], self._records, keep=keep)
         self._refresh_strip()
         self._refresh_status_line()
 
