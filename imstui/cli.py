@@ -77,8 +77,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The common options that take a value (the next word is theirs, not a command name).
+_VALUE_OPTIONS = frozenset({"--profile", "--region", "--project-id", "--endpoint", "--iam-endpoint"})
+
+
+def _console_only(argv: Sequence[str]) -> bool:
+    """True when ``argv`` names no command and asks for no help: only the common options (and ``--version``), so
+    the console can start without importing every command's module. Anything else gets the full parser."""
+    expect_value = False
+    for arg in argv:
+        if not arg.isascii():  # the full parser names undecodable arguments without echoing them
+            return False
+        if expect_value:
+            expect_value = False
+        elif arg in _VALUE_OPTIONS:
+            expect_value = True
+        elif arg in ("-h", "--help", "--") or not arg.startswith("-"):
+            return False
+    return not expect_value
+
+
+def _parse_console_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The console's options, parsed without the subcommands; None when the full parser must decide (an unknown
+    option or a malformed one gets the full parser's own error message)."""
+    parser = argparse.ArgumentParser(
+        prog="imstui", parents=[common_options()], add_help=False, allow_abbrev=False, exit_on_error=False
+    )
+    parser.add_argument("--version", action="version", version=f"imstui {__version__}")
+    parser.set_defaults(command=None)  # as the full parser's subparsers leave it
+    try:
+        args, extras = parser.parse_known_args(list(argv))
+    except argparse.ArgumentError:
+        return None
+    return None if extras else args
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    args = build_parser().parse_args(argv)
+    arg_list = list(sys.argv[1:] if argv is None else argv)
+    args = _parse_console_args(arg_list) if _console_only(arg_list) else None
+    if args is None:
+        args = build_parser().parse_args(arg_list)
     for key, value in _DEFAULTS.items():
         if not hasattr(args, key):
             setattr(args, key, value)

@@ -16,12 +16,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imstui.core.context import ConnectionSettings, client_from_settings, current_overrides, resolve_settings
-
-if TYPE_CHECKING:  # the session stack (ledger, poller) loads only when a session is opened: commands start fast
+if TYPE_CHECKING:  # the session stack (context, ledger, poller) loads only when a session is opened: fast starts
     import httpx
 
     from imstui.api.client import ImsClient
+    from imstui.core.context import ConnectionSettings
     from imstui.core.poller import PollSettings
     from imstui.core.session import DemoCatalogue, PollerTiming, Session
     from imstui.sim.demo import DemoBackend
@@ -96,6 +95,7 @@ def demo_state_path(ledger_path: Path | None = None) -> Path:
 
 
 def _demo_backend(speed: float, ledger_path: Path | None = None) -> tuple[ConnectionSettings, DemoBackend]:
+    from imstui.core.context import ConnectionSettings
     from imstui.sim.demo import demo_backend
     from imstui.sim.persist import attach
 
@@ -122,6 +122,7 @@ def open_demo_session(
 ) -> Session:
     """A session on a fresh in-process simulator (jobs ``speed`` times faster), with the demo catalogue. An active
     :func:`~imstui.core.context.client_overrides` transport replaces the simulator's (tests)."""
+    from imstui.core.context import current_overrides
     from imstui.core.session import open_session
 
     settings, backend = _demo_backend(speed, ledger_path)
@@ -146,6 +147,7 @@ def session_for_args(
 ) -> Session:
     """The headless commands' session: the simulator for ``--demo``, else the settings of
     :func:`~imstui.core.context.resolve_settings`. ``profile`` names the ledger profile (default: the settings')."""
+    from imstui.core.context import resolve_settings
     from imstui.core.poller import PollSettings
     from imstui.core.session import open_session
 
@@ -163,6 +165,8 @@ def open_client(
 ) -> ImsClient:
     """An :class:`~imstui.api.client.ImsClient` for ``args`` (``--demo``: the simulator). ``transport`` (or an
     active :func:`~imstui.core.context.client_overrides`) replaces the network, for tests."""
+    from imstui.core.context import client_from_settings, current_overrides, resolve_settings
+
     if getattr(args, "demo", False):
         settings, backend = _demo_backend(1.0)
         return client_from_settings(settings, transport=transport or current_overrides().transport or backend.transport)
