@@ -32,7 +32,7 @@ from textual.message import Message
 from textual.widgets import Input
 
 from imstui.api.catalogue import explain as catalogue_explain
-from imstui.core.jobs import ATTENTION, FINISHED, Phase, count_phases, is_finished, phase_of
+from imstui.core.jobs import Phase, count_phases, is_finished, phase_of
 from imstui.core.ledger import JobRecord
 from imstui.core.ledger.window import merge_by_version
 from imstui.core.wording import JobCounts
@@ -40,34 +40,15 @@ from imstui.ui import terminal
 from imstui.ui.attention import TerminalAttention, user_is_elsewhere
 from imstui.ui.clipboard import ClipboardMode, CopyResult, copy_text
 from imstui.ui.record_actions import RecordActions, record_bindings
-from imstui.ui.widgets.jobs_grid import COLUMNS, JobsTable, row_key_for, sort_records, sort_value
+from imstui.ui.widgets.jobs_grid import COLUMNS, JobsTable, row_key_for, sort_value
 from imstui.ui.widgets.jobs_status import FailureStrip, JobsStatusLine, StatusFacts
-from imstui.ui.widgets.jobs_text import Explain, retry_links, search_text
-from imstui.ui.widgets.jobs_view import JobsViewOptions
+from imstui.ui.widgets.jobs_text import Explain, retry_links
+from imstui.ui.widgets.jobs_view import JobsViewOptions, view_facts
 
 if TYPE_CHECKING:
     from imstui.core.poller import PollerStatus, PollFailed
 
 __all__ = ["COLUMNS", "JobsPanel", "row_key_for"]
-
-
-VIEW_CACHE = 4
-_CLOCKED_SORTS = frozenset({"progress", "polled"})  # change with every poll: never cached
-
-
-def _view_facts(record: JobRecord) -> tuple[object, ...]:
-    """What decides whether and where ``record`` shows in a view sorted by a column not in _CLOCKED_SORTS."""
-    return (
-        phase_of(record),
-        record.status,
-        record.name,
-        record.job_id,
-        record.new_image_id,
-        record.error_code,
-        record.source_image_id,
-        record.source_image_name,
-        record.submitted_at,
-    )
 
 
 def _utcnow() -> datetime:
@@ -271,7 +252,7 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
             self._phases[phase_of(old)] -= 1
         self._phase_by_key[key] = phase_of(record)
         self._phases[self._phase_by_key[key]] += 1
-        if old is None or _view_facts(old) != _view_facts(record):
+        if old is None or view_facts(old) != view_facts(record):
             self._views.clear()  # a row may move in or out of a view, or change place in one
         self._haystacks.pop(key, None)
         self._records[key] = record
@@ -428,47 +409,13 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
 
     # ------------------------------------------------------------------ internals
 
-    def _matches(self, record: JobRecord) -> bool:
-        return self._matcher()(row_key_for(record), record)
-
-    def _matcher(self) -> Callable[[str, JobRecord], bool]:
-        """The current view options as one predicate over ``(row key, record)`` (the needle worked out once)."""
-        needle = self._filter.strip().casefold()
-        failed_only, hide_finished, haystacks = self._failed_only, self._hide_finished, self._haystacks
-        phases = self._phase_by_key
-
-        def matches(key: str, record: JobRecord) -> bool:
-            phase = phases.get(key) or phase_of(record)
-            if failed_only and phase not in ATTENTION:
-                return False
-            if hide_finished and phase in FINISHED:
-                return False
-            if not needle:
-                return True
-            haystack = haystacks.get(key)
-            if haystack is None:
-                haystack = haystacks[key] = search_text(record)
-            return needle in haystack
-
-        return matches
-
     def _rebuild(self, keep: str | None) -> None:
         """Refill the table for a new filter or a new set of records, keeping the cursor on ``keep`` if shown.
 
         Used only when the *set* of visible rows changes; record updates never come here unless a filter is
         active and the update moves a row in or out of it.
         """
-        view = (self._filter.strip().casefold(), self._failed_only, self._hide_finished, self._sort)
-        cached = self._views.get(view)
-        if cached is None:
-            matches = self._matcher()
-            shown = [(k, r) for k, r in self._records.items() if matches(k, r)]
-            keys = [k for k, _ in sort_records(shown, *self._sort)]
-            cached = (keys, {k: i for i, k in enumerate(keys)})
-            if self._sort[0] not in _CLOCKED_SORTS:
-                self._views[view] = cached
-                while len(self._views) > VIEW_CACHE:
-                    del self._views[next(iter(self._views))]
+        cached = self._view_order()
         self.table.show_keys(cached[0], cached[1], self._records, keep=keep)
         self._refresh_strip()
         self._refresh_status_line()
