@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from imstui.api.models import Image
 from imstui.api.protocol import ImsApi
@@ -25,9 +25,16 @@ from imstui.core.keyring_backends import BackendInfo
 from imstui.core.ledger import Ledger, utcnow
 from imstui.core.ledger.scope import Scope, account_scope
 from imstui.core.poller import Poller, PollSettings
+from imstui.core.tagging import TagFn, Tagger
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import httpx
+
+    from imstui.api.client import ImsClient
+    from imstui.api.tag_models import ImageTag
+    from imstui.core.tags import TagOutcome
 
 __all__ = [
     "DEMO_PROFILE",
@@ -38,6 +45,7 @@ __all__ = [
     "SeededImage",
     "Session",
     "open_session",
+    "tag_with",
 ]
 
 DEMO_PROFILE = "demo"  # the ledger profile of every --demo job
@@ -86,10 +94,24 @@ class PollerTiming:
     now: Callable[[], datetime] = utcnow
 
 
+def tag_with(api: ImsApi) -> TagFn:
+    """Apply tags to a new image through the session's client (:func:`imstui.core.tags.tag_new_image`)."""
+
+    async def tag(image_id: str, tags: Sequence[ImageTag]) -> TagOutcome:
+        from imstui.core.tags import tag_new_image
+
+        return await tag_new_image(cast("ImsClient", api), image_id, tags)
+
+    return tag
+
+
 @dataclass
 class Session:
     """A connected profile. Close it with :meth:`aclose` (or ``async with``): stops the poller, closes the client
-    and the ledger."""
+    and the ledger.
+
+    ``tagger`` applies the tags of this account's copies once their jobs succeeded (:mod:`imstui.core.tagging`):
+    attached to ``poller``, so every front that runs the poller tags what succeeds and what was left pending."""
 
     api: ImsApi
     ledger: Ledger
@@ -101,6 +123,11 @@ class Session:
     plaintext: bool = False  # the profile's keys are in the plaintext opt-in file
     catalogue: DemoCatalogue | None = None  # demo sessions only
     _closed: bool = field(default=False, repr=False)
+    tagger: Tagger = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.tagger = Tagger(self.ledger, tag_with(self.api), scope=lambda: self.scope)
+        self.tagger.attach(self.poller)
 
     @property
     def region(self) -> str:
@@ -124,6 +151,7 @@ class Session:
         self._closed = True
         self.poller.stop()
         try:
+            await self.tagger.aclose()
             await self.api.aclose()
         finally:
             self.ledger.close()

@@ -18,7 +18,7 @@ import asyncio
 import functools
 import shlex
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +32,11 @@ from imstui.api.errors import (
 )
 from imstui.api.models import CopyRequest, Image
 from imstui.api.protocol import ImsApi
+from imstui.api.tag_models import ImageTag
 from imstui.core.account import endpoint_of
 from imstui.core.jobs import SUBMITTED
 from imstui.core.ledger import InvalidJobIdError, JobRecord, Ledger, LedgerError, utcnow
+from imstui.core.ledger.records import TagsState
 
 if TYPE_CHECKING:
     from imstui.core.poller import Poller
@@ -101,8 +103,12 @@ async def submit_copy(
     on_job_id: Callable[[str], None] | None = None,
     sleep: Sleep | None = None,
     clock: Callable[[], float] = time.monotonic,
+    tags: Sequence[ImageTag] = (),
 ) -> SubmitResult:
     """Record the intent, send the copy POST once, record the answer.
+
+    ``tags`` (checked by the caller, :func:`imstui.core.tags.validate_tags`) are stored on the row as ``pending``:
+    the copy body has none; the session's :class:`~imstui.core.tagging.Tagger` applies them once the job succeeded.
 
     - the ledger cannot be written before the POST: ``ConfigurationError`` ("nothing was submitted"), nothing sent;
     - a job id: the row becomes ``submitted`` (and ``poller``, if given, starts following it); if the ledger write
@@ -128,6 +134,7 @@ async def submit_copy(
         "enterprise_project_id": request.enterprise_project_id,
         "retry_of": retry_of,
         "endpoint": endpoint_of(api),  # the job's identity: endpoint + project + region + job id
+        "tags": tuple(tags),
     }
     try:
         row_id = ledger.record_intent(submitted_at=at, **intent)
@@ -161,7 +168,10 @@ async def submit_copy(
     except InvalidJobIdError as exc:
         return _unknown(ledger, row_id, OutcomeUnknownError(f"the copy request may have been accepted, but {exc}"))
     except LedgerError as exc:
-        unsaved = JobRecord(row_id=row_id, job_id=job_id, submitted_at=at, state=SUBMITTED, **intent)
+        pending: TagsState | None = "pending" if tags else None
+        unsaved = JobRecord(
+            row_id=row_id, job_id=job_id, submitted_at=at, state=SUBMITTED, tags_state=pending, **intent
+        )
         return SubmitResult(record=unsaved, job_id=job_id, not_recorded=exc)
     if poller is not None:
         poller.track(job_id)

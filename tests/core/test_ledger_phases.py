@@ -182,7 +182,8 @@ def test_any_row_reads_as_a_record_in_exactly_the_phase_its_sql_selects_or_as_da
 ) -> None:
     conn = sqlite3.connect(":memory:")
     try:
-        for statement in split_sql(MIGRATIONS[0]) + split_sql(MIGRATIONS[4]):  # the table, then its endpoint
+        # the table, then its endpoint and tags columns
+        for statement in split_sql(MIGRATIONS[0]) + split_sql(MIGRATIONS[4]) + split_sql(MIGRATIONS[5]):
             conn.execute(statement.replace(" NOT NULL", ""))
         conn.execute(
             "INSERT INTO jobs (job_id, profile, region, submitted_at, state, status, gone, progress) "

@@ -9,14 +9,16 @@ anything else reads as ``UNKNOWN``.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 from imstui.api.models import Job, JobStatus
 from imstui.api.sanitize import sanitize, sanitize_opt
+from imstui.api.tag_models import ImageTag
 from imstui.core import jobs
 from imstui.core.jobs import OUTCOME_UNKNOWN, REJECTED, SUBMITTED, SUBMITTING, JobState, Phase
 
@@ -27,12 +29,16 @@ __all__ = [
     "JobRecord",
     "LedgerChanges",
     "PollUpdate",
+    "TagsState",
     "from_db_time",
     "parse_row",
     "text",
     "to_db_time",
     "utcnow",
 ]
+
+TagsState = Literal["pending", "applied", "failed"]  # None: no tags were asked for
+TAGS_STATES: frozenset[str] = frozenset({"pending", "applied", "failed"})
 
 MAX_TEXT = 4096  # cap on any free text stored (server messages are already sanitised; this bounds the file)
 
@@ -98,6 +104,11 @@ class JobRecord:
     imported: bool = False  # tracked with `import_job` (submitted elsewhere): no source image/name known
     current_task: str | None = None
     endpoint: str | None = None  # the IMS endpoint submitted to (imstui.core.account); None: an older imstui's row
+    # Tags asked for with the copy, applied to the new image once the job succeeded (imstui.core.tagging):
+    tags: tuple[ImageTag, ...] = ()
+    tags_state: TagsState | None = None  # None: no tags asked for
+    tags_error: str | None = None  # "CODE message" of the last failed attempt (sanitised)
+    tags_at: datetime | None = None  # when the tags were applied, or the last attempt failed
     version: int = field(default=0, compare=False)  # ledger change counter value of the last write to this row
 
     @property
@@ -178,7 +189,7 @@ COLUMNS = (
     "row_id, job_id, profile, region, project_id, source_image_id, source_image_name, name, description, cmk_id, "
     "enterprise_project_id, submitted_at, state, status, progress, new_image_id, error_code, fail_reason, "
     "last_polled_at, last_poll_error, poll_count, terminal_at, gone, retry_of, imported, current_task, version, "
-    "endpoint"
+    "endpoint, tags, tags_state, tags_error, tags_at"
 )
 COLUMN_NAMES = tuple(name.strip() for name in COLUMNS.split(","))
 COLUMN_INDEX = {name: index for index, name in enumerate(COLUMN_NAMES)}
@@ -198,6 +209,7 @@ _TEXT_COLUMNS = (
     "last_poll_error",
     "current_task",
     "endpoint",
+    "tags_error",
 )
 
 
@@ -257,6 +269,33 @@ def _status(row: Sequence[Any]) -> JobStatus | None:
         return JobStatus.UNKNOWN  # exactly what PHASE_SQL's "unrecognised" selects
 
 
+def tags_to_db(tags: Sequence[ImageTag]) -> str | None:
+    """The ``tags`` column: ``[[key, value], ...]`` as JSON, NULL for none."""
+    return json.dumps([[tag.key, tag.value] for tag in tags], ensure_ascii=False) if tags else None
+
+
+def _tags(row: Sequence[Any]) -> tuple[ImageTag, ...]:
+    value = _opt_text(row, "tags")
+    if value is None:
+        return ()
+    try:
+        pairs = json.loads(value)
+    except ValueError:
+        raise _Damage("tags is not JSON") from None
+    if not isinstance(pairs, list) or not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in pairs
+    ):
+        raise _Damage("tags is not a list of [key, value] pairs")
+    return tuple(ImageTag(key, val) for key, val in pairs)
+
+
+def _tags_state(row: Sequence[Any]) -> TagsState | None:
+    value = _opt_text(row, "tags_state")
+    if value is not None and value not in TAGS_STATES:
+        raise _Damage(f"tags_state {value!r} is not one imstui writes")
+    return value  # type: ignore[return-value]  # checked against TAGS_STATES above
+
+
 def _build(row: Sequence[Any]) -> JobRecord:
     if len(row) != len(COLUMN_NAMES):
         raise _Damage(f"{len(row)} columns instead of {len(COLUMN_NAMES)}")
@@ -282,6 +321,9 @@ def _build(row: Sequence[Any]) -> JobRecord:
         retry_of=_int(row, "retry_of", optional=True),
         imported=bool(_int(row, "imported", flag=True)),
         version=_int(row, "version") or 0,
+        tags=_tags(row),
+        tags_state=_tags_state(row),
+        tags_at=_time(row, "tags_at"),
         **texts,
     )
 

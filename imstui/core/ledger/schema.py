@@ -13,7 +13,7 @@ from imstui.core.ledger.records import COLUMN_NAMES
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "check_schema", "migrate"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -115,6 +115,16 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN endpoint TEXT;
     UPDATE jobs SET endpoint = 'http://127.0.0.1:80' WHERE profile = 'demo';
     CREATE INDEX IF NOT EXISTS jobs_account ON jobs(endpoint, project_id);
+    """,
+    # 5 -> 6: tags on the copy (imstui.core.tagging): the tags asked for (JSON [[key, value], ...], NULL: none),
+    # applied to the new image once the job succeeded: tags_state NULL (none asked), 'pending', 'applied' or
+    # 'failed' (tags_error: the code and message), tags_at when that happened. Older rows asked for no tags.
+    """
+    ALTER TABLE jobs ADD COLUMN tags TEXT;
+    ALTER TABLE jobs ADD COLUMN tags_state TEXT;
+    ALTER TABLE jobs ADD COLUMN tags_error TEXT;
+    ALTER TABLE jobs ADD COLUMN tags_at TEXT;
+    CREATE INDEX IF NOT EXISTS jobs_tags_pending ON jobs(row_id) WHERE tags_state = 'pending';
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION

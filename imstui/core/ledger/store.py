@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from imstui.api.fields import ID_RULE, is_api_id
 from imstui.api.models import Job
+from imstui.api.tag_models import ImageTag
 from imstui.core import jobs
 from imstui.core.account import normalise_endpoint
 from imstui.core.fsutil import ensure_private_dir, ensure_private_file, tighten_file
@@ -28,6 +29,7 @@ from imstui.core.ledger.records import (
     LedgerChanges,
     PollUpdate,
     parse_row,
+    tags_to_db,
     text,
     to_db_time,
     utcnow,
@@ -35,6 +37,7 @@ from imstui.core.ledger.records import (
 from imstui.core.ledger.schema import check_schema, migrate
 from imstui.core.ledger.scope import Scope, scope_sql
 from imstui.core.ledger.sweep import STALE_FAIL_REASON, STALE_SUBMISSION_GRACE, stale_rows
+from imstui.core.ledger.tag_marks import TagMarks
 from imstui.core.paths import default_ledger_path
 from imstui.core.validation import check_job_id
 
@@ -77,7 +80,7 @@ def _one(rows: Sequence[Sequence[Any]]) -> JobRecord | None:
     return found if isinstance(found, JobRecord) else None
 
 
-class Ledger:
+class Ledger(TagMarks):
     """The job ledger. ``path=None`` uses ``<state dir>/jobs.sqlite3``.
 
     Opening it checks the schema (a damaged file is one :class:`LedgerDamagedError`) and, unless ``sweep=False``,
@@ -250,15 +253,17 @@ class Ledger:
         retry_of: int | None = None,
         submitted_at: datetime | None = None,
         endpoint: str | None = None,
+        tags: Sequence[ImageTag] = (),
     ) -> int:
         """Write a ``submitting`` row BEFORE the copy POST is sent; returns its row id. ``endpoint``: the IMS
-        endpoint the copy goes to (normalised here, :func:`imstui.core.account.normalise_endpoint`)."""
+        endpoint the copy goes to (normalised here, :func:`imstui.core.account.normalise_endpoint`); ``tags``:
+        to apply once the job succeeded (the row's tags are then ``pending``, :mod:`imstui.core.tagging`)."""
         at = submitted_at or utcnow()
         with self._write() as (conn, version):
             cursor = conn.execute(
                 "INSERT INTO jobs (profile, region, project_id, source_image_id, source_image_name, name, "
                 "description, cmk_id, enterprise_project_id, submitted_at, state, retry_of, submitter_pid, version, "
-                "endpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitting', ?, ?, ?, ?)",
+                "endpoint, tags, tags_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitting', ?, ?, ?, ?, ?, ?)",
                 (
                     profile,
                     region,
@@ -274,6 +279,8 @@ class Ledger:
                     os.getpid(),
                     version,
                     normalise_endpoint(endpoint),
+                    tags_to_db(tags),
+                    "pending" if tags else None,
                 ),
             )
             row_id = cursor.lastrowid

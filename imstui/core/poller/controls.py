@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from imstui.api.sanitize import sanitize
 from imstui.core.jobs import is_outstanding
 from imstui.core.ledger import JobRecord
-from imstui.core.poller.events import PollNow, Subscriber
+from imstui.core.poller.events import JobChanged, PollNow, Subscriber
 from imstui.core.poller.loop import PollEngine, Watch, log
 from imstui.core.poller.writer import describe
 
@@ -35,6 +35,12 @@ class Poller(PollEngine):
                 self._subscribers.remove(callback)
 
         return unsubscribe
+
+    def publish(self, event: JobChanged) -> None:
+        """Tell the subscribers about a row another part of this process just wrote (tags applied to a finished
+        copy, :mod:`imstui.core.tagging`), as if the poller had: the next ledger look does not repeat it."""
+        self._follower.own_write(event.record)
+        self._emit(event)
 
     @property
     def running(self) -> bool:
