@@ -242,15 +242,23 @@ class JobsTable(_RowCursorKeys, can_focus=True):
         """:meth:`show` for a caller that already has the order (``keys``, ``index``: key -> position) and the
         records by key; the table reads them, never changes them (it copies before a :meth:`put` or :meth:`drop`
         changes the order), so the caller may keep them for the next time the same view is asked for."""
+        before = self._window()
         self._keys = keys
         self._index = index
         self._records = records  # type: ignore[assignment]
         self._shared = True
-        self._painted.clear()
         self._cursor = self._index.get(keep, 0) if keep is not None else 0
         self._resize_virtual()
-        self.refresh()
         self._scroll_to_cursor(top=keep is None or keep not in self._index)
+        if self._window() != before:  # the same rows on screen (the history arriving under its first page): no
+            self._painted.clear()  # repaint at all
+            self.refresh()
+
+    def _window(self) -> tuple[object, ...]:
+        """What the screen shows: the cursor, and each visible row's key and record."""
+        top = int(self.scroll_y)
+        rows = tuple((key, self._records.get(key)) for key in self._keys[top : top + self._visible_rows()])
+        return (self._cursor - top, self._shown_columns, rows)
 
     def clear(self) -> None:
         self.show((), keep=None)

@@ -227,10 +227,22 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         ``search``: each read row's :func:`search_text` by row key, worked out off the event loop."""
         known = list(self._records.values()) if self._ready else self._initial
         self.load(merge_by_version(records, known))
+        if self._ready:
+            self.call_after_refresh(self._warm_failed_view)
         if search:
             self._haystacks.update(search)
             for record in known:  # these may be newer than what ``search`` was made from
                 self._haystacks.pop(row_key_for(record), None)
+
+    def _warm_failed_view(self) -> None:
+        """Work the failed-only order of the current filter out once the history is shown, so the first ``f``
+        is a lookup (the order stays cached until a row's phase or ids change)."""
+        if not self._failed_only:
+            self._failed_only = True
+            try:
+                self._view_order()
+            finally:
+                self._failed_only = False
 
     def update_record(self, record: JobRecord, previous: JobRecord | None = None) -> None:
         """Apply a new version of a record (a ``JobChanged``, a new submission); a new ``row_id`` takes its place in
