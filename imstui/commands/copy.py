@@ -4,7 +4,13 @@ Order of events: local validation (exit 2, nothing sent) -> image lookup and eli
 nothing submitted) -> the ledger row (a ledger that cannot be written refuses the copy, nothing sent) -> one copy
 POST (never retried: a lost answer is reported as "outcome unknown") -> the job id into the ledger (retried; if it
 still cannot be written, the id and the ``imstui jobs import`` command that records it are printed, exit 3) -> with
-``--wait``, poll the job until it ends.
+``--wait``, poll the job until it ends, then apply the ``--tag`` tags to the new image (the session's tagger:
+"copied, tags not applied: CODE message" and exit 1 when that fails; the copy is never repeated for it).
+
+One image is one copy, whatever options it has: ``--key`` (an alias or id, checked with KMS; ``--cmk-id`` is
+the id as typed), ``--enterprise-project`` (a name or id, checked with EPS; ``--enterprise-project-id`` as typed)
+and ``--tag k=v`` go with this single-copy path; several images, ``--from-file`` or ``--name-template`` make a batch
+(:mod:`imstui.commands.copy_many`).
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ from datetime import datetime
 from typing import Any
 
 from imstui.api.catalogue import describe
-from imstui.api.errors import ConfigurationError, ImstuiError, JobNotFoundError
+from imstui.api.errors import ConfigurationError, ImstuiError, JobNotFoundError, LocalValidationError
 from imstui.api.models import CopyRequest, Job, JobStatus
 from imstui.api.protocol import ImsApi
+from imstui.api.tag_models import ImageTag
 from imstui.commands import copy_many
 from imstui.commands.deadline import Deadline, add_timeout_argument, timed_out_line, timeout_refused
 from imstui.commands.jobs import ENV_PROFILE_FALLBACK, ledger_profile, poller_timing
@@ -34,12 +41,15 @@ from imstui.commands.output import (
     job_to_dict,
     run_command,
 )
+from imstui.commands.service_options import domain_id_for, service_violations
 from imstui.connect import session_for_args
 from imstui.core.context import current_overrides
 from imstui.core.eligibility import assess
 from imstui.core.ledger import Ledger, LedgerError
 from imstui.core.poller import JobChanged, Poller, PollerEvent, PollerStatus, PollFailed, PollSettings, is_fatal
 from imstui.core.submit import SubmitResult, import_command, submit_copy
+from imstui.core.tagging import Tagger
+from imstui.core.tags import validate_tags
 from imstui.core.validation import (
     Violation,
     check_image_id,
@@ -48,7 +58,7 @@ from imstui.core.validation import (
     normalise_image_id,
     validate_copy,
 )
-from imstui.core.wording import throttle_sentence
+from imstui.core.wording import TAGS_RETRY_HINT, tags_sentence, throttle_sentence
 
 FIRST_POLL_DELAY = 2.0
 POLL_INTERVAL = 5.0
@@ -123,7 +133,14 @@ class _LastJob:
 
 
 async def wait_for_job(
-    client: ImsApi, job_id: str, out: Output, *, ledger: Ledger, profile: str, timeout: float | None = None
+    client: ImsApi,
+    job_id: str,
+    out: Output,
+    *,
+    ledger: Ledger,
+    profile: str,
+    timeout: float | None = None,
+    tagger: Tagger | None = None,
 ) -> Job | None:
     """Follow ``job_id`` with the ledger's poller until it is SUCCESS or FAIL, printing a line whenever the
     status or progress changes (the ledger row is updated on every answer).
@@ -158,6 +175,8 @@ async def wait_for_job(
                 last_line = line
 
     poller.subscribe(on_event)
+    if tagger is not None:
+        tagger.attach(poller)  # the tags go on as soon as the job succeeds
     poller.track(job_id)
     done = poller.run_until_done([job_id], give_up_after=MAX_CONSECUTIVE_ERRORS + 1, give_up_on_fatal=True)
     finals = await deadline.race(done, poller.stop)
@@ -200,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
     refused = timeout_refused(bool(args.wait), getattr(args, "timeout", None))
     if refused is not None:
         args.usage_error(refused)
-    if copy_many.wants_many(args):
+    if _wants_batch(args):
         return copy_many.run(args)
     out = Output(bool(getattr(args, "json", False)))
     if not args.image_id:  # as argparse says it when the single form was all there was
@@ -215,6 +234,12 @@ def run(args: argparse.Namespace) -> int:
         enterprise_project_id=(args.enterprise_project_id or "").strip() or None,
     )
     violations = _violations(image_id, request, named=named)
+    tags: list[ImageTag] = []
+    try:
+        tags = validate_tags(getattr(args, "tag", None) or [])
+    except LocalValidationError as exc:
+        violations["tag"] = Violation(exc.rule, exc.message)
+    violations.update(service_violations(args))
     if violations:
         return out.violations(violations)
 
@@ -227,8 +252,22 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigurationError(f"{exc}; nothing was submitted") from None
         async with session:
             wait, timeout = bool(args.wait), getattr(args, "timeout", None)
+            try:
+                chosen = await _resolve_choices(session.api, args, request)
+            except LocalValidationError as exc:
+                return out.violations({exc.field: Violation(exc.rule, exc.message)})
             return await _copy(
-                session.api, image_id, request, wait, out, sent, session.ledger, timeout=timeout, named=named
+                session.api,
+                image_id,
+                chosen,
+                wait,
+                out,
+                sent,
+                session.ledger,
+                timeout=timeout,
+                named=named,
+                tags=tags,
+                tagger=session.tagger,
             )
 
     try:
@@ -254,6 +293,39 @@ def run(args: argparse.Namespace) -> int:
         else:
             print("interrupted before the copy was submitted (nothing was sent)", file=out.stderr)
         return 130
+
+
+def _wants_batch(args: argparse.Namespace) -> bool:
+    """Several images, ``--from-file``, ``--name-template`` or ``--max-in-flight``: a batch. One image with
+    ``--key``, ``--enterprise-project`` or ``--tag`` is still one copy (this module)."""
+    from imstui.core.batch import DEFAULT_IN_FLIGHT
+
+    ids = getattr(args, "image_id", None) or []
+    in_flight = getattr(args, "max_in_flight", DEFAULT_IN_FLIGHT) != DEFAULT_IN_FLIGHT
+    many = getattr(args, "from_file", None) or getattr(args, "name_template", None)
+    return len(ids) > 1 or in_flight or bool(many)
+
+
+async def _resolve_choices(client: ImsApi, args: argparse.Namespace, request: CopyRequest) -> CopyRequest:
+    """``--key`` (alias or id) and ``--enterprise-project`` (name or id) as the ids the copy body carries,
+    checked with KMS and EPS (an unknown alias or a key that is not enabled: exit 2, nothing sent)."""
+    from typing import cast
+
+    from imstui.api.client import ImsClient
+
+    ims = cast(ImsClient, client)
+    if getattr(args, "key", None):
+        from imstui.core.keys import kms_client, resolve_key
+
+        key = await resolve_key(kms_client(ims, getattr(args, "kms_endpoint", None)), args.key)
+        request = replace(request, cmk_id=key.key_id)
+    if getattr(args, "enterprise_project", None):
+        from imstui.core.enterprise_projects import eps_client, resolve_enterprise_project
+
+        eps = eps_client(ims, getattr(args, "eps_endpoint", None), domain_id_for(args))
+        project, _checked = await resolve_enterprise_project(eps, args.enterprise_project)
+        request = replace(request, enterprise_project_id=project.id)
+    return request
 
 
 @dataclass
@@ -311,6 +383,8 @@ async def _copy(
     *,
     timeout: float | None = None,
     named: bool = True,
+    tags: list[ImageTag] | None = None,
+    tagger: Tagger | None = None,
 ) -> int:
     image = await client.get_image(image_id)
     if not named:
@@ -326,6 +400,8 @@ async def _copy(
         "name": request.name,
         "warnings": [condition_to_dict(c) for c in verdict.warnings],
     }
+    if tags:
+        base["tags"] = [[t.key, t.value] for t in tags]
     if not verdict.ok:
         print(f"error: image {image.id} ({image.name}) cannot be copied within the region:", file=out.stderr)
         for text in conditions_lines(verdict.blocking, "x"):
@@ -364,7 +440,14 @@ async def _copy(
         sent.job_id = job_id
 
     result = await submit_copy(
-        client, ledger, profile=sent.profile, image=image, request=request, on_job_id=answered, **_retry_sleep()
+        client,
+        ledger,
+        profile=sent.profile,
+        image=image,
+        request=request,
+        on_job_id=answered,
+        tags=tags or (),
+        **_retry_sleep(),
     )
     sent.project_id = result.record.project_id or sent.project_id
     if result.job_id is None:
@@ -376,11 +459,19 @@ async def _copy(
     job_id = result.job_id
     out.progress(f"copy submitted: job {job_id} (follow it with: imstui job {job_id})")
     if not wait:
+        if tags:
+            base["tags_state"] = "pending"
+            out.progress(
+                f"tags pending: applied to the new image once the job succeeds, by the imstui that follows it "
+                f"(imstui jobs watch, the console, or imstui job {job_id} --retry-tags)"
+            )
         out.document({"ok": True, **base, "job_id": job_id})
         return EXIT_OK
 
     try:
-        job = await wait_for_job(client, job_id, out, ledger=ledger, profile=sent.profile, timeout=timeout)
+        job = await wait_for_job(
+            client, job_id, out, ledger=ledger, profile=sent.profile, timeout=timeout, tagger=tagger
+        )
     except ImstuiError as error:
         print(f"the copy was submitted as job {job_id}, but following it stopped:", file=out.stderr)
         return out.error(error, extra={**base, "job_id": job_id})
@@ -397,9 +488,21 @@ async def _copy(
         "job": job_to_dict(job),
     }
     if job.status is JobStatus.SUCCESS:
+        tagged = await tagger.tag_row(result.record.row_id) if tagger is not None and tags else None
+        if tagged is not None:
+            doc.update(tags_state=tagged.tags_state, tags_error=tagged.tags_error)
+            doc["ok"] = tagged.tags_state == "applied"
         out.document(doc)
         out.line(f"new image: {job.new_image_id or '(IMS did not report the new image id)'}")
-        return EXIT_OK
+        if tagged is None:
+            return EXIT_OK
+        said = tags_sentence(tagged.tags_state, len(tagged.tags), tagged.tags_error) or ""
+        if tagged.tags_state == "applied":
+            out.line(f"{said}: {', '.join(str(t) for t in tagged.tags)}")
+            return EXIT_OK
+        print(f"error: job {job_id}: {said}", file=out.stderr)
+        print(f"  {TAGS_RETRY_HINT.replace('JOB', job_id)}", file=out.stderr)
+        return EXIT_FAILURE
     info = describe(job.error_code, job.fail_reason)
     reason = (job.fail_reason or "no reason given").replace("\n", " ")
     print(f"error: job {job_id} failed: {job.error_code or 'no error code'}: {reason}", file=out.stderr)

@@ -46,6 +46,7 @@ __all__ = [
     "needs_ascii",
     "poller_sentence",
     "said_back",
+    "tags_sentence",
     "throttle_sentence",
 ]
 
@@ -370,3 +371,23 @@ def count_words(counts: JobCounts, *, always_done: bool = True) -> list[str]:
     if counts.succeeded and (always_done or not parts):
         parts.append(f"{counts.succeeded} done")
     return parts
+
+
+# ---------------------------------------------------------------------------------------------- tags on the copy
+
+TAGS_NOT_APPLIED = "copied, tags not applied"
+TAGS_RETRY_HINT = "retry the tags (never the copy) with T in the console or imstui job JOB --retry-tags"
+
+
+def tags_sentence(state: str | None, count: int, error: str | None = None) -> str | None:
+    """How a copy's tags stand (:mod:`imstui.core.tagging`): "tags applied (2)", "tags pending",
+    "copied, tags not applied: CODE message"; None when no tags were asked for."""
+    from imstui.api.sanitize import sanitize
+
+    if state is None:
+        return None
+    if state == "applied":
+        return f"tags applied ({count})"
+    if state == "failed":
+        return f"{TAGS_NOT_APPLIED}: {sanitize(error or 'no reason recorded')}"
+    return "tags pending"

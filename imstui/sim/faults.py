@@ -29,7 +29,7 @@ Keys:
 
 Routes: ``projects`` (GET /v3/projects), ``domains`` (GET /v3/auth/domains), ``list`` (GET /v2/cloudimages),
 ``image`` (GET /v2/images/{id}), ``copy`` (both copy POSTs), ``job`` (both job GETs), ``quota``
-(GET /v1/cloudimages/quota).
+(GET /v1/cloudimages/quota), ``tags`` (an image's tags/action POST and tags GET).
 Decisions come from a ``random.Random(seed)``: the same seed and request sequence give the same faults.
 """
 
@@ -40,7 +40,7 @@ import random
 import threading
 from dataclasses import dataclass, field, fields, replace
 
-ROUTES = ("projects", "domains", "list", "image", "copy", "job", "quota")
+ROUTES = ("projects", "domains", "list", "image", "copy", "job", "quota", "tags")
 
 _KEYS = {
     "5xx": "error_5xx",
