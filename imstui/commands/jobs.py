@@ -54,7 +54,7 @@ from imstui.core.jobs import OUTSTANDING, Phase, is_outstanding, phase_of
 from imstui.core.ledger import JobRecord, Ledger, LedgerError
 from imstui.core.poller import JobChanged, PollerEvent, PollerStatus, VirtualTime
 from imstui.core.session import PollerTiming, Session
-from imstui.core.wording import format_progress, look_of, needs_ascii, poller_sentence, said_back
+from imstui.core.wording import format_progress, look_of, needs_ascii, poller_sentence, said_back, tags_sentence
 
 ENV_PROFILE_FALLBACK = "env"  # jobs submitted with environment credentials and no stored profile
 
@@ -171,6 +171,9 @@ def change_line(record: JobRecord, *, ascii: bool) -> str:
         parts.append("(the server no longer knows this job; last known state shown)")
     elif record.last_poll_error:
         parts.append(f"(status check failed: {clip(record.last_poll_error, 160)}; last known state kept)")
+    tags = tags_sentence(record.tags_state, len(record.tags), record.tags_error)
+    if tags is not None:
+        parts.append(clip(tags, 240))
     return "  ".join(parts)
 
 
@@ -203,9 +206,13 @@ def run_watch(args: argparse.Namespace) -> int:
             start = [r for r in ledger.outstanding(profile) if r.region == client.region]
             _say_unknown_outcomes(out, ledger, profile)
             if not start:
+                tagged = await session.tagger.tag_pending()  # succeeded copies whose tags were left pending
+                for record in tagged:
+                    out.progress(change_line(record, ascii=ascii))
                 out.line(f"no outstanding jobs for profile {profile}")
-                out.document({"ok": True, "profile": profile, "jobs": []})
-                return EXIT_OK
+                untagged = [r for r in tagged if r.tags_state != "applied"]
+                out.document({"ok": not untagged, "profile": profile, "jobs": [record_to_dict(r) for r in tagged]})
+                return EXIT_FAILURE if untagged else EXIT_OK
             out.progress(f"watching {len(start)} job(s) of profile {profile} (Ctrl+C stops watching, not the jobs)")
             for record in start:
                 out.progress(change_line(record, ascii=ascii))
@@ -238,6 +245,9 @@ def run_watch(args: argparse.Namespace) -> int:
                 raise BrokenPipeError  # ends quietly in cli.main (exit 141)
             if records is None:  # --timeout: what the ledger knows now; the jobs go on server-side
                 records = [r for r in (ledger.get(i) for i in ids) if r is not None]
+            else:  # the tags of the copies that succeeded: applied (or failed) before the watch ends
+                await session.tagger.drain()
+                records = [ledger.get_row(r.row_id) or r for r in records]
         running = [r for r in records if is_outstanding(r)]
         if deadline.expired and running:
             assert deadline.seconds is not None
@@ -246,7 +256,7 @@ def run_watch(args: argparse.Namespace) -> int:
             )
             out.progress(timed_out_line(deadline.seconds, len(running)))
             return EXIT_TIMEOUT
-        failed = [r for r in records if phase_of(r) is not Phase.SUCCEEDED]
+        failed = [r for r in records if phase_of(r) is not Phase.SUCCEEDED or r.tags_state == "failed"]
         out.document({"ok": not failed, "profile": profile, "jobs": [record_to_dict(r) for r in records]})
         ok = len(records) - len(failed)
         out.line(f"{ok} succeeded, {len(failed)} did not" + (":" if failed else ""))

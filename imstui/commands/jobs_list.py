@@ -85,6 +85,8 @@ def record_to_dict(record: JobRecord) -> dict[str, Any]:
             value = value.isoformat()
         elif isinstance(value, Enum):
             value = value.value
+        elif f.name == "tags":  # [[key, value], ...] as the ledger stores them
+            value = [[tag.key, tag.value] for tag in record.tags]
         data[f.name] = value
     if record.endpoint is None:
         data["account_note"] = LEGACY_NOTE  # no endpoint recorded: which account it belongs to is not known

@@ -141,3 +141,16 @@ def test_copy_tag_end_to_end_in_a_subprocess_against_imstui_sim(sim_process: Sim
     doc = json.loads(done.stdout)
     assert doc["tags_state"] == "applied"
     assert _sdk_tags(sim_process.endpoint, doc["new_image_id"]) == [("env", "prod"), ("owner", "ops")]
+
+
+def test_jobs_watch_applies_the_tags_of_what_it_followed_and_says_so(sim: RunningSim, run: Run) -> None:
+    code, out, _ = run("copy", seed.ELIGIBLE_SMALL_ID, "--name", "w", "--tag", "env=dev", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["tags_state"] == "pending" and sim.state.tags.calls == 0  # not yet: no one followed it
+    code, out, err = run("jobs", "watch")
+    assert code == 0, err
+    assert "tags applied (1)" in out + err
+    [new_image] = [job.new_image_id for job in sim.state.jobs.values() if job.new_image_id]
+    assert _sdk_tags(sim.url, new_image) == [("env", "dev")] and sim.state.tags.calls == 1
+    code, out, _ = run("jobs", "--all", "--json")
+    assert code == 0 and '"tags_state": "applied"' in out
