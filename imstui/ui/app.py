@@ -236,7 +236,9 @@ class ImstuiApp(App[int]):
         if panel is not None and self.session is session:
             panel.load_history(records, search)
             # The history lives as long as the session: keep the collector from rescanning it on every full
-            # collection (with 100,000 records those scans were most of the cost of a filter keystroke).
+            # collection (with 100,000 records those scans were most of the cost of a filter keystroke). Collect
+            # first, so no garbage of the load is frozen with it.
+            gc.collect()
             gc.freeze()
 
     def _on_poller_callback(self, event: JobChanged | PollFailed | PollerStatus) -> None:
@@ -314,6 +316,11 @@ class ImstuiApp(App[int]):
 
     def on_record_actions_open_image_requested(self, message: RecordActions.OpenImageRequested) -> None:
         self.action_lookup(message.image_id)
+
+    def on_record_actions_retry_tags_requested(self, message: RecordActions.RetryTagsRequested) -> None:
+        from imstui.ui.tag_retry import retry_tags  # T: the tags again, never the copy (H1, tags on the copy)
+
+        retry_tags(self, message.record)
 
     def jobs_panel(self) -> JobsPanel | None:
         """The jobs panel on the main screen, or None before it is mounted."""
