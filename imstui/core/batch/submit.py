@@ -2,8 +2,10 @@
 
 A copy is *in flight* from its claim until its job is finished (SUCCESS, FAIL, gone): at most ``max_in_flight``
 (default 5, never more than IMS's 40 concurrent image tasks). Without a poller only the POSTs themselves count.
-Every POST takes a token from a :class:`~imstui.core.poller.schedule.TokenBucket` built from the poller's request
-budget (:class:`~imstui.core.poller.PollSettings` ``rate_per_second``/``burst``).
+Every POST takes one token from the poller's own request budget (:attr:`Poller.budget
+<imstui.core.poller.budget.RequestBudget>`: the bucket its status checks draw from, so the account's requests
+together stay within it, and a throttle the poller met pauses the POSTs too); without a poller, from a
+:class:`~imstui.core.poller.schedule.TokenBucket` of ``SubmitSettings.budget``.
 
 Answers (each item goes through :func:`imstui.core.submit.submit_copy`, which writes the intent first):
 
@@ -41,6 +43,7 @@ from imstui.core.submit import submit_copy
 
 if TYPE_CHECKING:
     from imstui.core.poller import Poller
+    from imstui.core.poller.budget import RequestBudget
 
 __all__ = [
     "DEFAULT_IN_FLIGHT",
@@ -133,7 +136,8 @@ class BatchSubmitter:
         self.settings = settings or SubmitSettings(max_in_flight=batch.max_in_flight)
         self._on_event = on_event
         self._sleep, self._clock = sleep, clock
-        self._bucket = TokenBucket(self.settings.budget)
+        self._bucket = TokenBucket(self.settings.budget)  # without a poller: the submission's own budget
+        self._shared: RequestBudget | None = poller.budget if poller is not None else None
         self._posting: set[asyncio.Task[None]] = set()
         self._running_jobs: set[str] = set()
         self._hold_until = 0.0
@@ -169,7 +173,7 @@ class BatchSubmitter:
             now = self._clock()
             if now < self._hold_until:
                 return self._hold_until - now
-            wait = self._bucket.take(now)
+            wait = self._take_token(now)
             if wait > 0:
                 return wait
             position = queue.popleft()
@@ -181,6 +185,13 @@ class BatchSubmitter:
             task.add_done_callback(self._post_done)
             self.report.peak_in_flight = max(self.report.peak_in_flight, self._in_flight())
         return None
+
+    def _take_token(self, now: float) -> float:
+        """One token for a POST (0.0), or the seconds until one may be taken (nothing taken then)."""
+        if self._shared is None:
+            return self._bucket.take(now)
+        hold = self._shared.throttled_for()  # the poller met a throttle: the account's requests all pause
+        return hold if hold > 0 else self._shared.take()
 
     def _post_done(self, task: asyncio.Task[None]) -> None:
         self._posting.discard(task)
@@ -270,6 +281,7 @@ class BatchSubmitter:
                 on_job_id=answered,
                 sleep=self._sleep,  # the job id write's backoff on a failing ledger: the batch's clock
                 clock=self._clock,
+                tags=item.tags,  # stored pending on the row; the session's Tagger applies them after SUCCESS
             )
         except ConfigurationError as exc:  # the ledger refused the intent: nothing was sent
             self.report.posts -= 1
