@@ -56,8 +56,8 @@ def _requests(backend: DemoBackend) -> list[tuple[float, str]]:
         seen.append((clock.now(), "job"))
         return real_job(*args)
 
-    state.copy_image = copy_image  # type: ignore[method-assign]
-    state.job_document = job_document  # type: ignore[method-assign]
+    state.copy_image = copy_image  # type: ignore[method-assign,assignment]
+    state.job_document = job_document  # type: ignore[method-assign,assignment]
     return seen
 
 
