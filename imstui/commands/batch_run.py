@@ -39,8 +39,9 @@ from imstui.core.batch import (
 from imstui.core.batch.outcome import ItemOutcome, outcomes, progress_words
 from imstui.core.ledger import Ledger
 from imstui.core.poller import Poller, PollSettings
-from imstui.core.session import DEMO_PROFILE
+from imstui.core.session import DEMO_PROFILE, tag_with
 from imstui.core.submit import import_command
+from imstui.core.tagging import Tagger
 from imstui.core.validation import Violation
 
 __all__ = [
@@ -209,6 +210,8 @@ def item_to_dict(outcome: ItemOutcome, batch: BatchRecord | None = None) -> dict
         or item.reason,
         "flow_waits": item.flow_waits,
         "tags": [str(t) for t in item.tags],
+        "tags_state": outcome.record.tags_state if outcome.record is not None else None,
+        "tags_error": outcome.record.tags_error if outcome.record is not None else None,
         **recording,
     }
 
@@ -218,6 +221,9 @@ def outcome_line(outcome: ItemOutcome) -> str:
     job = f"job {item.job_id}" if item.job_id else "no job id"
     reason = outcome.record.fail_reason if outcome.record and outcome.record.fail_reason else item.reason
     tail = f" — {sanitize(reason)[:160]}" if reason and not outcome.succeeded else ""
+    record = outcome.record
+    if record is not None and record.tags_state is not None:  # the tags asked for: pending, applied, failed
+        tail += f"  tags {record.tags_state}" + (f": {sanitize(record.tags_error)[:120]}" if record.tags_error else "")
     return f"{item.position:>4}  {outcome.word:<15}  {sanitize(item.name)}  {job}{tail}"
 
 
@@ -249,6 +255,8 @@ async def execute(
         timing = poller_timing()
         deadline = Deadline(timeout if wait else None, timing)  # its sleeps are cut only once the wait began
         poller = Poller(client, ledger, profile=batch.profile, settings=BATCH_POLL_SETTINGS, **deadline.timing)
+        tagger = Tagger(ledger, tag_with(client))  # an item's tags go on once its job succeeded (with --wait)
+        detach = tagger.attach(poller)
         runner = asyncio.create_task(poller.run())
         await asyncio.sleep(0)  # run() begins (a stop() before it would be forgotten: the poller would not end)
         submitter = BatchSubmitter(
@@ -273,9 +281,12 @@ async def execute(
                 if sent:
                     out.progress(f"following {len(sent)} job(s) to their end (Ctrl+C stops following, not the jobs)")
                     await deadline.race(poller.run_until_done(sent), poller.stop)
+                    await tagger.drain()
         finally:
             poller.stop()
             await asyncio.gather(runner, return_exceptions=True)
+            detach()
+            await tagger.aclose()  # attempts cut short stay pending: tagged by the next process that follows
     finally:
         store.release(batch_id)
     limit = deadline.seconds if deadline.expired else None
@@ -397,8 +408,10 @@ async def run_plan(
         print("error: nothing to copy (every item is skipped, reasons above); nothing was sent", file=out.stderr)
         out.document({"ok": False, "sent": False, **doc})
         return EXIT_USAGE
-    if any(item.tags for item in plan.ready):
-        out.warn("the tags are stored with each item; this command does not apply them to the new images yet")
+    if any(item.tags for item in plan.ready) and not wait:
+        out.progress(
+            "the tags go on each new image once its copy succeeded (with --wait, imstui jobs watch, or the console)"
+        )
     if not confirm(out, f"Copy {len(plan.ready)} image(s)", len(plan.skipped), yes=yes):
         out.document({"ok": False, "sent": False, **doc})
         return EXIT_USAGE

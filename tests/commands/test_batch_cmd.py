@@ -160,7 +160,7 @@ def test_the_key_is_resolved_once_by_alias_and_tags_are_stored_with_each_item(si
     code, out, err = run(*argv, "--yes", "--json")
     assert code == 0
     assert "key: demo/backup" in err  # the plan line (progress goes to stderr with --json)
-    assert "does not apply them to the new images yet" in err
+    assert "the tags go on each new image once its copy succeeded" in err  # without --wait: said when
     assert {job.cmk_id for job in sim.state.jobs.values()} == {seed.SECOND_CMK_ID}
     assert [item["tags"] for item in json.loads(out)["items"]] == [["env=prod"], ["env=prod"]]
     code, _, err = run("copy", GOOD[0], GOOD[1], "--name-template", "{name}-x{n}", "--key", "demo/disabled", "--yes")

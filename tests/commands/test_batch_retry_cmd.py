@@ -76,3 +76,17 @@ def test_the_failed_item_is_sent_again_as_a_new_attempt_and_then_succeeds(
 
     code, _, err = run(capsys, "--demo", "batch", "retry", "1", "--yes")
     assert code == 2 and "nothing to retry" in err and backend.state.copies_created == 3
+
+
+def test_each_items_tags_go_on_its_new_image_and_the_batch_says_so(
+    backend: DemoBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ("--demo", "copy", *SOURCES, "--name-template", "{name}-tagged", "--tag", "env=prod", "--yes", "--wait")
+    code, out, _ = run(capsys, *argv, "--json")
+    doc = json.loads(out)
+    assert code == 0 and [i["tags_state"] for i in doc["items"]] == ["applied", "applied"]
+    for item in doc["items"]:
+        assert backend.state.tags.of(item["new_image_id"]) == [{"key": "env", "value": "prod"}]
+    assert backend.state.tags.calls == 2  # once per new image
+    code, out, _ = run(capsys, "--demo", "batch", "show", "1")
+    assert code == 0 and out.count("tags applied") == 2
