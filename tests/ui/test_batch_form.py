@@ -287,7 +287,7 @@ async def test_leaving_the_app_mid_submission_leaves_a_batch_that_resumes_withou
 
 
 async def test_tags_are_checked_and_an_image_marked_twice_is_copied_once(tmp_path: Path) -> None:
-    from imstui.ui.screens.batch_preview import TAGS_NOT_APPLIED
+    from imstui.ui.screens.batch_preview import TAGS_AFTER_SUCCESS
 
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 34)) as pilot:
@@ -307,4 +307,26 @@ async def test_tags_are_checked_and_an_image_marked_twice_is_copied_once(tmp_pat
         form.query_one("#tags", Input).value = "env=prod, team=db"
         await wait_until(pilot, lambda: form.plan is not None)
         assert form.plan is not None and [str(t) for t in form.plan.items[0].tags] == ["env=prod", "team=db"]
-        assert TAGS_NOT_APPLIED in str(totals.content)
+        assert TAGS_AFTER_SUCCESS in str(totals.content)
+
+
+async def test_the_tags_of_a_console_batch_reach_the_new_images_after_success(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        form = await open_form(pilot, app, IDS[:2])
+        form.query_one("#tags", Input).value = "env=prod"
+        await wait_until(pilot, lambda: form.plan is not None and bool(form.plan.items[0].tags))
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, BatchConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: form.batch_id is not None and not running_batches(app))
+        ledger = app.session.ledger
+
+        def tagged() -> bool:
+            rows = [r for r in ledger.list(app.session.scope) if r.source_image_id in IDS[:2]]
+            return len(rows) == 2 and all(r.tags_state == "applied" for r in rows)
+
+        await wait_until(pilot, tagged)
+        rows = [r for r in ledger.list(app.session.scope) if r.source_image_id in IDS[:2]]
+        # Applied by the session's Tagger once each copy succeeded, as recorded in the ledger.
+        assert all(r.new_image_id and [str(t) for t in r.tags] == ["env=prod"] for r in rows)

@@ -13,10 +13,10 @@ from imstui.core.batch import BatchPlan, ItemVerdict, PlanItem
 from imstui.core.validation import check_name
 from imstui.ui.text import assemble, literal, plain
 
-__all__ = ["TAGS_NOT_APPLIED", "confirm_body", "item_line", "notes", "totals_text", "verdict_words"]
+__all__ = ["TAGS_AFTER_SUCCESS", "confirm_body", "item_line", "notes", "totals_text", "verdict_words"]
 
-# Said as the headless batch says it (imstui.commands.batch_run): applying the tags after success is not built yet.
-TAGS_NOT_APPLIED = "The tags are stored with each item; imstui does not apply them to the new images yet."
+# The batch submitter stores each item's tags pending on its copy's row; the session's Tagger applies them once.
+TAGS_AFTER_SUCCESS = "The tags are applied to each new image once its copy succeeds (the jobs panel says if not)."
 
 OK_GLYPH = "✓"
 NO_GLYPH = "✗"
@@ -85,7 +85,7 @@ def notes(plan: BatchPlan) -> list[Content]:
     """What the operator should know about the plan as a whole: sources marked twice (copied once), tags."""
     found = [literal(f"note: {plain(m)} was marked more than once; it is copied once", "dim") for m in plan.merged]
     if any(item.tags for item in plan.ready):
-        found.append(literal(TAGS_NOT_APPLIED, "$text-warning"))
+        found.append(literal(TAGS_AFTER_SUCCESS, "dim"))
     return found
 
 
