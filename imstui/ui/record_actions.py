@@ -1,5 +1,6 @@
 """The per-job keys shared by the jobs panel and the job detail view: ``c`` copy job id, ``i`` copy the new image
-id, ``y`` copy an incident summary, ``o`` open the new image in lookup, ``R``/``t`` retry a failed copy.
+id, ``y`` copy an incident summary, ``o`` open the new image in lookup, ``R``/``t`` retry a failed copy, ``T`` retry
+the tags of a copy that succeeded but whose tags were not applied (never the copy).
 
 :class:`RecordActions` is a mixin for a Textual widget or screen: it implements the actions once; the host says
 which record they act on (:meth:`RecordActions.action_record`), how text reaches the clipboard
@@ -24,6 +25,7 @@ NO_JOB_ID = "this copy has no job id (the request got no answer)"
 NO_IMAGE_YET = "no new image id yet"
 NOT_RETRYABLE = "only a failed, lost or unknown copy can be retried"
 RETRY_MAY_DUPLICATE = "the first copy may exist: check the image list before submitting the retry"
+NO_TAGS_TO_RETRY = "only tags that could not be applied can be retried (the copy itself is never resent)"
 
 
 def record_bindings(prefix: str) -> list[BindingType]:
@@ -35,6 +37,7 @@ def record_bindings(prefix: str) -> list[BindingType]:
         Binding("o", "open_image", "Open image", show=False, id=f"{prefix}.open_image"),
         Binding("R", "retry", "Retry", show=False, id=f"{prefix}.retry"),
         Binding("t", "retry", "Retry", show=False, id=f"{prefix}.retry_alt"),
+        Binding("T", "retry_tags", "Retry tags", show=False, id=f"{prefix}.retry_tags"),
     ]
 
 
@@ -52,6 +55,12 @@ class RecordActions:
         """The user asked to look an image up (the new image of a finished job)."""
 
         image_id: str
+
+    @dataclass
+    class RetryTagsRequested(Message):
+        """The user asked to apply a succeeded copy's tags again after they failed (the copy is not resent)."""
+
+        record: JobRecord
 
     _explain: Explain
 
@@ -109,3 +118,12 @@ class RecordActions:
         if record.state == OUTCOME_UNKNOWN:
             self._warn(RETRY_MAY_DUPLICATE)
         self.hand_over(RecordActions.RetryRequested(record))
+
+    def action_retry_tags(self) -> None:
+        record = self.action_record()
+        if record is None:
+            return
+        if record.tags_state != "failed":
+            self._warn(NO_TAGS_TO_RETRY)
+            return
+        self.hand_over(RecordActions.RetryTagsRequested(record))

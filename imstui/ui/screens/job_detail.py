@@ -1,7 +1,8 @@
 """Everything about one copy job: every ledger field, the failure explanation, the poll error, local + UTC times.
 
 A modal over the jobs panel. Keys: ``escape``/``q`` close, ``c`` copy job id, ``i`` copy new image id, ``y`` copy the
-incident summary, ``o`` open the new image in lookup, ``R``/``t`` retry (failed copies). All text is built as
+incident summary, ``o`` open the new image in lookup, ``R``/``t`` retry (failed copies), ``T`` retry the tags (a copy
+that succeeded but whose tags were not applied; never the copy). All text is built as
 ``rich.text.Text`` from sanitised strings (server text is shown literally, never parsed as markup).
 """
 
@@ -21,7 +22,7 @@ from textual.widgets import Static
 
 from imstui.api.catalogue import explain as catalogue_explain
 from imstui.core.ledger import JobRecord
-from imstui.core.wording import KIND_STYLES, look_of
+from imstui.core.wording import KIND_STYLES, TAGS_RETRY_HINT, look_of, tags_sentence
 from imstui.ui.clipboard import ClipboardMode, copy_text
 from imstui.ui.record_actions import RecordActions, record_bindings
 from imstui.ui.widgets.jobs_text import Explain, detail_fields, explanation_lines
@@ -48,6 +49,14 @@ def detail_text(record: JobRecord, explain: Explain, now: datetime, links: Links
     body.append(view.label, style=KIND_STYLES.get(view.kind, "") or "bold")
     body.append("  ")
     body.append(record.name or "", style="bold")
+    tags = tags_sentence(record.tags_state, len(record.tags), record.tags_error)
+    if tags is not None:
+        body.append("\n\n")
+        body.append("Tags: ", style="bold")
+        body.append(tags, style="bold red" if record.tags_state == "failed" else "")
+        body.append("  " + ", ".join(str(t) for t in record.tags))
+        if record.tags_state == "failed":
+            body.append("\n" + TAGS_RETRY_HINT.replace("JOB", record.label))
     explained = explanation_lines(record, explain)
     if explained:
         body.append("\n")
@@ -115,7 +124,7 @@ class JobDetailScreen(RecordActions, ModalScreen[None]):
             with VerticalScroll():
                 yield Static(self._body(self.record), id="job-detail-body", markup=False)
             yield Static(
-                Text("esc/q close · c job id · i image id · y report · o open image · R/t retry · ? keys"),
+                Text("esc/q close · c job id · i image id · y report · o image · R/t retry · T retry tags · ? keys"),
                 id="job-detail-keys",
                 markup=False,
             )

@@ -84,6 +84,8 @@ def _detail_value(key: str, value: object, now: datetime) -> str:
         return "yes" if value else "no"
     if key == "progress":
         return format_progress(value if isinstance(value, float) else None)
+    if key == "tags" and isinstance(value, tuple):  # ImageTag tuple (tags on the copy): key=value, ...
+        return ", ".join(_s(str(tag)) for tag in value) or "none"
     return _s(value, multiline=key in ("description", "fail_reason", "last_poll_error"))
 
 
