@@ -15,7 +15,7 @@ from imstui.api.models import Job, JobStatus
 from imstui.api.sanitize import sanitize
 from imstui.core.jobs import FAILED_PHASES, Phase, phase_of
 from imstui.core.ledger import JobRecord
-from imstui.core.wording import LOOKS, format_progress, format_utc, live_job_status
+from imstui.core.wording import LOOKS, format_progress, format_utc, live_job_status, tags_sentence
 
 __all__ = [
     "GONE_MEANING",
@@ -119,6 +119,9 @@ def incident_summary(record: JobRecord, explain: Explain, *, version: str = __ve
     if record.enterprise_project_id:
         rows.append(("enterprise project", s(record.enterprise_project_id)))
     rows.append(("progress", format_progress(record.progress)))
+    tags = tags_sentence(record.tags_state, len(record.tags), record.tags_error)
+    if tags is not None:
+        rows.append(("tags", f"{tags}: {', '.join(s(str(t)) for t in record.tags)}"))
     explained = explanation_lines(record, explain)
     if not any(label == "error" for label, _ in explained) and (record.error_code or record.fail_reason):
         explained.insert(0, ("error", f"{s(record.error_code)} {s(record.fail_reason)}".strip()))

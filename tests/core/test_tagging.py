@@ -142,6 +142,10 @@ async def test_tags_are_applied_once_after_success_and_published_to_the_pollers_
     assert backend.state.tags.calls == 1  # tagged exactly once
     assert backend.state.copies_created == 1
     assert any(r.tags_state == "applied" for r in seen)  # the fronts saw it (console, jobs watch lines)
+    from imstui.api.catalogue import explain
+    from imstui.core.report import incident_summary
+
+    assert "tags applied (2): env=prod, team=web" in incident_summary(record, explain)  # the report y copies
 
 
 async def test_a_refused_tag_set_is_failed_with_its_code_and_the_copy_is_not_repeated(tmp_path: Path) -> None:
