@@ -93,9 +93,9 @@ async def _ledger_row(client: Any, job: Job, retry_tags: bool) -> tuple[JobRecor
 
     try:
         with Ledger() as ledger:
+            if not retry_tags:  # only read: the status answer is stored by --report (once), as before
+                return ledger.get(job.job_id), None
             record = ledger.update_from_job(job.job_id, job, datetime.now(timezone.utc))
-            if not retry_tags:
-                return record, None
             if record is None:
                 return None, "this job is not in this host's ledger: no tags were recorded for it"
             if not record.tags:
