@@ -32,3 +32,23 @@ def test_headless_command_runs_without_textual_available(tmp_path: object) -> No
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2, result.stderr
     assert "image_id.uuid" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_console_start_leaves_out_what_it_never_uses() -> None:
+    # `imstui` without a command parses its options without importing any command module, and the console's
+    # connection stack loads without trio and click (installed here, imported by httpcore/httpx only if present).
+    program = (
+        "import json, sys\n"
+        "from imstui.cli import parse_args\n"
+        "args = parse_args(['--demo', '--profile', 'p'])\n"
+        "from imstui.ui.launch import skip_unused_optional_imports\n"
+        "skip_unused_optional_imports()\n"
+        "from imstui.ui.session import preload_connection_stack\n"
+        "preload_connection_stack(True)\n"
+        "import httpx\n"
+        "loaded = sorted(m for m in sys.modules if sys.modules[m] is not None)\n"
+        "print(json.dumps([args.demo, args.profile, [m for m in loaded if m.startswith(('imstui.commands', 'trio',"
+        " 'click'))]]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, "p", []]

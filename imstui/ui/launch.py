@@ -43,6 +43,23 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
+# Installed packages the console never uses whose presence alone costs it start-up time: httpcore imports trio (if
+# installed) to support it beside asyncio (~95 ms here), httpx imports click for its own command line (~65 ms with
+# what it pulls in). Both guard those imports with ``except ImportError``.
+UNUSED_OPTIONAL_MODULES = ("trio", "click")
+
+
+def skip_unused_optional_imports(modules: dict[str, object] | None = None) -> list[str]:
+    """Mark :data:`UNUSED_OPTIONAL_MODULES` as absent for this process (``None`` in ``sys.modules``, the import
+    system's own "not importable"), unless something loaded them already. Only the console's process does this,
+    before the connection stack loads; returns the names marked."""
+    table: dict[str, object] = sys.modules if modules is None else modules  # type: ignore[assignment]
+    marked = [name for name in UNUSED_OPTIONAL_MODULES if name not in table]
+    for name in marked:
+        table[name] = None
+    return marked
+
+
 def run_console(args: argparse.Namespace) -> int:
     """Open the console for ``args`` (the parsed common options); returns the process exit code."""
     problem = terminal_problem()
@@ -50,6 +67,7 @@ def run_console(args: argparse.Namespace) -> int:
         sys.stderr.write(REFUSAL.format(reason=problem))
         return EXIT_USAGE
 
+    skip_unused_optional_imports()
     from imstui.ui.app import ImstuiApp
     from imstui.ui.connectors import connector_for_args
 
