@@ -30,14 +30,16 @@ from imstui.commands.batch_retry import run_retry
 from imstui.commands.batch_run import (
     confirm,
     execute,
+    find_batch,
     item_to_dict,
     not_recorded,
     outcome_line,
     record_command,
+    run_batch_command,
     same_account,
 )
 from imstui.commands.deadline import add_timeout_argument
-from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, add_command, run_command
+from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, add_command
 from imstui.connect import open_client
 from imstui.core.batch import PENDING, SENDING, BatchRecord, BatchStore
 from imstui.core.batch.outcome import outcomes, progress_words
@@ -126,10 +128,8 @@ def run_show(args: argparse.Namespace) -> int:
     if ledger is None:
         return EXIT_FAILURE
     with ledger, BatchStore(ledger) as store:
-        batch = store.get(args.batch_id)
+        batch = find_batch(store, args.batch_id, out)
         if batch is None:
-            print(f"error: no batch {args.batch_id} (imstui batch list shows them)", file=out.stderr)
-            out.document({"ok": False, "error": {"type": "NotFound", "message": f"no batch {args.batch_id}"}})
             return EXIT_USAGE
         results = outcomes(store, ledger, batch.batch_id)
         words = progress_words(results)
@@ -152,9 +152,8 @@ def run_resume(args: argparse.Namespace) -> int:
         except LedgerError as exc:
             raise ConfigurationError(f"{exc}; nothing was submitted") from None
         with ledger, BatchStore(ledger) as store:
-            batch = store.get(args.batch_id)
+            batch = find_batch(store, args.batch_id, out)
             if batch is None:
-                print(f"error: no batch {args.batch_id} (imstui batch list shows them)", file=out.stderr)
                 return EXIT_USAGE
             async with open_client(args) as client:
                 if not same_account(args, client, batch, out, "resume"):
@@ -177,4 +176,4 @@ def run_resume(args: argparse.Namespace) -> int:
                 wait, timeout = bool(args.wait), args.timeout
                 return await execute(client, ledger, store, batch.batch_id, images, out, wait=wait, timeout=timeout)
 
-    return run_command(out, main)
+    return run_batch_command(out, main)

@@ -14,7 +14,7 @@ from typing import Any
 from imstui.api.errors import ConfigurationError
 from imstui.api.models import Image
 from imstui.api.sanitize import sanitize
-from imstui.commands.batch_run import confirm, execute, run_batch_command, same_account
+from imstui.commands.batch_run import confirm, execute, find_batch, run_batch_command, same_account
 from imstui.commands.deadline import timeout_refused
 from imstui.commands.output import EXIT_USAGE, Output
 from imstui.connect import open_client
@@ -61,10 +61,8 @@ def run_retry(args: argparse.Namespace) -> int:
         except LedgerError as exc:
             raise ConfigurationError(f"{exc}; nothing was submitted") from None
         with ledger, BatchStore(ledger) as store:
-            batch = store.get(args.batch_id)
+            batch = find_batch(store, args.batch_id, out)
             if batch is None:
-                print(f"error: no batch {args.batch_id} (imstui batch list shows them)", file=out.stderr)
-                out.document({"ok": False, "error": {"type": "NotFound", "message": f"no batch {args.batch_id}"}})
                 return EXIT_USAGE
             async with open_client(args) as client:
                 if not same_account(args, client, batch, out, "retry"):

@@ -48,6 +48,7 @@ __all__ = [
     "BATCH_POLL_SETTINGS",
     "confirm",
     "execute",
+    "find_batch",
     "item_to_dict",
     "plan_lines",
     "plan_to_dict",
@@ -70,6 +71,15 @@ def run_batch_command(out: Output, main: Callable[[], Awaitable[int]]) -> int:
             file=out.stderr,
         )
         return 130
+
+
+def find_batch(store: BatchStore, batch_id: int, out: Output) -> BatchRecord | None:
+    """The batch ``batch_id`` of the ledger; if there is none, say so (a line, and the JSON document)."""
+    batch = store.get(batch_id)
+    if batch is None:
+        print(f"error: no batch {batch_id} (imstui batch list shows them)", file=out.stderr)
+        out.document({"ok": False, "error": {"type": "NotFound", "message": f"no batch {batch_id}"}})
+    return batch
 
 
 def same_account(args: argparse.Namespace, client: ImsApi, batch: BatchRecord, out: Output, what: str) -> bool:

@@ -140,6 +140,11 @@ def test_batch_list_and_show_say_what_became_of_each_item(sim: RunningSim, run: 
     assert [i["outcome"] for i in shown["items"]] == ["succeeded", "succeeded", "succeeded", "skipped"]
     code, _, err = run("batch", "show", "99")
     assert code == 2 and "no batch 99" in err
+    for command in (("show",), ("resume", "--yes"), ("retry", "--yes")):  # one document under --json, each
+        code, out, err = run("batch", command[0], "99", "--json", *command[1:])
+        assert code == 2 and "no batch 99" in err
+        assert json.loads(out)["error"] == {"type": "NotFound", "message": "no batch 99"}
+    assert len(_copies(sim)) == 3  # the three copies of the batch above; nothing sent since
 
 
 def test_a_resume_under_another_profile_or_region_is_refused(
