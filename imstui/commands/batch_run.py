@@ -291,7 +291,8 @@ async def execute(
                 if sent:
                     out.progress(f"following {len(sent)} job(s) to their end (Ctrl+C stops following, not the jobs)")
                     await deadline.race(poller.run_until_done(sent), poller.stop)
-                    await tagger.drain()
+                # Also when every job ended while the plan was being sent: their tagging may still be in flight.
+                await tagger.drain()
         finally:
             poller.stop()
             await asyncio.gather(runner, return_exceptions=True)
