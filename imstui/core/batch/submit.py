@@ -4,8 +4,10 @@ A copy is *in flight* from its claim until its job is finished (SUCCESS, FAIL, g
 (default 5, never more than IMS's 40 concurrent image tasks). Without a poller only the POSTs themselves count.
 Every POST takes one token from the poller's own request budget (:attr:`Poller.budget
 <imstui.core.poller.budget.RequestBudget>`: the bucket its status checks draw from, so the account's requests
-together stay within it, and a throttle the poller met pauses the POSTs too); without a poller, from a
-:class:`~imstui.core.poller.schedule.TokenBucket` of ``SubmitSettings.budget``.
+together stay within it, and a throttle the poller met pauses the POSTs too); without a poller, from a budget of
+its own (:meth:`RequestBudget.standalone` of ``SubmitSettings.budget``). A 429 or IMG.0060 answer to a POST lowers
+that budget (:meth:`RequestBudget.throttled`: the POSTs and the poller's status checks both go slower, and recover
+step by step); a 429 also pauses the status checks.
 
 Answers (each item goes through :func:`imstui.core.submit.submit_copy`, which writes the intent first):
 
@@ -37,13 +39,12 @@ from imstui.core.batch.store import PENDING, REJECTED, SENT, UNKNOWN, BatchRecor
 from imstui.core.jobs import is_outstanding
 from imstui.core.ledger import Ledger, LedgerError
 from imstui.core.poller import JobChanged, PollerEvent, PollSettings
+from imstui.core.poller.budget import RequestBudget
 from imstui.core.poller.policy import ErrorKind, classify, retry_after_of, throttle_pause, window_of
-from imstui.core.poller.schedule import TokenBucket
 from imstui.core.submit import submit_copy
 
 if TYPE_CHECKING:
     from imstui.core.poller import Poller
-    from imstui.core.poller.budget import RequestBudget
 
 __all__ = [
     "DEFAULT_IN_FLIGHT",
@@ -136,8 +137,11 @@ class BatchSubmitter:
         self.settings = settings or SubmitSettings(max_in_flight=batch.max_in_flight)
         self._on_event = on_event
         self._sleep, self._clock = sleep, clock
-        self._bucket = TokenBucket(self.settings.budget)  # without a poller: the submission's own budget
-        self._shared: RequestBudget | None = poller.budget if poller is not None else None
+        # The account's request budget: the poller's (its status checks draw from it too), or without one the
+        # submission's own. A throttle or IMG.0060 answer lowers it for everyone drawing from it (budget.throttled).
+        self.budget: RequestBudget = (
+            poller.budget if poller is not None else RequestBudget.standalone(self.settings.budget, clock, sleep)
+        )
         self._posting: set[asyncio.Task[None]] = set()
         self._running_jobs: set[str] = set()
         self._hold_until = 0.0
@@ -188,10 +192,8 @@ class BatchSubmitter:
 
     def _take_token(self, now: float) -> float:
         """One token for a POST (0.0), or the seconds until one may be taken (nothing taken then)."""
-        if self._shared is None:
-            return self._bucket.take(now)
-        hold = self._shared.throttled_for()  # the poller met a throttle: the account's requests all pause
-        return hold if hold > 0 else self._shared.take()
+        hold = self.budget.throttled_for()  # a throttle met by anyone drawing from it: the account's requests pause
+        return hold if hold > 0 else self.budget.take(now)
 
     def _post_done(self, task: asyncio.Task[None]) -> None:
         self._posting.discard(task)
@@ -261,6 +263,7 @@ class BatchSubmitter:
             return
         request = item.request
         job_ids: list[str] = []
+        seen = self.budget.reactions  # a throttle answer to this POST lowers the budget unless already covered
 
         def answered(job_id: str) -> None:
             job_ids.append(job_id)
@@ -294,7 +297,7 @@ class BatchSubmitter:
             self._stop(f"the copy request could not be sent ({sanitize(str(exc))[:200]})")
             return
         except ApiError as exc:
-            self._refused(item, exc)
+            self._refused(item, exc, seen)
             return
         self._streak = 0
         if result.job_id is None:
@@ -312,7 +315,7 @@ class BatchSubmitter:
         self._settle(item, SENT, job_row_id=row_id, job_id=result.job_id, reason=note)
         self._say(item, SENT, result.job_id)
 
-    def _refused(self, item: ItemRecord, error: ApiError) -> None:
+    def _refused(self, item: ItemRecord, error: ApiError, seen: int | None = None) -> None:
         if not is_flow_control(error):
             row = self._intent_row(item)
             self._settle(item, REJECTED, job_row_id=row, error_code=error.code, reason=error.message)
@@ -326,6 +329,7 @@ class BatchSubmitter:
         else:
             pause = min(self.settings.flow_max, self.settings.flow_initial * 2.0 ** min(self._streak - 1, 16))
         self._hold_until = max(self._hold_until, self._clock() + pause)
+        self.budget.throttled(error, seen=seen, pause=pause)  # slower for every sender (the poller's checks too)
         self._settle(
             item, PENDING, job_row_id=item.job_row_id, error_code=error.code, reason=error.message, flow_wait=True
         )
