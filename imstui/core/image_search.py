@@ -186,3 +186,35 @@ async def images_under(lister: ImageLister, key: FilterKey, *, project_id: str |
     with ``key`` — or, for :data:`UNENCRYPTED`, without a key — newest first, whatever their verdict."""
     wanted = ImageFilter(encrypted_with=key.key_id)
     return [row.image async for row in search(lister, wanted, project_id=project_id, shared=False)]
+
+
+@dataclass(frozen=True)
+class RowPage:
+    """One page of :func:`search_pages`: the rows ``wanted`` kept, which section and page it was, where the section
+    goes on (``None``: that section's last page) and how many entries were not usable images."""
+
+    section: str
+    number: int
+    rows: tuple[ImageRow, ...]
+    next_marker: str | None = None
+    skipped: int = 0
+
+
+async def search_pages(
+    lister: ImageLister,
+    wanted: ImageFilter,
+    *,
+    project_id: str | None,
+    shared: bool = True,
+) -> AsyncIterator[RowPage]:
+    """:func:`search` a page at a time, for a browser that asks for the next page only when it needs one: the
+    private images, then (``shared``) the shared ones the project accepted, newest first in each. The iteration
+    ends after the last page (asking once more sends no request)."""
+    pages = lister.account_pages(status=wanted.status, cmk_id=wanted.server_cmk_id(), shared=shared)
+    async for page in pages:
+        rows = []
+        for image in page.images:
+            verdict = assess(image, project_id)
+            if wanted.keeps(image, verdict):
+                rows.append(ImageRow(image, verdict, page.section))
+        yield RowPage(page.section, page.number, tuple(rows), page.next_marker, page.skipped)

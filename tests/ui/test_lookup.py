@@ -95,69 +95,78 @@ def test_os_line_names_the_bitness_once_and_default_enterprise_project_is_explai
     assert rows["Enterprise project"] == "b1f0c3d4-0000-4000-8000-000000000001"
 
 
-async def test_demo_pick_list_guides_a_newcomer_and_up_down_enter_looks_up(tmp_path: Path) -> None:
+async def test_demo_browser_guides_a_newcomer_and_down_enter_looks_up(tmp_path: Path) -> None:
+    from imstui.ui.widgets.image_browser import ImageBrowser
+
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 34)) as pilot:
         screen = await open_lookup(pilot, app)
+        await wait_until(pilot, lambda: screen.model.done)
         text = screen_text(app)
-        # Each case is marked with the lookup's own verdict: ✓ eligible, ✗ blocked (over 128 GiB included).
-        assert "✓ Linux" in text and "✗ full-ECS" in text and "✓ copy FAILS by itself" in text
-        assert "✗ over 128 GiB" in text and "✓ eligible, ✗ blocked" in text
-        assert seed.ELIGIBLE_LINUX_ID in text and "web-server-ubuntu22" in text
-        assert seed.FAILING_CMK_ID in text and seed.INTERNAL_FAIL_ID in text
-        assert "[/bad] [@click=app.quit]x[/] [b]bold" in text  # a hostile demo name, shown literally
+        # Each row carries the lookup's own verdict in a word, and the demo case in plain words.
+        assert "✓ eligible" in text and "✗ blocked" in text
+        assert "demo: Linux" in text and "web-server-ubuntu22" in text and "Full-ECS image" in text
+        assert "[/bad] [@click=app.quit]x[/]" in text  # a hostile demo name, shown literally (cut to the column)
         assert screen.query_one("#image-id", Input).has_focus
-        await pilot.press("down", "down", "down", "up")  # eligible Linux -> small -> encrypted -> full-ECS -> encrypted
-        await pilot.press("down", "enter")
+        ids = [row.image.id for row in screen.model.shown]
+        target = ids.index(seed.FULL_ECS_ID)
+        await pilot.press("down")  # from the empty id field into the list
+        assert isinstance(app.focused, ImageBrowser)
+        await pilot.press(*["down"] * target, "enter")
         await wait_until(pilot, lambda: screen.image is not None)
         assert screen.image is not None and screen.image.id == seed.FULL_ECS_ID
         assert screen.query_one("#image-id", Input).value == seed.FULL_ECS_ID
         text = screen_text(app)
-        assert "BLOCKED" in text and "Demo images" not in text  # the list gives way to the result
-        screen.query_one("#image-id", Input).focus()
-        screen.query_one("#image-id", Input).value = ""
-        await pilot.pause()
-        assert "Demo images" in screen_text(app)
+        assert "BLOCKED" in text and "demo: Linux" not in text  # the list gives way to the result
+        await pilot.press("escape")  # back to the list, on the same row
+        await wait_until(pilot, lambda: screen.picker_shown)
+        assert isinstance(app.focused, ImageBrowser) and screen.highlighted_pick() == seed.FULL_ECS_ID
+        assert screen.query_one("#image-id", Input).value == ""
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, LookupScreen))
         assert app.is_running
 
 
-async def test_recent_source_images_of_the_profile_newest_first_without_duplicates(tmp_path: Path) -> None:
+async def test_recent_source_images_of_the_profile_are_noted_in_the_browser(tmp_path: Path) -> None:
     from datetime import timedelta
 
     from imstui.core.ledger import Ledger
 
-    from .fakes import BLOCKED_ID, FROZEN, GOOD_ID, PROJECT, REGION, FakeConnector
+    from .fakes import FROZEN
 
-    ledger = Ledger(tmp_path / "jobs.sqlite3")
+    ledger = Ledger(tmp_path / "demo-jobs.sqlite3")
     for minutes, profile, image_id, name in (
-        (30, "test", GOOD_ID, "web-base-2026"),
-        (20, "test", BLOCKED_ID, "win-2019"),
-        (10, "test", GOOD_ID, "web-base-2026"),
-        (5, "other", "11111111-2222-4333-8444-555555555555", "someone-elses"),
+        (30, "demo", seed.ELIGIBLE_LINUX_ID, "web-server-ubuntu22"),
+        (10, "demo", seed.ELIGIBLE_LINUX_ID, "web-server-ubuntu22"),
+        (5, "other", seed.WINDOWS_ID, "someone-elses"),
     ):
         ledger.record_intent(
             profile=profile,
-            region=REGION,
-            project_id=PROJECT,
+            region="ap-southeast-1",
+            project_id="p",
             source_image_id=image_id,
             source_image_name=name,
             name=f"{name}-copy",
             submitted_at=FROZEN - timedelta(minutes=minutes),
         )
     ledger.close()
-    from imstui.ui.app import ImstuiApp
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(160, 34)) as pilot:
+        screen = await open_lookup(pilot, app)
+        await wait_until(pilot, lambda: screen.model.done)
+        rows = [line for line in screen_text(app).splitlines() if "copied " in line and "ago" in line]
+        assert len(rows) == 1, rows  # the newest copy of this profile's only source; not the other profile's
+        assert seed.ELIGIBLE_LINUX_ID in rows[0] and "copied 10m ago" in rows[0]
 
-    app = ImstuiApp(FakeConnector(tmp_path, demo=False), clock=lambda: FROZEN)
+
+async def test_a_connection_that_cannot_list_images_says_so_and_the_id_field_works(tmp_path: Path) -> None:
+    from .fakes import GOOD_ID, fake_app
+
+    app = fake_app(tmp_path)
     async with app.run_test(size=(120, 34)) as pilot:
         screen = await open_lookup(pilot, app)
-        rows = [line for line in screen_text(app).splitlines() if "copied " in line and "ago" in line]
-        assert len(rows) == 2, rows
-        assert GOOD_ID in rows[0] and "web-base-2026" in rows[0] and "copied 10m ago" in rows[0]
-        assert BLOCKED_ID in rows[1] and "win-2019" in rows[1]
-        text = screen_text(app)
-        assert "Recently copied from (profile test)" in text
-        assert "someone-elses" not in text and "Demo images" not in text
-        await pilot.press("enter")  # the newest is highlighted first
+        assert "This connection cannot list images" in screen_text(app)
+        await pilot.press(*GOOD_ID, "enter")
         await wait_until(pilot, lambda: screen.image is not None)
         assert screen.image is not None and screen.image.id == GOOD_ID
 

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+import contextlib
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Button, Footer, Input, Label, Static
 
 from imstui.api.errors import ApiError, ImageNotFoundError, ImstuiError
 from imstui.api.models import Image
+from imstui.core.image_search import ImageFilter, RowPage, search_pages
 from imstui.core.wording import format_size
-from imstui.ui.picks import MARKS_LEGEND, Pick
+from imstui.ui.browser_model import BrowserModel, filter_words
 from imstui.ui.session import Console, console
 from imstui.ui.text import assemble, literal, plain
 from imstui.ui.widgets.fields import RuleValidator, violation_text
+from imstui.ui.widgets.image_browser import ImageBrowser
 from imstui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from imstui.api.client import ImsClient
     from imstui.core.eligibility import Condition, QuotaReading, Verdict
 
 
@@ -118,31 +122,22 @@ def error_content(exc: ImstuiError) -> Content:
     return Content("\n").join(lines)
 
 
-PICK_LABEL_WIDTH = 31
-PICK_NAME_WIDTH = 40
-
-
-def pick_option(pick: Pick) -> Option:
-    """One line: the case in plain words, the image id, then the (untrusted, literal, cut) name."""
-    name = plain(pick.name)
-    if len(name) > PICK_NAME_WIDTH:
-        name = name[: PICK_NAME_WIDTH - 1] + "…"
-    prompt = assemble((f"{pick.label:<{PICK_LABEL_WIDTH}}", "bold"), (pick.image_id, "dim"), "  ", name)
-    return Option(prompt, id=f"{pick.group}:{pick.image_id}")
-
-
-def heading_option(text: str) -> Option:
-    return Option(literal(text, "bold $text-accent"), disabled=True)
+PAGE_SIZE = 200  # images per list request: a first screenful soon, 50 requests for 10,000 images
+KEY_PROMPT = "KMS key alias or id, or none (unencrypted); empty: any key"
 
 
 class LookupScreen(Screen[None]):
-    """Look an image up by id and check its copy eligibility. With the id field empty, a pick list offers the demo
-    images (``--demo``) and the recent source images of this profile's copies: Up/Down then Enter looks one up."""
+    """Look an image up by id and check its copy eligibility. With the id field empty, the account's images are
+    browsed (:class:`ImageBrowser`): pages read as the cursor nears the end of what is loaded, ``/`` filters on
+    name, id or OS as you type, ``e`` eligible only, ``k`` encrypted with a key, ``s`` sort, Enter looks the row up;
+    ``space`` marks, ``+`` marks all shown, ``-`` clears, ``c`` copies the marked images as one batch."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="lookup-back"),
-        Binding("down", "pick(1)", "Pick", show=False, id="lookup-pick-next"),
-        Binding("up", "pick(-1)", "Pick", show=False, id="lookup-pick-previous"),
+        Binding("down", "browse", "Browse", id="lookup-browse", tooltip="Move to the list of the account's images"),
+        Binding(
+            "slash", "filter", "Filter", priority=True, id="lookup-filter", tooltip="Filter the images as you type"
+        ),
         Binding("f2", "copy", "Copy…", id="lookup-copy", tooltip="Open the copy form for this image"),
         Binding("f5", "refresh", "Refresh", id="lookup-refresh", tooltip="Look the image up again"),
     ]
@@ -157,6 +152,14 @@ class LookupScreen(Screen[None]):
         self.image: Image | None = None
         self.verdict: Verdict | None = None
         self._pending_id: str | None = None  # the id being looked up right now
+        self.model = BrowserModel()
+        self.list_error: ImstuiError | None = None
+        self.list_note = ""  # why the list is not read (not connected, a connection that cannot list)
+        self._pages: AsyncIterator[RowPage] | None = None
+        self._listing_started = False
+        self._loading = False
+        self.key_label: str | None = None  # the key filter in words (alias), None: no key filter
+        self.page_requests = 0  # pages asked for (tests: pages are read as the cursor goes, not all up front)
 
     def compose(self) -> ComposeResult:
         from imstui.core.validation import check_image_id
@@ -166,7 +169,7 @@ class LookupScreen(Screen[None]):
             yield Label("Image id", id="image-id-label")
             yield Input(
                 value=self.initial_id,
-                placeholder="paste an image id (UUID) and press Enter",
+                placeholder="paste an image id (UUID) and press Enter, or ↓ to browse",
                 id="image-id",
                 validators=[RuleValidator(check_image_id)],
                 validate_on=["changed", "submitted"],
@@ -174,101 +177,310 @@ class LookupScreen(Screen[None]):
             )
             yield Button("Look up", id="lookup-button", variant="primary")
         yield Static("", id="image-id-error", classes="field-error", markup=False)
-        yield Static("", id="picker-hint", markup=False)
-        yield OptionList(id="image-picker", markup=False)
+        with Vertical(id="browser-pane"):
+            with Horizontal(id="browser-bar"):
+                yield Input(placeholder="/ filter: name, id or OS", id="browser-filter", compact=True)
+                yield Input(placeholder=KEY_PROMPT, id="browser-key", compact=True)
+            yield Static("", id="browser-status", markup=False)
+            yield ImageBrowser(self.model)
         with VerticalScroll(id="lookup-body"):
             yield Static("", id="verdict", markup=False)
             yield Static("", id="image-details", markup=False)
         with Horizontal(id="lookup-actions", classes="actions"):
             yield Button("Copy this image… (F2)", id="copy-button", variant="success", disabled=True)
+            yield Button("Copy marked images… (c)", id="copy-marked-button", variant="success")
             yield Button("Back (Esc)", id="back-button")
         yield Footer()
 
     def on_mount(self) -> None:
         self.console.update_status()
+        self.query_one("#browser-key", Input).display = False
+        self.browser.near_end = self._near_end
         self.query_one("#image-id", Input).focus()
-        self.refresh_picks()
+        self.refresh_browser()
         if self.initial_id:
             self.look_up(self.initial_id)
 
     def on_screen_resume(self) -> None:
-        self.refresh_picks()
+        self.refresh_browser()
 
-    # ------------------------------------------------------------------ pick list
+    async def on_unmount(self) -> None:
+        pages, self._pages = self._pages, None
+        close = getattr(pages, "aclose", None)
+        if close is not None:
+            with contextlib.suppress(BaseException):
+                await close()
 
-    def picks(self) -> list[Pick]:
-        """What the pick list offers now: the demo images (demo sessions) and this profile's recent sources."""
-        from imstui.ui.picks import demo_picks, ledger_recent_picks
+    # ------------------------------------------------------------------ image browser
 
-        app = self.console
-        session = app.session
-        if session is None:
-            return []
-        recent = ledger_recent_picks(session.ledger, session.profile, app.clock())
-        return recent + demo_picks(session.catalogue)
+    @property
+    def browser(self) -> ImageBrowser:
+        return self.query_one(ImageBrowser)
 
-    def refresh_picks(self) -> None:
-        """Rebuild the pick list (and its hint) and show it only while the id field is empty."""
+    def notes(self) -> dict[str, str]:
+        """A short note per image id: the demo case it shows, when this profile last copied it."""
+        from imstui.ui.picks import demo_case, ledger_recent_picks
+
         session = self.console.session
-        picker = self.query_one("#image-picker", OptionList)
-        hint = self.query_one("#picker-hint", Static)
-        picks = self.picks()
-        options: list[Option] = []
-        recent = [p for p in picks if p.group == "recent"]
-        demo = [p for p in picks if p.group == "demo"]
-        if recent and session is not None:
-            options.append(heading_option(f"Recently copied from (profile {plain(session.profile)}):"))
-            options.extend(pick_option(p) for p in recent)
-        if demo:
-            options.append(heading_option(f"Demo images ({MARKS_LEGEND}):"))
-            options.extend(pick_option(p) for p in demo)
-        picker.clear_options()
-        picker.add_options(options)
         if session is None:
-            text = "Not connected yet: the pick list appears once a profile is connected."
-        elif not picks:
-            text = "Paste an image id (UUID). Images you copy appear here next time."
-        else:
-            text = "↑/↓ then Enter looks one up (or type an id)."
-            if session.catalogue is not None:
-                text += "\n" + session.catalogue.failure_hint
-        hint.update(literal(text, "italic", multiline=True))
-        first = next((i for i, o in enumerate(options) if not o.disabled), None)
-        picker.highlighted = first
+            return {}
+        notes: dict[str, str] = {}
+        if session.catalogue is not None:
+            notes.update((seeded.image_id, f"demo: {demo_case(seeded.key)}") for seeded in session.catalogue.images)
+        for pick in ledger_recent_picks(session.ledger, session.profile, self.console.clock()):
+            notes[pick.image_id] = pick.label + (f" · {notes[pick.image_id]}" if pick.image_id in notes else "")
+        return notes
+
+    def refresh_browser(self) -> None:
+        """Start reading the account's images once connected; show the pane only while the id field is empty."""
+        browser = self.browser
+        browser.notes = self.notes()
+        if not self._listing_started:
+            self._start_listing()
+        browser.refresh_view(keep=self._cursor_id())
+        self._update_browser_status()
         self._show_picker(not self.query_one("#image-id", Input).value)
 
+    def _start_listing(self) -> None:
+        from imstui.api.client import ImsClient
+
+        session = self.console.session
+        if session is None:
+            self.list_note = "Not connected yet: the account's images appear once a profile is connected."
+            return
+        if not isinstance(session.api, ImsClient):
+            self.list_note = "This connection cannot list images: type or paste an image id above."
+            return
+        self.list_note = ""
+        self._listing_started = True
+        self._fetch_pages()
+
+    def _near_end(self) -> None:
+        if self._listing_started and not self._loading and not self.model.done and self.list_error is None:
+            self._fetch_pages()
+
+    def _cursor_id(self) -> str | None:
+        row = self.browser.cursor_row
+        return None if row is None else row.image.id
+
+    @work(group="browser-pages", exit_on_error=False)
+    async def _fetch_pages(self) -> None:
+        """Read pages while the cursor (or the viewport) is near the end of what is loaded, one at a time."""
+        from imstui.api.image_list import ImageLister
+
+        if self._loading:
+            return
+        self._loading = True
+        self._update_browser_status()
+        try:
+            if self._pages is None:
+                session = self.console.session
+                if session is None:
+                    return
+                api = cast("ImsClient", session.api)
+                project_id = await api.ensure_project_id()
+                lister = ImageLister(api, page_size=PAGE_SIZE, read_ahead=True)
+                self._pages = aiter(search_pages(lister, ImageFilter(), project_id=project_id))
+            while True:
+                self.page_requests += 1
+                try:
+                    page = await anext(self._pages)
+                except StopAsyncIteration:
+                    self.model.done = True
+                    break
+                browser = self.browser
+                keep = self._cursor_id()
+                self.model.pages += 1
+                self.model.skipped += page.skipped
+                self.model.add(page.rows)
+                browser.refresh_view(keep=keep)
+                self._update_browser_status()
+                if not browser.is_near_end():
+                    break
+        except ImstuiError as exc:
+            self.list_error = exc
+        finally:
+            self._loading = False
+            self._update_browser_status()
+
+    def _update_browser_status(self) -> None:
+        self.query_one("#browser-status", Static).update(self._browser_status())
+        button = self.query_one("#copy-marked-button", Button)
+        count = self.model.mark_count
+        button.label = f"Copy {count} image{'s' if count != 1 else ''}… (c)"
+        button.display = bool(count) and self.picker_shown
+        self.refresh_bindings()
+
+    def _browser_status(self) -> Content:
+        """The line above the list: what is loaded, the view's settings, the marks; or why there is no list."""
+        model = self.model
+        if self.list_note and not model.loaded:
+            return literal(self.list_note, "italic")
+        if self.list_error is not None:
+            parts: list[str | tuple[str, str] | Content] = [
+                ("✗ The image list could not be read: ", "bold $text-error"),
+                plain(str(self.list_error)),
+                ("\nType or paste an image id above: the lookup itself may still work.", "italic"),
+            ]
+            if model.loaded:
+                parts.append(f"\n{model.loaded:,} images were loaded before it failed.")
+            return assemble(*parts)
+        if model.done and not model.loaded:
+            return literal(
+                "No images in this account: none of its own and none shared with it and accepted. "
+                "Type or paste an image id above.",
+                "italic",
+            )
+        if not model.loaded:
+            return literal("Reading the account's images…", "italic")
+        loaded = f"{model.loaded:,} images" + (" (all)" if model.done else ", more as you scroll")
+        if self._loading and not model.done:
+            loaded += " (reading…)"
+        parts = [(loaded, "bold")]
+        if model.filtered:
+            parts += [" · ", (f"{len(model.shown):,} shown", "bold")]
+        parts += [" · ", filter_words(model, self.key_label)]
+        if model.mark_count:
+            hidden = model.hidden_marks
+            marks = f"{model.mark_count} marked" + (f" ({hidden} hidden by the filter)" if hidden else "")
+            parts += [" · ", (marks, "bold $text-accent")]
+        return assemble(*parts)
+
     def _show_picker(self, show: bool) -> None:
-        self.query_one("#image-picker", OptionList).display = show
-        self.query_one("#picker-hint", Static).display = show
+        self.query_one("#browser-pane", Vertical).display = show
         self.query_one("#lookup-body", VerticalScroll).display = not show
+        self.query_one("#copy-button", Button).display = not show
+        self.query_one("#copy-marked-button", Button).display = show and self.model.mark_count > 0
         self.refresh_bindings()
 
     @property
     def picker_shown(self) -> bool:
-        return bool(self.query_one("#image-picker", OptionList).display)
+        return bool(self.query_one("#browser-pane", Vertical).display)
 
     def highlighted_pick(self) -> str | None:
-        """The image id of the highlighted pick-list line (None if nothing is highlighted)."""
-        picker = self.query_one("#image-picker", OptionList)
-        if picker.highlighted is None:
-            return None
-        option_id = picker.get_option_at_index(picker.highlighted).id or ""
-        return option_id.partition(":")[2] or None
+        """The image id of the browser's cursor row (None when nothing is shown)."""
+        return self._cursor_id()
 
-    def action_pick(self, step: int) -> None:
-        picker = self.query_one("#image-picker", OptionList)
-        if step > 0:
-            picker.action_cursor_down()
-        else:
-            picker.action_cursor_up()
+    def action_browse(self) -> None:
+        self.browser.focus()
 
-    @on(OptionList.OptionSelected, "#image-picker")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
+    def action_filter(self) -> None:
+        self.query_one("#browser-filter", Input).focus()
+
+    @on(ImageBrowser.Selected)
+    def _picked(self, event: ImageBrowser.Selected) -> None:
         event.stop()
-        image_id = (event.option.id or "").partition(":")[2]
-        if image_id:
-            self.query_one("#image-id", Input).focus()
-            self.look_up(image_id)
+        self.query_one("#image-id", Input).focus()
+        self.look_up(event.row.image.id)
+
+    @on(ImageBrowser.TopReached)
+    def _top_reached(self, event: ImageBrowser.TopReached) -> None:
+        event.stop()
+        self.query_one("#browser-filter", Input).focus()
+
+    @on(Input.Changed, "#browser-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        keep = self._cursor_id()
+        self.model.set_text(event.value)
+        self.browser.cursor = 0 if self.model.index_of(keep) is None else self.browser.cursor
+        self.browser.refresh_view(keep=keep)
+        self._update_browser_status()
+
+    @on(Input.Submitted, "#browser-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.browser.focus()
+
+    def _view_changed(self) -> None:
+        keep = self._cursor_id()
+        self.browser.refresh_view(keep=keep)
+        self._update_browser_status()
+
+    def action_browser_mark(self) -> None:
+        row = self.browser.cursor_row
+        if row is None:
+            self.app.bell()
+            return
+        self.model.toggle_mark(row.image.id)
+        self.browser.refresh_cursor_row()
+        self._update_browser_status()
+        self.browser.move_to(self.browser.cursor + 1)  # on to the next row, as file managers do
+        self.refresh_bindings()
+
+    def action_browser_mark_shown(self) -> None:
+        added = self.model.mark_shown()
+        self.browser.refresh()
+        self._update_browser_status()
+        self.refresh_bindings()
+        self.notify(f"{added:,} more marked ({self.model.mark_count:,} in all)", timeout=3)
+
+    def action_browser_clear_marks(self) -> None:
+        cleared = self.model.clear_marks()
+        self.browser.refresh()
+        self._update_browser_status()
+        self.refresh_bindings()
+        if cleared:
+            self.notify(f"{cleared:,} marks cleared", timeout=3)
+
+    def action_browser_eligible(self) -> None:
+        self.model.set_eligible_only(not self.model.eligible_only)
+        self._view_changed()
+
+    def action_browser_sort(self) -> None:
+        self.model.next_sort()
+        self._view_changed()
+
+    def action_browser_key(self) -> None:
+        field = self.query_one("#browser-key", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Submitted, "#browser-key")
+    def _key_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            self.key_label = None
+            self.model.set_key(None)
+            event.input.display = False
+            self.browser.focus()
+            self._view_changed()
+            return
+        self._resolve_key(text)
+
+    @work(group="browser-key", exclusive=True, exit_on_error=False)
+    async def _resolve_key(self, text: str) -> None:
+        from imstui.api.client import ImsClient
+        from imstui.core.image_search import key_for_filter
+        from imstui.core.keys import kms_client
+
+        session = self.console.session
+        if session is None or not isinstance(session.api, ImsClient):
+            self.notify("KMS cannot be asked on this connection", severity="warning")
+            return
+        try:
+            key = await key_for_filter(kms_client(session.api), text)
+        except ImstuiError as exc:
+            self.notify(plain(str(exc)), title="Key filter", severity="error", markup=False)
+            return
+        self.key_label = key.label
+        if key.key is not None:
+            self.browser.key_labels[key.key_id.lower()] = key.key.alias
+        self.model.set_key(key.key_id)
+        self.query_one("#browser-key", Input).display = False
+        self.browser.focus()
+        self._view_changed()
+
+    @on(Button.Pressed, "#copy-marked-button")
+    def action_browser_copy_marked(self) -> None:
+        from imstui.ui.screens.batch_form import BatchFormScreen
+
+        images = self.model.marked_images()
+        if not images:
+            self.app.bell()
+            return
+        self.app.push_screen(BatchFormScreen(images))
 
     # ------------------------------------------------------------------ input
 
@@ -382,9 +594,17 @@ class LookupScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "copy":
             return True if self.can_copy else None
-        if action == "pick":
-            # Up/Down move the pick list from the (empty) id field; elsewhere they belong to the focused widget.
-            return self.picker_shown and isinstance(self.focused, Input)
+        id_field = self.query_one("#image-id", Input)
+        if action == "browse":
+            # Down from the (empty) id field goes to the list; elsewhere it belongs to the focused widget.
+            return self.picker_shown and self.focused is id_field and bool(self.model.shown)
+        if action == "filter":
+            # '/' is typed into the filter and key fields (and a non-empty id field shows no list).
+            if not self.picker_shown:
+                return False
+            return isinstance(self.focused, ImageBrowser) or (self.focused is id_field and not id_field.value)
+        if action == "browser_copy_marked":
+            return True if self.model.mark_count else None
         return True
 
     @on(Button.Pressed, "#copy-button")
@@ -396,6 +616,20 @@ class LookupScreen(Screen[None]):
 
     @on(Button.Pressed, "#back-button")
     def action_back(self) -> None:
+        """Esc: out of the filter or key field back to the list; from a looked-up image back to the list;
+        else leave the screen."""
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id in ("browser-filter", "browser-key"):
+            if focused.id == "browser-key":
+                focused.display = False
+            self.browser.focus()
+            return
+        id_field = self.query_one("#image-id", Input)
+        if id_field.value and self.model.loaded and not self.picker_shown:
+            id_field.value = ""
+            self._show_picker(True)
+            self.browser.focus()
+            return
         self.dismiss()
 
     def action_refresh(self) -> None:
