@@ -12,8 +12,9 @@ but in a worker of the app on the console's own session (its client, ledger and 
 
 The worker belongs to the app, not to a screen: leaving the batch form does not stop it. Quitting imstui while it
 runs leaves a resumable batch (``imstui batch resume N``; items whose POST was in flight are "outcome unknown" and
-never sent again). Every change of an item is posted to the app as :class:`BatchChanged` (the jobs panel's batch
-row listens); a new job row reaches the jobs panel through the app's ``job_changed``.
+never sent again). Every change of an item is posted as :class:`BatchChanged` to the main screen (the bottom of the
+screen stack), whose batch rows (:class:`~imstui.ui.widgets.batch_strip.BatchStrip`) read it again; it bubbles on
+to the app. A new job row reaches the jobs panel through the app's ``job_changed``.
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ if TYPE_CHECKING:
     from imstui.core.session import Session
 
 __all__ = [
+    "WORKER_PREFIX",
     "BatchChanged",
+    "announce",
     "resume_batch",
     "resume_command",
     "retry_item",
@@ -74,13 +77,19 @@ def resume_command(batch_id: int) -> str:
 @dataclass
 class BatchChanged(Message):
     """A batch was stored (``position`` None) or one of its items changed (``state``: the store's state after it;
-    ``pending`` again after a flow-control wait). Posted to the app."""
+    ``pending`` again after a flow-control wait). Posted to the main screen; it bubbles to the app."""
 
     batch_id: int
     position: int | None = None
     state: str | None = None
     job_id: str | None = None
     message: str = ""
+
+
+def announce(app: App[object], message: BatchChanged) -> None:
+    """Post ``message`` where the batch rows hear it: the main screen (then the app), or the app before it has one."""
+    stack = app.screen_stack if app.is_running else []
+    (stack[0] if stack else app).post_message(message)
 
 
 def store_plan(
@@ -98,7 +107,7 @@ def store_plan(
             name_template=name_template,
             max_in_flight=max_in_flight,
         )
-    node.app.post_message(BatchChanged(batch_id))
+    announce(node.app, BatchChanged(batch_id))
     return batch_id
 
 
@@ -148,6 +157,8 @@ def retry_items(
     session = _session(node)
     with BatchStore(session.ledger) as store:
         done = retry_failed(store, batch_id, positions)
+    if not done.empty:
+        announce(app, BatchChanged(batch_id))  # the re-queued items are "to send" now
     for refused in done.refused:
         app.notify(f"Batch {batch_id} item {refused.position}: not sent again: {plain(refused.why)}", markup=False)
     if done.empty:
@@ -182,7 +193,7 @@ def _stored_images(store: BatchStore, batch_id: int) -> dict[str, Image]:
 
 def _on_event(app: App[object], session: Session, batch_id: int) -> Callable[[ItemEvent], None]:
     def said(event: ItemEvent) -> None:
-        app.post_message(BatchChanged(batch_id, event.position, event.state, event.job_id, event.message))
+        announce(app, BatchChanged(batch_id, event.position, event.state, event.job_id, event.message))
         if event.job_id is None:
             return
         record = None
@@ -269,7 +280,7 @@ def _say_done(app: App[object], store: BatchStore, batch_id: int, report: Submit
     else:
         severity: SeverityLevel = "warning" if unknown or rejected else "information"
         app.notify(f"Batch {batch_id}: {', '.join(words)}.", title=f"Batch {batch_id}", severity=severity, markup=False)
-    app.post_message(BatchChanged(batch_id))
+    announce(app, BatchChanged(batch_id))
 
 
 def _say_not_recorded(app: App[object], session: Session, batch_id: int, report: SubmitReport) -> None:

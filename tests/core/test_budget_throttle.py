@@ -186,7 +186,7 @@ def _checks(backend: DemoBackend) -> list[float]:
         seen.append(clock.now())
         return real(*args)
 
-    state.job_document = job_document  # type: ignore[method-assign]
+    state.job_document = job_document  # type: ignore[method-assign,assignment]
     return seen
 
 

@@ -1,0 +1,363 @@
+"""The main screen's batches: one row per batch of the connected account worth showing, with its aggregate progress.
+
+A batch is shown while it is not settled (items running, in flight or not sent yet), or when anything happened to it
+within the last 24 hours; newest first, at most :data:`MAX_ROWS` (then "+N older: imstui batch list"). A row says
+the batch id, its name template (or what kind of batch it is), the progress in the words ``imstui batch list``
+uses (:attr:`imstui.core.batch.outcome.BatchProgress.words`: "7/10 done, 1 failed, 2 running"), and what the
+operator may do: "sending" (this console submits it now), "being sent by process N", "resumable" (items not sent,
+nobody sending them). Enter opens its items (:class:`~imstui.ui.screens.batch_detail.BatchDetailScreen`).
+
+Kept up to date without reading the whole ledger again:
+
+- :class:`~imstui.ui.batch_runner.BatchChanged` (posted here by the batch runner): that item (or that batch) is
+  read again from the ledger;
+- the session's poller (subscribed directly: the app's ``job_changed`` is for the jobs panel): a changed jobs row
+  of a shown item replaces that item's row in memory, nothing is read;
+- the end of a batch's submission worker (the "sending" hint goes).
+
+A row is repainted only when its words changed; the strip is hidden when there is nothing to show.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from imstui.core.batch import PENDING, SENDING, BatchRecord, BatchStore
+from imstui.core.batch.outcome import BatchProgress, ItemOutcome, last_change, outcome_of, progress
+from imstui.core.ledger import JobRecord, LedgerError
+from imstui.core.ledger.sweep import pid_alive
+from imstui.ui.batch_runner import WORKER_PREFIX, BatchChanged, running_batches
+from imstui.ui.session import console
+from imstui.ui.text import assemble, plain
+
+if TYPE_CHECKING:
+    from imstui.core.poller import PollerEvent
+    from imstui.core.session import Session
+
+__all__ = ["MAX_ROWS", "RECENT", "BatchStrip", "BatchView", "batch_title"]
+
+MAX_ROWS = 3
+RECENT = timedelta(hours=24)
+HEADING = assemble(("Batches", "bold"), "  ", ("b", "bold"), " here · ", ("enter", "bold"), " items")
+
+
+def batch_title(batch: BatchRecord) -> str:
+    """What the batch is: its name template, or for a re-key the keys."""
+    if batch.kind == "rekey":
+        return f"re-key {batch.from_key or 'none'} -> {batch.key_label or batch.cmk_id or 'none'}"
+    return batch.name_template or batch.kind
+
+
+@dataclass(frozen=True)
+class BatchView:
+    """A batch with what became of each item, as the strip and the detail screen show it."""
+
+    batch: BatchRecord
+    outcomes: tuple[ItemOutcome, ...]
+    progress: BatchProgress
+    changed: datetime | None
+
+    @classmethod
+    def of(cls, batch: BatchRecord, items: tuple[ItemOutcome, ...]) -> BatchView:
+        return cls(batch, items, progress(items), last_change(items))
+
+    def with_outcome(self, index: int, outcome: ItemOutcome) -> BatchView:
+        items = (*self.outcomes[:index], outcome, *self.outcomes[index + 1 :])
+        return BatchView.of(self.batch, items)
+
+    def worth_showing(self, now: datetime) -> bool:
+        if not self.progress.settled:
+            return True
+        changed = self.changed or self.batch.created_at
+        return now - _aware(changed) <= RECENT
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+class BatchStrip(Vertical):
+    """The batches of the connected account (see the module docstring); hidden when there are none to show."""
+
+    @dataclass
+    class _JobMoved(Message):
+        """A jobs row of a shown item changed (from the poller's callback)."""
+
+        record: JobRecord
+
+    def __init__(self) -> None:
+        super().__init__(id="batch-strip")
+        self._session: Session | None = None
+        self._store: BatchStore | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self.views: dict[int, BatchView] = {}  # the batches shown (and any whose items are open)
+        self.shown: list[int] = []  # batch ids, newest first
+        self.older = 0  # batches worth showing beyond MAX_ROWS
+        self._settled_old: set[int] = set()  # settled long ago: not read again unless a BatchChanged names them
+        self._by_job: dict[str, tuple[int, int]] = {}  # job id -> (batch id, item index)
+        self._by_row: dict[int, tuple[int, int]] = {}  # jobs row id -> (batch id, item index)
+        self._rows: tuple[Content, ...] = ()  # what the list shows now (nothing repainted when unchanged)
+        self._awaited: set[int] = set()  # batches whose submission worker is awaited (to drop "sending")
+        self.repaints = 0  # how many times the rows were repainted (tests: nothing changed, nothing repainted)
+        self.heard = 0  # BatchChanged messages handled
+
+    def compose(self) -> ComposeResult:
+        yield Static(HEADING, id="batch-strip-heading", markup=False)
+        yield OptionList(id="batch-strip-list", markup=False)
+        yield Static("", id="batch-strip-more", markup=False)
+
+    def on_mount(self) -> None:
+        self.display = False
+        self.watch(self.app, "status", self._status_changed, init=True)
+
+    def on_unmount(self) -> None:
+        self._detach()
+
+    @property
+    def batch_list(self) -> OptionList:
+        return self.query_one("#batch-strip-list", OptionList)
+
+    # ------------------------------------------------------------------ the session
+
+    def _status_changed(self, _value: object = None) -> None:
+        session = console(self).session
+        if session is self._session:
+            return
+        self._detach()
+        self._session = session
+        if session is None:
+            self.reload()
+            return
+        try:
+            self._store = BatchStore(session.ledger)
+        except LedgerError:
+            self._store = None
+        self._unsubscribe = session.poller.subscribe(self._poller_event)
+        self.reload()
+
+    def _detach(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._store is not None:
+            with contextlib.suppress(LedgerError):
+                self._store.close()
+            self._store = None
+        self._session = None
+        self.views.clear()
+        self._settled_old.clear()
+
+    def _poller_event(self, event: PollerEvent | object) -> None:
+        """The poller's callback (maybe another thread): only rows of shown items go further, as a message."""
+        from imstui.core.poller import JobChanged
+
+        if not isinstance(event, JobChanged):
+            return
+        record = event.record
+        if (record.job_id is not None and record.job_id in self._by_job) or record.row_id in self._by_row:
+            self.post_message(self._JobMoved(record))
+
+    # ------------------------------------------------------------------ reading
+
+    def reload(self) -> None:
+        """Read every batch of the account again (on connecting, and for a batch not seen before)."""
+        store, session = self._store, self._session
+        views: dict[int, BatchView] = {}
+        if store is not None and session is not None:
+            try:
+                for batch in reversed(store.batches(session.profile)):
+                    if batch.region != session.region or batch.batch_id in self._settled_old:
+                        continue
+                    views[batch.batch_id] = self._read(store, session, batch)
+            except LedgerError:
+                views = {}
+        self.views = views
+        self._show()
+
+    def _read(self, store: BatchStore, session: Session, batch: BatchRecord) -> BatchView:
+        items = tuple(outcome_of(session.ledger, item) for item in store.items(batch.batch_id))
+        return BatchView.of(batch, items)
+
+    def batch_changed(self, message: BatchChanged) -> None:
+        """A batch was stored, or one of its items changed: read it (that item only, when named) again."""
+        self.heard += 1
+        store, session = self._store, self._session
+        if store is None or session is None:
+            return
+        self._settled_old.discard(message.batch_id)
+        view = self.views.get(message.batch_id)
+        try:
+            if view is None:
+                self.reload()
+                return
+            if message.position is None:
+                batch = store.get(message.batch_id) or view.batch
+                self.views[message.batch_id] = self._read(store, session, batch)
+            else:
+                index = next((i for i, o in enumerate(view.outcomes) if o.item.position == message.position), None)
+                item = store.item(message.batch_id, message.position)
+                if index is None or item is None:
+                    self.views[message.batch_id] = self._read(store, session, view.batch)
+                else:
+                    self.views[message.batch_id] = view.with_outcome(index, outcome_of(session.ledger, item))
+        except LedgerError:
+            return
+        self._show()
+
+    @on(_JobMoved)
+    def _job_moved(self, message: _JobMoved) -> None:
+        message.stop()
+        record = message.record
+        where = self._by_row.get(record.row_id) or (self._by_job.get(record.job_id) if record.job_id else None)
+        if where is None:
+            return
+        batch_id, index = where
+        view = self.views.get(batch_id)
+        if view is None or index >= len(view.outcomes):
+            return
+        outcome = view.outcomes[index]
+        if outcome.item.state in (PENDING, SENDING) or outcome.record == record:
+            return  # a pending item's row is its previous attempt's; or nothing new
+        self.views[batch_id] = view.with_outcome(index, replace(outcome, record=record))
+        self._show()
+
+    # ------------------------------------------------------------------ showing
+
+    def _now(self) -> datetime:
+        return _aware(console(self).clock())
+
+    def _show(self) -> None:
+        now = self._now()
+        worth = [b for b in sorted(self.views, reverse=True) if self.views[b].worth_showing(now)]
+        self._settled_old.update(b for b in self.views if b not in worth)
+        keep = set(worth) | self._open_batches()
+        self.views = {b: v for b, v in self.views.items() if b in keep}
+        self.shown, self.older = worth[:MAX_ROWS], max(0, len(worth) - MAX_ROWS)
+        self._index()
+        running = running_batches(self.app)
+        rows = tuple(self.row(self.views[b], running) for b in self.shown)
+        if rows != self._rows:
+            self._paint(rows)
+        more = self.query_one("#batch-strip-more", Static)
+        more.display = bool(self.older)
+        if self.older:
+            more.update(assemble(f"+{self.older} older: ", ("imstui batch list", "bold")))
+        self.display = bool(self.shown)
+        self._await_workers(running)
+        self._refresh_open_details()
+
+    def _paint(self, rows: tuple[Content, ...]) -> None:
+        options = self.batch_list
+        highlighted = options.highlighted
+        keep = self.shown[highlighted] if highlighted is not None and highlighted < len(self._rows) else None
+        if len(rows) == len(self._rows) and [o.id for o in options.options] == [f"batch-{b}" for b in self.shown]:
+            for index, (old, new) in enumerate(zip(self._rows, rows, strict=True)):
+                if old != new:
+                    options.replace_option_prompt_at_index(index, new)
+        else:
+            options.clear_options()
+            options.add_options([Option(row, id=f"batch-{b}") for b, row in zip(self.shown, rows, strict=True)])
+            if rows:
+                options.highlighted = self.shown.index(keep) if keep in self.shown else 0
+        self._rows = rows
+        self.repaints += 1
+
+    def _index(self) -> None:
+        self._by_job, self._by_row = {}, {}
+        for batch_id, view in self.views.items():
+            for index, outcome in enumerate(view.outcomes):
+                if outcome.item.job_id:
+                    self._by_job[outcome.item.job_id] = (batch_id, index)
+                if outcome.record is not None:
+                    self._by_row[outcome.record.row_id] = (batch_id, index)
+
+    def hint(self, view: BatchView, running: set[int]) -> str:
+        batch, counts = view.batch, view.progress
+        if batch.batch_id in running:
+            return "sending"
+        if batch.owner_pid not in (None, os.getpid()) and pid_alive(batch.owner_pid):
+            return f"being sent by process {batch.owner_pid}"
+        said = []
+        if counts.to_send or counts.submitting:
+            said.append("resumable")
+        if counts.failed:
+            said.append("retryable")
+        return ", ".join(said)
+
+    def row(self, view: BatchView, running: set[int]) -> Content:
+        """One batch's row: id, title, progress words, the hint."""
+        counts = view.progress
+        hint = self.hint(view, running)
+        words = assemble((counts.words, "bold red" if counts.failed else ""))
+        parts: list[str | Content | tuple[str, str]] = [
+            (f"batch {view.batch.batch_id}", "bold"),
+            "  ",
+            plain(batch_title(view.batch)),
+            "  ",
+            words,
+        ]
+        if hint:
+            parts += ["  ", (f"· {hint}", "italic")]
+        return assemble(*parts)
+
+    def _await_workers(self, running: set[int]) -> None:
+        for batch_id in running - self._awaited:
+            worker = next((w for w in self.app.workers if w.name == f"{WORKER_PREFIX}{batch_id}"), None)
+            if worker is None:
+                continue
+            self._awaited.add(batch_id)
+
+            async def ended(worker: object = worker, batch_id: int = batch_id) -> None:
+                with contextlib.suppress(Exception):
+                    await worker.wait()  # type: ignore[attr-defined]
+                self._awaited.discard(batch_id)
+                self._rows = ()  # the hint changes: repaint
+                if self.is_attached:
+                    self._show()
+
+            self.run_worker(ended(), group="batch-strip-wait", exit_on_error=False)
+
+    # ------------------------------------------------------------------ the items
+
+    def _open_batches(self) -> set[int]:
+        from imstui.ui.screens.batch_detail import BatchDetailScreen
+
+        return {s.batch_id for s in self.app.screen_stack if isinstance(s, BatchDetailScreen)}
+
+    def _refresh_open_details(self) -> None:
+        from imstui.ui.screens.batch_detail import BatchDetailScreen
+
+        running = running_batches(self.app)
+        for screen in self.app.screen_stack:
+            if isinstance(screen, BatchDetailScreen):
+                view = self.views.get(screen.batch_id)
+                if view is not None:
+                    screen.show(view, sending=screen.batch_id in running)
+
+    @on(OptionList.OptionSelected, "#batch-strip-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_index < len(self.shown):
+            self.open(self.shown[event.option_index])
+
+    def open(self, batch_id: int) -> None:
+        """Open the items of ``batch_id``."""
+        from imstui.ui.screens.batch_detail import BatchDetailScreen
+
+        view = self.views.get(batch_id)
+        if view is None:
+            return
+        self.app.push_screen(BatchDetailScreen(view, sending=batch_id in running_batches(self.app)))
