@@ -212,34 +212,11 @@ class ImstuiApp(App[int]):
         self.update_status(connection="")
         panel = self.jobs_panel()
         if panel is not None:
-            from imstui.core.ledger.window import newest
-
-            panel.load(newest(session.ledger, session.scope))  # the first screenful of the account's jobs, at once
-            self._load_history(session)  # then the rest, read off the event loop
+            # The panel reads the account's rows from the ledger a page at a time (the first screenful at once);
+            # the history is never read into memory.
+            panel.use_ledger(session.ledger.path, session.scope)
         self.run_worker(session.poller.run(), name="poller", group="poller", exclusive=True, exit_on_error=False)
         self.set_terminal_title(f"imstui {session.profile}" + (" (demo)" if session.demo else ""))
-
-    @work(group="history", exclusive=True, exit_on_error=False)
-    async def _load_history(self, session: Session) -> None:
-        """Read the whole history of the session's account in a thread and give it to the jobs panel."""
-        import gc
-
-        from imstui.ui.widgets.jobs_cells import row_key_for
-        from imstui.ui.widgets.jobs_text import search_text
-
-        def read() -> tuple[list[JobRecord], dict[str, str]]:
-            records = session.ledger.list(session.scope)
-            return records, {row_key_for(r): search_text(r) for r in records}
-
-        records, search = await asyncio.to_thread(read)
-        panel = self.jobs_panel()
-        if panel is not None and self.session is session:
-            panel.load_history(records, search)
-            # The history lives as long as the session: keep the collector from rescanning it on every full
-            # collection (with 100,000 records those scans were most of the cost of a filter keystroke). Collect
-            # first, so no garbage of the load is frozen with it.
-            gc.collect()
-            gc.freeze()
 
     def _on_poller_callback(self, event: JobChanged | PollFailed | PollerStatus) -> None:
         """Called by the poller (possibly from another thread): hand the event to the event loop."""

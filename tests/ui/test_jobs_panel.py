@@ -97,13 +97,13 @@ async def test_updates_change_cells_in_place_and_keep_cursor_and_scroll() -> Non
         at = 199 - cursor  # newest first: row i shows records[199 - i]
         assert panel.selected_record == records[at]
         refills: list[int] = []
-        original_show = table.show_keys
+        original_show = table.show
 
         def counting_show(*a: Any, **k: Any) -> Any:
             refills.append(1)
             return original_show(*a, **k)
 
-        table.show_keys = counting_show  # type: ignore[method-assign]
+        table.show = counting_show  # type: ignore[method-assign]
 
         for record in records[::3]:
             panel.update_record(replace(record, progress=0.75, last_polled_at=NOW))

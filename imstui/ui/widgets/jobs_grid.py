@@ -1,17 +1,18 @@
 """The jobs table: a line-API widget (Textual's ``ScrollView`` + ``render_line``) that paints only the rows on screen.
 
-It holds the shown rows as an ordered list of row keys (``row-<ledger row_id>``: stable from the moment a copy is
-submitted, before IMS returns a job id) and their records; a row's cells are built (:func:`row_cells`) when its line
-is painted, never for rows scrolled away, so 100,000 rows cost a list and a dict, not 100,000 widgets' worth of
-cells. :meth:`JobsTable.put` repaints one line; :meth:`JobsTable.show` swaps the list (a new filter or sort) and
-keeps the cursor on the same job. Ages and "polled … ago" are computed at paint time in coarse units; the clock tick
-(:meth:`JobsTable.refresh_times`) repaints a visible line only when its coarse text changed, so an unchanged screen
-causes no repaint. Every cell is a ``rich.text.Text`` built from sanitised strings: server text is never markup.
+It paints from a :class:`~imstui.ui.widgets.jobs_rows.PagedRows` (a view's row count and the pages read so far):
+a line's record is asked for when the line is painted, and its cells are built then (:func:`row_cells`), so 100,000
+rows cost a count and the pages on screen. Rows are named by key (``row-<ledger row_id>``: stable from the moment a
+copy is submitted, before IMS returns a job id). :meth:`JobsTable.put` repaints one line; :meth:`JobsTable.show`
+swaps the rows (a new filter or sort) with the cursor where the panel says. Ages and "polled … ago" are computed
+at paint time in coarse units; the clock tick (:meth:`JobsTable.refresh_times`) repaints a visible line only when
+its coarse text changed, so an unchanged screen causes no repaint. Every cell is a ``rich.text.Text`` built from
+sanitised strings: server text is never markup.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -40,6 +41,7 @@ from imstui.ui.widgets.jobs_cells import (
     sort_value,
     time_cells,
 )
+from imstui.ui.widgets.jobs_rows import PagedRows, row_id_of
 
 __all__ = [
     "COLUMNS",
@@ -67,6 +69,26 @@ def _cell_text(text: Text, width: int) -> Text:
         else:
             cell.pad_right(room)
     return Text(" " * PAD) + cell + Text(" " * PAD)
+
+
+class _RowIndex(Mapping[str, int]):
+    """The shown row keys and their index, looked up in the rows on demand (never a list of every key)."""
+
+    def __init__(self, rows: PagedRows) -> None:
+        self._rows = rows
+
+    def __getitem__(self, key: str) -> int:
+        row_id = row_id_of(key)
+        index = self._rows.index_of(row_id) if row_id is not None else None
+        if index is None:
+            raise KeyError(key)
+        return index
+
+    def __iter__(self) -> Iterator[str]:
+        return (f"row-{row_id}" for row_id in self._rows.row_ids())
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 class _RowCursorKeys(ScrollView):
@@ -154,12 +176,9 @@ class JobsTable(_RowCursorKeys, can_focus=True):
     def __init__(self, clock: Callable[[], datetime], *, id: str | None = "jobs-table") -> None:
         super().__init__(id=id)
         self._clock = clock
-        self._keys: list[str] = []
-        self._index: dict[str, int] = {}
-        self._records: dict[str, JobRecord] = {}
-        self._shared = False  # the three above belong to the caller (show_keys): copy before changing them
+        self._rows = PagedRows.empty()
         self._cursor = 0
-        self._painted: dict[str, tuple[str, ...]] = {}  # the clock-driven texts each row showed when last painted
+        self._painted: dict[int, tuple[str, ...]] = {}  # the clock-driven texts each row showed when last painted
         self._shown_columns: tuple[str, ...] = ()
         self._sort: tuple[str, bool] = ("age", False)  # (column, descending)
 
@@ -170,40 +189,66 @@ class JobsTable(_RowCursorKeys, can_focus=True):
         return self._shown_columns
 
     @property
+    def paged_rows(self) -> PagedRows:
+        return self._rows
+
+    @property
     def row_count(self) -> int:
-        return len(self._keys)
+        return len(self._rows)
 
     @property
     def rows(self) -> Mapping[str, int]:
-        """The shown row keys (``key in table.rows``) with their index."""
-        return self._index
+        """The shown row keys (``key in table.rows``) with their index (looked up on demand)."""
+        return _RowIndex(self._rows)
 
     @property
     def row_keys(self) -> list[str]:
-        """The shown row keys, top to bottom."""
-        return list(self._keys)
+        """The shown row keys, top to bottom (reads every page: for tests and small views)."""
+        return [f"row-{row_id}" for row_id in self._rows.row_ids()]
 
     @property
     def cursor_row(self) -> int:
         return self._cursor
 
     @property
+    def cursor_record(self) -> JobRecord | None:
+        return self._rows.record_at(self._cursor)
+
+    @property
     def cursor_key(self) -> str | None:
         """The row key under the cursor (None on an empty table)."""
-        return self._keys[self._cursor] if self._keys else None
+        record = self.cursor_record
+        return row_key_for(record) if record is not None else None
 
     def has_row(self, key: str) -> bool:
-        return key in self._index
+        return self._index_of(key) is not None
 
     def get_row_index(self, key: str) -> int:
-        return self._index[key]
+        index = self._index_of(key)
+        if index is None:
+            raise KeyError(key)
+        return index
+
+    def _index_of(self, key: str) -> int | None:
+        row_id = row_id_of(key)
+        return self._rows.index_of(row_id) if row_id is not None else None
+
+    def record_for(self, key: str) -> JobRecord | None:
+        index = self._index_of(key)
+        return self._rows.record_at(index) if index is not None else None
 
     def get_cell(self, key: str, column: str) -> Text:
         """What row ``key`` shows (or would show) in ``column`` now."""
-        return row_cells(self._records[key], self._clock())[column]
+        record = self.record_for(key)
+        if record is None:
+            raise KeyError(key)
+        return row_cells(record, self._clock())[column]
 
     def get_cell_at(self, coordinate: Coordinate) -> Text:
-        return self.get_cell(self._keys[coordinate.row], self._shown_columns[coordinate.column])
+        record = self._rows.record_at(coordinate.row)
+        if record is None:
+            raise IndexError(coordinate.row)
+        return row_cells(record, self._clock())[self._shown_columns[coordinate.column]]
 
     def add_job_columns(self, width: int = 0) -> bool:
         """Show the columns that fit ``width`` (0: all); returns whether the set changed."""
@@ -227,86 +272,42 @@ class JobsTable(_RowCursorKeys, can_focus=True):
 
     # ------------------------------------------------------------------ changing the rows
 
-    def show(self, rows: Iterable[tuple[str, JobRecord]], *, keep: str | None) -> None:
-        """Show ``rows`` (in order), keeping the cursor on ``keep`` if it is still shown (else on the first row)."""
-        keys: list[str] = []
-        records: dict[str, JobRecord] = {}
-        for key, record in rows:
-            keys.append(key)
-            records[key] = record
-        self.show_keys(keys, {key: i for i, key in enumerate(keys)}, records, keep=keep)
-
-    def show_keys(
-        self, keys: list[str], index: dict[str, int], records: Mapping[str, JobRecord], *, keep: str | None
-    ) -> None:
-        """:meth:`show` for a caller that already has the order (``keys``, ``index``: key -> position) and the
-        records by key; the table reads them, never changes them (it copies before a :meth:`put` or :meth:`drop`
-        changes the order), so the caller may keep them for the next time the same view is asked for."""
+    def show(self, rows: PagedRows, *, cursor: int | None) -> None:
+        """Show ``rows``, the cursor on row ``cursor`` (None: the first row, scrolled to the top). Nothing is
+        repainted when the screen would show the same rows (the same records, the cursor at the same place)."""
         before = self._window()
-        self._keys = keys
-        self._index = index
-        self._records = records  # type: ignore[assignment]
-        self._shared = True
-        self._cursor = self._index.get(keep, 0) if keep is not None else 0
+        self._rows = rows
+        count = len(rows)
+        self._cursor = max(0, min(count - 1, cursor)) if cursor is not None else 0
         self._resize_virtual()
-        self._scroll_to_cursor(top=keep is None or keep not in self._index)
-        if self._window() != before:  # the same rows on screen (the history arriving under its first page): no
-            self._painted.clear()  # repaint at all
+        self._scroll_to_cursor(top=cursor is None)
+        if self._window() != before:
+            self._painted.clear()
             self.refresh()
 
     def _window(self) -> tuple[object, ...]:
-        """What the screen shows: the cursor, and each visible row's key and record."""
+        """What the screen shows: the cursor, and each visible row's record."""
         top = int(self.scroll_y)
-        rows = tuple((key, self._records.get(key)) for key in self._keys[top : top + self._visible_rows()])
-        return (self._cursor - top, self._shown_columns, rows)
-
-    def clear(self) -> None:
-        self.show((), keep=None)
+        rows = tuple(self._rows.record_at(i) for i in range(top, min(len(self._rows), top + self._visible_rows())))
+        return (self._cursor - top, self._shown_columns, len(self._rows), rows)
 
     def select(self, key: str) -> bool:
         """Put the cursor on ``key``'s row (scrolled into view); False when the row is not shown."""
-        index = self._index.get(key)
+        index = self._index_of(key)
         if index is None:
             return False
         self._move(index)
         return True
 
-    def put(self, key: str, record: JobRecord) -> None:
-        """Show ``record`` in its row (one line repainted), or as a new row at the end."""
-        index = self._index.get(key)
-        if not self._shared:
-            self._records[key] = record  # shared records are the caller's, already up to date
-        if index is not None:
-            self.refresh_row(index)
-            return
-        self._unshare()
-        self._records[key] = record
-        self._index[key] = len(self._keys)
-        self._keys.append(key)
-        self._resize_virtual()
-        self.refresh_row(len(self._keys) - 1)
+    def put(self, record: JobRecord) -> bool:
+        """Show ``record`` in its row if that row is on a cached page (one line repainted); False if it is not."""
+        index = self._rows.replace(record)
+        if index is None:
+            return False
+        self.refresh_row(index)
+        return True
 
-    def drop(self, key: str) -> None:
-        if key not in self._index:
-            return
-        self._unshare()
-        index = self._index.pop(key)
-        self._records.pop(key, None)
-        self._painted.pop(key, None)
-        del self._keys[index]
-        for i in range(index, len(self._keys)):
-            self._index[self._keys[i]] = i
-        if self._cursor > index or self._cursor >= len(self._keys):
-            self._cursor = max(0, self._cursor - 1)
-        self._resize_virtual()
-        self.refresh()
-
-    def _unshare(self) -> None:
-        if self._shared:
-            self._keys, self._index, self._records = list(self._keys), dict(self._index), dict(self._records)
-            self._shared = False
-
-    def refresh_times(self, records: Mapping[str, JobRecord] | None = None) -> int:
+    def refresh_times(self) -> int:
         """Repaint the visible rows whose age or "polled … ago" text changed since they were painted (the panel's
         1 s timer calls this); returns how many were repainted. Rows off screen cost nothing."""
         timed = tuple(c for c in ("age", "polled") if c in self._shown_columns)
@@ -315,12 +316,14 @@ class JobsTable(_RowCursorKeys, can_focus=True):
         now = self._clock()
         repainted = 0
         top = int(self.scroll_y)
-        for index in range(top, min(len(self._keys), top + self._visible_rows())):
-            key = self._keys[index]
-            painted = self._painted.get(key)
+        for index in range(top, min(len(self._rows), top + self._visible_rows())):
+            record = self._rows.record_at(index)
+            if record is None:
+                continue
+            painted = self._painted.get(record.row_id)
             if painted is None:
                 continue
-            cells = time_cells(self._records[key], now)
+            cells = time_cells(record, now)
             if tuple(cells[c].plain for c in timed) != painted:
                 self.refresh_row(index)
                 repainted += 1
@@ -334,7 +337,8 @@ class JobsTable(_RowCursorKeys, can_focus=True):
 
     def row_visible(self, key: str) -> bool:
         """Whether ``key``'s row is inside the visible part of the table (not scrolled away, not filtered out)."""
-        index = self._index.get(key)
+        row_id = row_id_of(key)
+        index = self._rows.cached_index(row_id) if row_id is not None else None
         if index is None:
             return False
         top = int(self.scroll_y)
@@ -346,16 +350,16 @@ class JobsTable(_RowCursorKeys, can_focus=True):
         return max(0, self.scrollable_content_region.height - 1)  # the header takes the first line
 
     def _move(self, row: int) -> None:
-        if not self._keys:
+        if not len(self._rows):
             return
-        row = max(0, min(len(self._keys) - 1, row))
+        row = max(0, min(len(self._rows) - 1, row))
         old, self._cursor = self._cursor, row
         if old != row:
             self.refresh_row(old)
             self.refresh_row(row)
         self._scroll_to_cursor()
         if old != row:
-            self.post_message(self.RowHighlighted(self, self._keys[row]))
+            self.post_message(self.RowHighlighted(self, self.cursor_key))
 
     def _scroll_to_cursor(self, *, top: bool = False) -> None:
         visible = max(1, self._visible_rows())
@@ -390,7 +394,7 @@ class JobsTable(_RowCursorKeys, can_focus=True):
         self._move(0)
 
     def action_scroll_bottom(self) -> None:
-        self._move(len(self._keys) - 1)
+        self._move(len(self._rows) - 1)
 
     def action_select_cursor(self) -> None:
         key = self.cursor_key
@@ -399,7 +403,7 @@ class JobsTable(_RowCursorKeys, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         index = int(self.scroll_y) + event.y - 1
-        if event.y < 1 or not 0 <= index < len(self._keys):
+        if event.y < 1 or not 0 <= index < len(self._rows):
             return
         if index == self._cursor:
             self.action_select_cursor()
@@ -410,7 +414,7 @@ class JobsTable(_RowCursorKeys, can_focus=True):
 
     def _resize_virtual(self) -> None:
         width = sum(COLUMN_WIDTHS[c] + 2 * PAD for c in self._shown_columns)
-        self.virtual_size = Size(width, len(self._keys) + 1)
+        self.virtual_size = Size(width, len(self._rows) + 1)
 
     def _strip(self, cells: Iterable[tuple[Text, int]], style: Style, width: int) -> Strip:
         line = Text()
@@ -427,11 +431,11 @@ class JobsTable(_RowCursorKeys, can_focus=True):
             cells = ((Text(self._header(c), no_wrap=True), COLUMN_WIDTHS[c]) for c in self._shown_columns)
             return self._strip(cells, header, width)
         index = int(self.scroll_y) + y - 1
-        if not 0 <= index < len(self._keys):
+        record = self._rows.record_at(index)
+        if record is None:
             return Strip.blank(width, base)
-        key = self._keys[index]
-        row = row_cells(self._records[key], self._clock())
-        self._painted[key] = tuple(row[c].plain for c in ("age", "polled") if c in self._shown_columns)
+        row = row_cells(record, self._clock())
+        self._painted[record.row_id] = tuple(row[c].plain for c in ("age", "polled") if c in self._shown_columns)
         if index == self._cursor:
             style = base + self.get_component_rich_style("jobs-table--cursor")
         elif index % 2:

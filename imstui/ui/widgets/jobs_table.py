@@ -1,9 +1,11 @@
 """The jobs panel: every copy job of the active profile, updated in place as the poller reports.
 
-The panel keeps the records (by row key, and by job id) and the filter; it composes the parts that show them: the
-status line and the failure strip (:mod:`imstui.ui.widgets.jobs_status`), the table with its row diffing
-(:mod:`imstui.ui.widgets.jobs_grid`), and the terminal title and bell (:mod:`imstui.ui.terminal`, the only module
-that writes to the terminal directly).
+The panel reads its rows through a :class:`~imstui.core.ledger.view.JobsView`: over the ledger file
+(:meth:`JobsPanel.use_ledger`, the console) or over given records (:meth:`JobsPanel.load`, kept in a private
+in-memory database). It holds the view options, the per-phase counts (one byte per row, never recounted) and the
+pages of the rows on screen, never the history. It composes the parts that show them: the status line and the
+failure strip (:mod:`imstui.ui.widgets.jobs_status`), the table (:mod:`imstui.ui.widgets.jobs_grid`), and the
+terminal title and bell (:mod:`imstui.ui.terminal`, the only module that writes to the terminal directly).
 
 Keys (none of them needs extended keyboard support, so all survive SSH and tmux): ``/`` filter (Esc clears),
 ``f`` failed-only, ``r`` poll now, ``p`` pause/resume polling, ``c`` copy job id, ``i`` copy new image id,
@@ -18,9 +20,10 @@ of :class:`~imstui.ui.record_actions.RecordActions` (``RetryRequested``, ``OpenI
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -32,18 +35,20 @@ from textual.message import Message
 from textual.widgets import Input
 
 from imstui.api.catalogue import explain as catalogue_explain
-from imstui.core.jobs import Phase, count_phases, is_finished, phase_of
+from imstui.core.jobs import FINISHED, Phase, is_finished, phase_of
 from imstui.core.ledger import JobRecord
-from imstui.core.ledger.window import merge_by_version
+from imstui.core.ledger.scope import Scope
+from imstui.core.ledger.view import JobsView, PhaseCounts
 from imstui.core.wording import JobCounts
 from imstui.ui import terminal
 from imstui.ui.attention import TerminalAttention, user_is_elsewhere
 from imstui.ui.clipboard import ClipboardMode, CopyResult, copy_text
 from imstui.ui.record_actions import RecordActions, record_bindings
-from imstui.ui.widgets.jobs_grid import COLUMNS, JobsTable, row_key_for, sort_value
+from imstui.ui.widgets.jobs_grid import COLUMNS, JobsTable, row_key_for
+from imstui.ui.widgets.jobs_rows import PagedRows
 from imstui.ui.widgets.jobs_status import FailureStrip, JobsStatusLine, StatusFacts
 from imstui.ui.widgets.jobs_text import Explain, retry_links
-from imstui.ui.widgets.jobs_view import JobsViewOptions, view_facts
+from imstui.ui.widgets.jobs_view import JobsViewOptions
 
 if TYPE_CHECKING:
     from imstui.core.poller import PollerStatus, PollFailed
@@ -131,14 +136,15 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         self._explain = explain
         self._clock = clock
         self._clipboard_mode = clipboard_mode
-        self._records: dict[str, JobRecord] = {}
-        self._phases: dict[Phase, int] = count_phases(())  # the counts, kept as records change (never recounted)
-        self._phase_by_key: dict[str, Phase] = {}
-        self._haystacks: dict[str, str] = {}  # what the filter searches, per row key (built when first filtered)
-        # The order of the last few views (filter, failed only, hide finished, sort) as (keys, key -> position):
-        # f, h or Esc back to a view seen before is a lookup, not a sort of the whole history.
-        self._views: dict[tuple[object, ...], tuple[list[str], dict[str, int]]] = {}
-        self._job_index: dict[str, str] = {}
+        self._ready = False  # the table exists: before that, changes only reach the view and the counts
+        self._attention: TerminalAttention | None = None
+        self._view = JobsView.in_memory(records)
+        self._counts = PhaseCounts()
+        self._counts_ready = True
+        self._counts_version: int | None = None  # ledger views: the change counter the counts were read at
+        self._early: list[JobRecord] = []  # changes that arrived while the counts were being read
+        for record in self._view.records():
+            self._counts.put(record.row_id, phase_of(record))
         self._filter = ""
         self._failed_only = False
         self._hide_finished = False
@@ -146,10 +152,8 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         self._poller_status: PollerStatus | None = None
         self._attention_enabled = attention
         self._title_prefix = title_prefix
-        self._attention: TerminalAttention | None = None
-        self._initial = list(records)
         self._last_poll_failure: tuple[str | None, str] | None = None
-        self._ready = False  # columns exist: before that, load/update_record only remember the records
+        self._filter_pending: str | None = None  # the filter text typed, not yet applied (see _filter_changed)
 
     # ------------------------------------------------------------------ composition
 
@@ -165,11 +169,8 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         self._ready = True
         if self._attention_enabled:
             self._attention = terminal.attention_for(self.app, self._title_prefix)
-        if self._initial:
-            self.load(self._initial)
-            self._initial = []
-        else:
-            self._refresh_status_line()
+        self._rebuild(keep=None)
+        self._counts_changed()
         self.set_interval(1.0, self.refresh_times, name="jobs-panel-clock")
 
     def on_resize(self) -> None:
@@ -178,6 +179,7 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
 
     def on_unmount(self) -> None:
         self.restore_terminal_title()
+        self._view.close()
 
     @property
     def table(self) -> JobsTable:
@@ -187,105 +189,119 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
 
     @property
     def records(self) -> list[JobRecord]:
-        """Every record the panel knows (shown or filtered out), oldest first."""
-        return list(self._records.values())
+        """Every record of the view's scope (shown or filtered out), oldest first: a read of the whole history,
+        for tests and small views; the panel itself never needs it."""
+        return self._view.records()
 
     @property
     def selected_record(self) -> JobRecord | None:
-        key = self.table.cursor_key
-        return self._records.get(key) if key is not None else None
+        return self.table.cursor_record if self._ready else None
 
     def row_key_for_job(self, job_id: str) -> str | None:
-        return self._job_index.get(job_id)
+        record = self._view.by_job(job_id)
+        return row_key_for(record) if record is not None else None
 
     def record_for_job(self, job_id: str) -> JobRecord | None:
-        key = self._job_index.get(job_id)
-        return self._records.get(key) if key is not None else None
+        return self._view.by_job(job_id)
 
     def load(self, records: Iterable[JobRecord]) -> None:
-        """Show exactly ``records`` (initial fill or a profile switch) in the sort order (newest first unless the
-        user chose another); the cursor stays on the same job when it is still there."""
-        if not self._ready:
-            self._initial = list(records)
-            return
-        keep = self.table.cursor_key
-        ordered = sorted(records, key=lambda r: (r.submitted_at, str(r.row_id)))
-        self._records = {row_key_for(r): r for r in ordered}
-        self._phase_by_key = {key: phase_of(r) for key, r in self._records.items()}
-        self._phases = count_phases(())
-        for phase in self._phase_by_key.values():
-            self._phases[phase] += 1
-        self._haystacks = {}
-        self._views.clear()
-        self._job_index = {r.job_id: row_key_for(r) for r in ordered if r.job_id}
-        self._rebuild(keep=keep)
+        """Show exactly ``records`` (held by the panel, not read from a ledger) in the sort order (newest first
+        unless the user chose another); the cursor stays on the same job when it is still there."""
+        view = JobsView.in_memory(records)
+        counts = PhaseCounts()
+        for record in view.records():
+            counts.put(record.row_id, phase_of(record))
+        self._switch(view, counts)
+
+    def use_ledger(self, path: Path, scope: str | Scope | None) -> None:
+        """Show the rows of ``scope`` in the ledger file at ``path``: the first screenful at once (one indexed
+        read), the per-phase counts read in a thread; then each change the poller reports (:meth:`update_record`)."""
+        view = JobsView.open(path, scope)
+        self._switch(view, None)
+        self.run_worker(lambda: self._read_counts(view, path, scope), thread=True, group="jobs-counts", exclusive=True)
+
+    def _switch(self, view: JobsView, counts: PhaseCounts | None) -> None:
+        """Show ``view``, with its ``counts`` (None: being read)."""
+        keep = self.table.cursor_record if self._ready else None
+        old, self._view = self._view, view
+        old.close()
+        self._counts = counts or PhaseCounts()
+        self._counts_ready, self._counts_version, self._early = counts is not None, None, []
+        if self._ready:
+            self._rebuild(keep=keep)
         self._counts_changed()
 
-    def load_history(self, records: Iterable[JobRecord], search: Mapping[str, str] | None = None) -> None:
-        """Show the whole history after a first page (:func:`imstui.core.ledger.window.newest`): each row as the
-        newer of the read and what the panel already shows (a poller change that arrived meanwhile stays).
-        ``search``: each read row's :func:`search_text` by row key, worked out off the event loop."""
-        known = list(self._records.values()) if self._ready else self._initial
-        self.load(merge_by_version(records, known))
-        if self._ready:
-            self.call_after_refresh(self._warm_failed_view)
-        if search:
-            self._haystacks.update(search)
-            for record in known:  # these may be newer than what ``search`` was made from
-                self._haystacks.pop(row_key_for(record), None)
+    def _read_counts(self, view: JobsView, path: Path, scope: str | Scope | None) -> None:
+        """In a thread: every row's phase, read on a connection of its own, then handed to the event loop."""
+        reader = JobsView.open(path, scope)
+        try:
+            version, rows = reader.phase_rows()
+        finally:
+            reader.close()
+        counts = PhaseCounts()
+        counts.load(rows)
+        del rows
+        self.app.call_from_thread(self._counts_read, view, version, counts)
 
-    def _warm_failed_view(self) -> None:
-        """Work the failed-only order of the current filter out once the history is shown, so the first ``f``
-        is a lookup (the order stays cached until a row's phase or ids change)."""
-        if not self._failed_only:
-            self._failed_only = True
-            try:
-                self._view_order()
-            finally:
-                self._failed_only = False
+    def _counts_read(self, view: JobsView, version: int, counts: PhaseCounts) -> None:
+        if view is not self._view:
+            return  # another ledger (or records) since
+        self._counts, self._counts_version, self._counts_ready = counts, version, True
+        early, self._early = self._early, []
+        for record in early:
+            self._count(record)
+        self._counts_changed()
+
+    def _count(self, record: JobRecord) -> Phase | None:
+        """Count ``record`` in its phase; returns the phase its row was counted in before (None: not known)."""
+        if not self._counts_ready:
+            self._early.append(record)
+            return None
+        before = self._counts.phase(record.row_id)
+        if self._counts_version is not None and record.version <= self._counts_version:
+            return before  # the counts were read after this change
+        self._counts.put(record.row_id, phase_of(record) if self._view.in_scope(record) else None)
+        return before
 
     def update_record(self, record: JobRecord, previous: JobRecord | None = None) -> None:
-        """Apply a new version of a record (a ``JobChanged``, a new submission); a new ``row_id`` takes its place in
-        the sort order.
+        """Apply a new version of a record (a ``JobChanged``, a new submission): its line is repainted when it is on
+        screen and keeps its place; a row that moves (or a new one) refills the table from the view.
 
-        Only cells whose text changed are written. When the job has just finished and the user is elsewhere (see
+        When the job has just finished and the user is elsewhere (see
         :func:`imstui.ui.attention.user_is_elsewhere`), the bell rings; the terminal title follows the counts.
         """
-        if not self._ready:
-            self._initial = [r for r in self._initial if r.row_id != record.row_id] + [record]
-            return
-        key = row_key_for(record)
-        before = self._records.get(key, previous)
+        if self._view.memory:
+            self._view.store([record])
+        counted = self._count(record)
         failure = self._last_poll_failure
         if failure is not None and failure[0] == record.job_id and not record.last_poll_error:
             self._last_poll_failure = None
-        old = self._records.get(key)
-        if old is not None:
-            self._phases[phase_of(old)] -= 1
-        self._phase_by_key[key] = phase_of(record)
-        self._phases[self._phase_by_key[key]] += 1
-        if old is None or view_facts(old) != view_facts(record):
-            self._views.clear()  # a row may move in or out of a view, or change place in one
-        self._haystacks.pop(key, None)
-        self._records[key] = record
-        if record.job_id:
-            self._job_index[record.job_id] = key
+        if not self._ready:
+            self._counts_changed()
+            return
+        key = row_key_for(record)
         table = self.table
-        shown = table.has_row(key)
-        wanted = self._matches(record)
-        column = self._sort[0]
-        in_place = shown and before is not None and sort_value(column, before) == sort_value(column, record)
-        if wanted and in_place:
-            table.put(key, record)
-        elif wanted:
-            self._rebuild(keep=table.cursor_key)
-        elif shown:
-            table.drop(key)
-            self._refresh_strip()
+        rows = table.paged_rows
+        spec = rows.spec
+        wanted = self._view.in_scope(record) and spec.matches(record)
+        old = rows.cached(record.row_id)
+        before = old or previous
+        if old is not None:
+            if wanted and spec.sort_key(old) == spec.sort_key(record):
+                table.put(record)
+            else:
+                self._rebuild(keep=table.cursor_record)
+        elif (
+            before is None
+            or spec.matches(before) != wanted
+            or (wanted and spec.sort_key(before) != spec.sort_key(record))
+        ):
+            self._rebuild(keep=table.cursor_record)  # it may come into view, leave it or move in it
         if key == table.cursor_key:
             self._refresh_strip()
         self._refresh_open_detail(record)
-        ended = is_finished(record) and not (before is not None and is_finished(before))
+        was_finished = is_finished(before) if before is not None else counted is not None and counted in FINISHED
+        ended = is_finished(record) and not was_finished
         self._counts_changed()
         if ended and self._attention is not None and self._user_is_elsewhere(key):
             self._attention.ring()
@@ -304,7 +320,7 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
 
     def refresh_times(self) -> None:
         """Rewrite the age and "polled … ago" cells that changed (the 1 s timer calls this)."""
-        self.table.refresh_times(self._records)
+        self.table.refresh_times()
         self._refresh_status_line()
 
     def copy(self, text: str, what: str) -> CopyResult:
@@ -331,7 +347,7 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
 
     @property
     def counts(self) -> JobCounts:
-        return JobCounts.of_phases(self._phases)
+        return JobCounts.of_phases(self._counts.counts)
 
     # ------------------------------------------------------------------ actions
 
@@ -356,12 +372,12 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
 
     def follow(self, record: JobRecord) -> None:
         """Put the cursor on ``record``'s row (a job just submitted from this console), if it is shown."""
-        if self._ready and self.table.select(row_key_for(record)):
+        if self._ready and self.spec.matches(record) and self.table.select(row_key_for(record)):
             self._refresh_strip()
 
     def retry_links(self, record: JobRecord) -> tuple[str | None, list[str]]:
-        """``(retry of, retried as)`` by job id, from the records the panel knows."""
-        return retry_links(record, self._records.values())
+        """``(retry of, retried as)`` by job id, from the rows linked to ``record`` (one query)."""
+        return retry_links(record, self._view.retry_links(record))
 
     def action_poll_now(self) -> None:
         self.post_message(JobsPanel.PollNowRequested(None))
@@ -400,12 +416,23 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
 
     @on(Input.Changed, "#jobs-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
+        """Each keystroke only records the text; the filter runs once for the keystrokes queued meanwhile (a
+        pending flag: the first one schedules the run, behind the others already waiting)."""
         event.stop()
-        self.set_filter(event.value)
+        first = self._filter_pending is None
+        self._filter_pending = event.value
+        if first:
+            self.call_later(self._apply_filter)
+
+    def _apply_filter(self) -> None:
+        text, self._filter_pending = self._filter_pending, None
+        if text is not None:
+            self.set_filter(text)
 
     @on(Input.Submitted, "#jobs-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._apply_filter()
         if not self._filter:
             self.remove_class("-filtering")
         self.table.focus()
@@ -421,14 +448,21 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
 
     # ------------------------------------------------------------------ internals
 
-    def _rebuild(self, keep: str | None) -> None:
-        """Refill the table for a new filter or a new set of records, keeping the cursor on ``keep`` if shown.
-
-        Used only when the *set* of visible rows changes; record updates never come here unless a filter is
-        active and the update moves a row in or out of it.
-        """
-        cached = self._view_order()
-        self.table.show_keys(cached[0], cached[1], self._records, keep=keep)
+    def _rebuild(self, keep: JobRecord | None) -> None:
+        """Refill the table for new view options or rows that moved, keeping the cursor on ``keep``'s job when the
+        view still shows it: a count (the per-phase counts, or SQL for a text filter) and the pages painted."""
+        spec = self.spec
+        view = self._view
+        if spec.folded or not self._counts_ready:
+            count = view.count(spec)
+        else:
+            count = self._counts.total(spec.phases())
+        rows = PagedRows(view, spec, count)
+        cursor = None
+        fresh = view.get_row(keep.row_id) if keep is not None else None
+        if fresh is not None and spec.matches(fresh):
+            cursor = rows.index_of(fresh.row_id)
+        self.table.show(rows, cursor=cursor)
         self._refresh_strip()
         self._refresh_status_line()
 
@@ -450,8 +484,8 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         facts = StatusFacts(
             counts=self.counts,
             poller=self._poller_status,
-            shown=self.table.row_count if self.is_mounted else 0,
-            total=len(self._records),
+            shown=self.table.row_count if self._ready else 0,
+            total=self._counts.total(),
             filter_text=self._filter,
             failed_only=self._failed_only,
             hide_finished=self._hide_finished,
@@ -460,6 +494,8 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         self.query_one(JobsStatusLine).show(facts)
 
     def _counts_changed(self) -> None:
+        if not self._ready:
+            return
         self._refresh_status_line()
         if self._attention is not None:
             self._attention.show_counts(self.counts)
