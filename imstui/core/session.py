@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
     from imstui.api.client import ImsClient
     from imstui.api.tag_models import ImageTag
+    from imstui.core.enterprise_projects import ProjectSource
+    from imstui.core.keys import KeySource
     from imstui.core.tags import TagOutcome
 
 __all__ = [
@@ -122,6 +124,9 @@ class Session:
     keyring: BackendInfo | None = None  # the secret store backend in use (None: demo or environment keys)
     plaintext: bool = False  # the profile's keys are in the plaintext opt-in file
     catalogue: DemoCatalogue | None = None  # demo sessions only
+    # KMS and EPS on this session's connection (built on first use by kms()/eps(); tests may set their own).
+    kms_source: KeySource | None = field(default=None, repr=False)
+    eps_source: ProjectSource | None = field(default=None, repr=False)
     _closed: bool = field(default=False, repr=False)
     tagger: Tagger = field(init=False, repr=False)
 
@@ -145,10 +150,53 @@ class Session:
         The poller follows the same jobs (:mod:`imstui.core.account`)."""
         return account_scope(self.endpoint.ims_endpoint, self.project_id, self.profile)
 
+    def _ims_client(self) -> ImsClient | None:
+        from imstui.api.client import ImsClient
+
+        return self.api if isinstance(self.api, ImsClient) else None
+
+    def kms(self) -> KeySource | None:
+        """The KMS client of this session (list-keys, describe-key), built once on the IMS connection with the
+        ``IMSTUI_KMS_ENDPOINT`` override as ``copy --key`` does; None when the session's API is not a real client."""
+        if self.kms_source is None and not self._closed:
+            ims = self._ims_client()
+            if ims is not None:
+                from imstui.core.keys import kms_client
+
+                self.kms_source = kms_client(ims)
+        return self.kms_source
+
+    def eps(self) -> ProjectSource | None:
+        """The EPS client of this session, built once: signed with the profile's account (domain) id when it has
+        one (``IMSTUI_DOMAIN_ID`` first; else asked of IAM on first use); None when the API is not a real client."""
+        if self.eps_source is None and not self._closed:
+            ims = self._ims_client()
+            if ims is not None:
+                from imstui.core.enterprise_projects import eps_client
+
+                self.eps_source = eps_client(ims, None, self._domain_id())
+        return self.eps_source
+
+    def _domain_id(self) -> str | None:
+        import os
+
+        from imstui.api.errors import ImstuiError
+        from imstui.core.enterprise_projects import ENV_DOMAIN_ID
+        from imstui.core.profiles import profile_domain_id
+
+        if self.demo or self.profile == ENV_PROFILE or os.environ.get(ENV_DOMAIN_ID, "").strip():
+            return None  # the environment's id (read by eps_client), or IAM's
+
+        try:
+            return profile_domain_id(self.profile)
+        except (ImstuiError, OSError, ValueError):
+            return None  # an unreadable profile file: EPS asks IAM, as without a stored id
+
     async def aclose(self) -> None:
         if self._closed:
             return
         self._closed = True
+        self.kms_source = self.eps_source = None  # they share the IMS client's connection, closed below
         self.poller.stop()
         try:
             await self.tagger.aclose()

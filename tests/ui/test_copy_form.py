@@ -14,6 +14,7 @@ from imstui.ui.screens.confirm import ConfirmScreen
 from imstui.ui.screens.copy_form import CopyFormScreen
 from imstui.ui.screens.main import MainScreen
 from imstui.ui.widgets.jobs_table import JobsPanel
+from imstui.ui.widgets.picker import ChoiceField
 
 from .fakes import GOOD_ID, PROJECT, REGION, FakeApi, demo_app, fake_app, wait_until
 from .screen_text import screen_text
@@ -27,7 +28,10 @@ async def open_form(pilot, app, image_id: str = GOOD_ID) -> CopyFormScreen:  # t
     await wait_until(pilot, lambda: getattr(app.screen, "image", None) is not None)
     await pilot.press("f2")
     await wait_until(pilot, lambda: isinstance(app.screen, CopyFormScreen))
-    return app.screen
+    form: CopyFormScreen = app.screen
+    # The key and enterprise project lists were loaded (or found unavailable: the fake has no KMS/EPS).
+    await wait_until(pilot, lambda: all(p.loaded for p in form.query(ChoiceField)))
+    return form
 
 
 def test_default_name_is_source_plus_copy_trimmed_to_128() -> None:

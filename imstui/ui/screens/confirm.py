@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual import on
@@ -15,6 +16,20 @@ from textual.widgets import Button, Static
 from imstui.ui.text import assemble, literal
 
 
+def encryption_text(cmk_id: str, key_label: str = "", source_key: str = "") -> str:
+    """Which key the copy will carry. An omitted key on an encrypted source: IMS does not document whether the copy
+    keeps the source's key or comes out unencrypted [UNCERTAIN: ims-api.md §2], so both are said."""
+    if cmk_id:
+        named = key_label if cmk_id in key_label else (f"{key_label} ({cmk_id})" if key_label else cmk_id)
+        return f"KMS key {named}" + (" (re-encrypted: not the source's key)" if source_key else "")
+    if source_key:
+        return (
+            f"no key given: expected to keep the source's key {source_key} "
+            "[UNCERTAIN: IMS does not document it; check the new image]"
+        )
+    return "not encrypted (no key given)"
+
+
 def copy_summary(
     *,
     region: str,
@@ -25,8 +40,13 @@ def copy_summary(
     description: str = "",
     cmk_id: str = "",
     enterprise_project_id: str = "",
+    key_label: str = "",
+    source_key: str = "",
+    project_label: str = "",
+    tags: Sequence[str] = (),
 ) -> Content:
-    """The confirmation text naming region, project, source and target."""
+    """The confirmation text naming region, project, source and target, the key (alias and id), the enterprise
+    project (name and id) and the tags. Every value is shown literally."""
     rows: list[tuple[str, str]] = [
         ("Region", region),
         ("Project", project or "(discovered from the region)"),
@@ -36,8 +56,12 @@ def copy_summary(
     ]
     if description:
         rows.append(("Description", description))
-    rows.append(("Encryption", f"KMS key {cmk_id}" if cmk_id else "no new key (as IMS decides for the source)"))
-    rows.append(("Enterprise project", enterprise_project_id or "default"))
+    rows.append(("Encryption", encryption_text(cmk_id, key_label, source_key)))
+    if enterprise_project_id and project_label and enterprise_project_id not in project_label:
+        project_label = f"{project_label} ({enterprise_project_id})"
+    rows.append(("Enterprise project", project_label or enterprise_project_id or "default"))
+    if tags:
+        rows.append(("Tags", ", ".join(tags) + " (applied once the copy has succeeded)"))
     width = max(len(k) for k, _ in rows) + 2
     return Content("\n").join([assemble((f"{k:<{width}}", "bold"), v) for k, v in rows])
 

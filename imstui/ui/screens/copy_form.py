@@ -1,4 +1,9 @@
-"""The copy form: name, description, KMS key and enterprise project for the new image, validated on every change.
+"""The copy form: name, description, KMS key, enterprise project and tags of the new image, checked on every change.
+
+The KMS key and the enterprise project are picked from the account's lists by alias / name (or a pasted id checked
+with the service: :mod:`imstui.ui.widgets.key_picker`, :mod:`imstui.ui.widgets.eps_picker`); the tags are typed as
+``key=value, ...`` and checked with the core's rules (:mod:`imstui.ui.widgets.tags_field`), then applied by the
+session's Tagger once the copy has succeeded.
 
 Enter in a field moves to the next field; only F2 or the Submit button (reached with Tab) opens the confirmation,
 whose first focus is Back. Submit is disabled while any field is invalid and while a submit is in flight; the
@@ -28,22 +33,27 @@ from imstui.core.validation import default_copy_name
 from imstui.ui.screens.confirm import ConfirmScreen, copy_summary
 from imstui.ui.session import Console, console
 from imstui.ui.text import assemble, literal, plain
+from imstui.ui.widgets.eps_picker import EpsPicker
 from imstui.ui.widgets.fields import ValidatedField
+from imstui.ui.widgets.key_picker import KeyPicker
+from imstui.ui.widgets.picker import ChoiceField
 from imstui.ui.widgets.status_bar import StatusBar
+from imstui.ui.widgets.tags_field import TagsField, format_tags
 
 if TYPE_CHECKING:
+    from imstui.api.tag_models import ImageTag
     from imstui.core.ledger import JobRecord
 
-# (field id, label, the imstui.core.validation check): the order of the form. Only the name is required.
+FormField = ValidatedField | ChoiceField
+
+# (field id, label, the imstui.core.validation check of a text field): the order of the form. Only the name is
+# required; cmk_id is the KMS key picker, enterprise_project_id the enterprise project picker, tags the tags field.
 FORM_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("name", "New image name (1-128 characters)", "check_name"),
     ("description", "Description (optional, one line, at most 1024 characters, no < >)", "check_description"),
-    ("cmk_id", "KMS key id to encrypt the copy (optional, UUID)", "check_cmk_id"),
-    (
-        "enterprise_project_id",
-        'Enterprise project id (optional: "0" = default, or a UUID)',
-        "check_enterprise_project_id",
-    ),
+    ("cmk_id", "KMS key (optional; type an alias to filter, Up/Down, Enter to choose)", ""),
+    ("enterprise_project_id", "Enterprise project (optional; type a name to filter, Up/Down, Enter)", ""),
+    ("tags", "Tags of the new image (optional; key=value, comma-separated, at most 10)", ""),
 )
 
 # The error codes that blame one field of the form (imstui/api/error_codes.tsv), by field id.
@@ -69,6 +79,8 @@ def field_reason(code: str, message: str | None, *, earlier: bool) -> Content:
     lead = "The failed copy was refused because of this field" if earlier else "IMS refused this field"
     return assemble((f"! {lead}: ", "bold"), (plain(code), "bold"), " ", plain(words))
 
+
+COMPACT_BELOW = 44  # terminal rows under which the inputs are one line each
 
 IN_FLIGHT_TEXT = "The copy request is on its way: wait for IMS's answer before leaving this form."
 
@@ -116,6 +128,7 @@ class CopyFormScreen(Screen[None]):
             "description": retry_of.description,
             "cmk_id": retry_of.cmk_id,
             "enterprise_project_id": retry_of.enterprise_project_id,
+            "tags": format_tags(tuple(retry_of.tags)),
         }
         value = values.get(key)
         return plain(value) if value else ""
@@ -132,18 +145,26 @@ class CopyFormScreen(Screen[None]):
             )
             yield Static(self._lookup_quota() or "", id="copy-quota", markup=False)
             for field_id, label, check_name in FORM_FIELDS:
-                yield ValidatedField(
-                    label,
-                    check=getattr(v, check_name),
-                    value=self._initial(field_id),
-                    optional=field_id != "name",
-                    field_id=field_id,
-                    # The pre-filled name ("<source>-copy") is meant to be edited: the cursor goes to its end
-                    # instead of selecting it all (typing would replace it).
-                    select_on_focus=False,
-                    # A pasted line break is shown as the "no line breaks" rule, not silently dropped.
-                    paste_as_is=field_id == "description",
-                )
+                value = self._initial(field_id)
+                if field_id == "cmk_id":
+                    yield KeyPicker(label, field_id=field_id, value=value, source_key=self.image.cmk_id)
+                elif field_id == "enterprise_project_id":
+                    yield EpsPicker(label, field_id=field_id, value=value)
+                elif field_id == "tags":
+                    yield TagsField(label, field_id=field_id, value=value)
+                else:
+                    yield ValidatedField(
+                        label,
+                        check=getattr(v, check_name),
+                        value=value,
+                        optional=field_id != "name",
+                        field_id=field_id,
+                        # The pre-filled name ("<source>-copy") is meant to be edited: the cursor goes to its end
+                        # instead of selecting it all (typing would replace it).
+                        select_on_focus=False,
+                        # A pasted line break is shown as the "no line breaks" rule, not silently dropped.
+                        paste_as_is=field_id == "description",
+                    )
             yield Static("", id="copy-result", markup=False)
         with Horizontal(id="copy-actions", classes="actions"):
             yield Button("Submit copy… (F2)", id="submit-button", variant="warning")
@@ -188,15 +209,26 @@ class CopyFormScreen(Screen[None]):
             self.query_one("#copy-quota", Static).update(quota_content(reading))
 
     def on_resize(self) -> None:
-        # Short terminals (80x24): one-line inputs so the whole form fits without scrolling.
-        compact = self.size.height < 34
+        # Up to 120x34 and beyond: one-line inputs, so the five fields and an open list fit without scrolling.
+        compact = self.size.height < COMPACT_BELOW
         for field in self.fields():
-            field.input.compact = compact
+            if isinstance(field, ChoiceField):
+                field.set_compact(compact, 4 if self.size.height < 30 else 7)
+            else:
+                field.input.compact = compact
 
     # ------------------------------------------------------------------ state
 
-    def fields(self) -> list[ValidatedField]:
-        return list(self.query(ValidatedField))
+    def fields(self) -> list[FormField]:
+        """The form's fields in their order (text fields, the two pickers, the tags)."""
+        return [w for w in self.query("#copy-body > *") if isinstance(w, (ValidatedField, ChoiceField))]
+
+    def field(self, field_id: str) -> FormField:
+        return next(f for f in self.fields() if f.field_id == field_id)
+
+    def tags(self) -> list[ImageTag]:
+        field = self.field("tags")
+        return field.tags if isinstance(field, TagsField) else []
 
     @property
     def is_valid(self) -> bool:
@@ -222,6 +254,7 @@ class CopyFormScreen(Screen[None]):
         self._refresh_submit()
 
     @on(Input.Changed)
+    @on(ChoiceField.Resolved)
     def _changed(self) -> None:
         self._refresh_submit()
 
@@ -267,6 +300,7 @@ class CopyFormScreen(Screen[None]):
             self._show_result(literal("Not connected: set up or select a profile first.", "$text-error"))
             return
         request = self.request()
+        key, project = self.field("cmk_id"), self.field("enterprise_project_id")
         body = copy_summary(
             region=plain(session.region),
             project=plain(session.project_id or ""),
@@ -276,6 +310,10 @@ class CopyFormScreen(Screen[None]):
             description=request.description or "",
             cmk_id=request.cmk_id or "",
             enterprise_project_id=request.enterprise_project_id or "",
+            key_label=key.label if isinstance(key, ChoiceField) else "",
+            source_key=self.image.cmk_id or "",
+            project_label=project.label if isinstance(project, ChoiceField) else "",
+            tags=[str(t) for t in self.tags()],
         )
         self._confirming = True
         self._refresh_submit()
@@ -285,11 +323,11 @@ class CopyFormScreen(Screen[None]):
         self._confirming = False
         if answer and not self.in_flight and not self.submitted and self.is_valid:
             self.in_flight = True
-            self._submit(self.request())
+            self._submit(self.request(), self.tags())
         self._refresh_submit()
 
     @work(exclusive=True, group="copy", exit_on_error=False)
-    async def _submit(self, request: CopyRequest) -> None:
+    async def _submit(self, request: CopyRequest, tags: list[ImageTag]) -> None:
         from imstui.core.submit import submit_copy
 
         app = self.console
@@ -309,6 +347,7 @@ class CopyFormScreen(Screen[None]):
                 request=request,
                 retry_of=retry_of,
                 poller=session.poller,
+                tags=tags,
             )
         except OutcomeUnknownError as exc:
             self.submitted = True
