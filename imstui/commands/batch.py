@@ -21,6 +21,7 @@ new one says "retry of" it. Confirmed as a resume is; then the batch is resumed 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import Any
 
 from imstui.api.errors import ConfigurationError, ImstuiError
@@ -42,7 +43,7 @@ from imstui.commands.deadline import add_timeout_argument
 from imstui.commands.output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Output, add_command
 from imstui.connect import open_client
 from imstui.core.batch import PENDING, SENDING, BatchRecord, BatchStore
-from imstui.core.batch.outcome import outcomes, progress_words
+from imstui.core.batch.outcome import BatchProgress, outcomes, progress
 from imstui.core.ledger import Ledger, LedgerError
 
 __all__ = ["batch_to_dict", "register"]
@@ -96,6 +97,11 @@ def batch_to_dict(batch: BatchRecord) -> dict[str, Any]:
     }
 
 
+def counts_to_dict(counts: BatchProgress) -> dict[str, int]:
+    """The counts behind the progress words (the console's batch row says the same words)."""
+    return dataclasses.asdict(counts)
+
+
 def _open(out: Output) -> Ledger | None:
     try:
         return Ledger()
@@ -112,8 +118,9 @@ def run_list(args: argparse.Namespace) -> int:
     with ledger, BatchStore(ledger) as store:
         rows = []
         for batch in store.batches():
-            words = progress_words(outcomes(store, ledger, batch.batch_id))
-            rows.append({**batch_to_dict(batch), "progress": words})
+            counts = progress(outcomes(store, ledger, batch.batch_id))
+            words = counts.words
+            rows.append({**batch_to_dict(batch), "progress": words, "counts": counts_to_dict(counts)})
             when = batch.created_at.strftime("%Y-%m-%d %H:%M")
             out.line(f"{batch.batch_id:>5}  {when}  {batch.kind:<5}  {sanitize(batch.profile)}  {words}")
     if not rows:
@@ -132,14 +139,17 @@ def run_show(args: argparse.Namespace) -> int:
         if batch is None:
             return EXIT_USAGE
         results = outcomes(store, ledger, batch.batch_id)
-        words = progress_words(results)
+        counts = progress(results)
+        words = counts.words
         out.line(f"batch {batch.batch_id} ({batch.kind}, {sanitize(batch.profile)}, {batch.region}): {words}")
         for outcome in results:
             out.line(outcome_line(outcome))
             if not_recorded(outcome) and outcome.item.job_id:
                 out.line(f"        not in the job ledger; record it with: {record_command(batch, outcome.item.job_id)}")
         items = [item_to_dict(o, batch) for o in results]
-        out.document({"ok": True, **batch_to_dict(batch), "progress": words, "items": items})
+        out.document(
+            {"ok": True, **batch_to_dict(batch), "progress": words, "counts": counts_to_dict(counts), "items": items}
+        )
     return EXIT_OK
 
 

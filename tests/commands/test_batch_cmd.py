@@ -135,6 +135,7 @@ def test_batch_list_and_show_say_what_became_of_each_item(sim: RunningSim, run: 
     code, out, _ = run("batch", "list", "--json")
     [batch] = json.loads(out)["batches"]
     assert code == 0 and batch["progress"] == "3/4 done, 1 skipped" and batch["profile"] == "env"
+    assert batch["counts"]["done"] == 3 and batch["counts"]["skipped"] == 1 and batch["counts"]["total"] == 4
     code, out, _ = run("batch", "show", str(batch["batch_id"]), "--json")
     shown: dict[str, Any] = json.loads(out)
     assert [i["outcome"] for i in shown["items"]] == ["succeeded", "succeeded", "succeeded", "skipped"]
