@@ -20,6 +20,7 @@ from imstui.core.ledger import Ledger
 from imstui.core.poller import Poller, PollSettings
 from imstui.core.poller.budget import RequestBudget
 from imstui.core.poller.pacing import Pacer
+from imstui.core.poller.schedule import Slot
 from imstui.sim.demo import DemoBackend, controlled_backend
 from imstui.sim.fleet import fleet_image_id
 
@@ -90,6 +91,17 @@ def test_refusals_of_requests_sent_together_lower_the_rate_once() -> None:
     assert budget.rate == RATE / 2
     assert budget.throttled(_throttle(), seen=budget.reactions, pause=10.0)  # one sent after the reaction
     assert budget.rate == RATE / 4
+
+
+def test_a_post_sent_before_the_poller_reacted_to_a_429_does_not_lower_the_rate_again() -> None:
+    budget, pacer, clock = _budget()
+    seen = budget.reactions  # a copy POST goes out...
+    slot = Slot("job", due=0.0, interval=1.0)
+    pacer.dispatched(slot)  # ...and a status check, refused by the gateway first: the poller reacts
+    pacer.failed(slot, _throttle(), clock.t, slot.sent_seq)
+    assert budget.rate == RATE / 2
+    assert not budget.throttled(_throttle(), seen=seen, pause=60.0)  # the POST's 429: already covered
+    assert budget.rate == RATE / 2
 
 
 def test_the_rate_recovers_step_by_step_to_the_configured_budget() -> None:

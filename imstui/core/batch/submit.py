@@ -315,7 +315,7 @@ class BatchSubmitter:
         self._settle(item, SENT, job_row_id=row_id, job_id=result.job_id, reason=note)
         self._say(item, SENT, result.job_id)
 
-    def _refused(self, item: ItemRecord, error: ApiError, seen: int | None = None) -> None:
+    def _refused(self, item: ItemRecord, error: ApiError, seen: tuple[int, int] | None = None) -> None:
         if not is_flow_control(error):
             row = self._intent_row(item)
             self._settle(item, REJECTED, job_row_id=row, error_code=error.code, reason=error.message)

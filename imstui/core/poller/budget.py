@@ -25,7 +25,8 @@ configured budget (:class:`~imstui.core.poller.schedule.TokenBucket`). A gateway
 from it (the poller's status checks too) for ``pause`` and makes the poller's next check go alone; IMS flow control
 (IMG.0060, a copy-only limit) lowers the rate but does not pause the status checks. The answer to a request sent
 before the last reaction (``seen``: :attr:`RequestBudget.reactions` when it was sent) is already covered by it and
-changes nothing, so N copies refused together lower the rate once, not N times.
+changes nothing, so N copies refused together lower the rate once, not N times; the poller's own reactions to a
+429 count too (a POST sent before the poller reacted does not lower the rate again).
 
 :meth:`RequestBudget.standalone` is a budget of its own for a sender without a poller (a batch submission with no
 poller running): the same rules on its own bucket.
@@ -55,13 +56,13 @@ __all__ = ["RequestBudget"]
 class RequestBudget:
     """A view of a poller's :class:`~imstui.core.poller.pacing.Pacer`: its token bucket and its throttle pause."""
 
-    __slots__ = ("_clock", "_pacer", "_sleep", "reactions")
+    __slots__ = ("_clock", "_count", "_pacer", "_sleep")
 
     def __init__(self, pacer: Pacer, clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]]) -> None:
         self._pacer = pacer
         self._clock = clock
         self._sleep = sleep
-        self.reactions = 0  # throttles reported through :meth:`throttled` that lowered the budget
+        self._count = 0  # throttles reported through :meth:`throttled` that lowered the budget
 
     @classmethod
     def standalone(
@@ -69,6 +70,12 @@ class RequestBudget:
     ) -> RequestBudget:
         """A budget of its own (no poller draws from it): ``settings.rate_per_second`` / ``burst``."""
         return cls(Pacer(settings, random.Random()), clock, sleep)
+
+    @property
+    def reactions(self) -> tuple[int, int]:
+        """A mark of the throttle reactions so far (this budget's and the poller's): take it when a request is
+        sent, give it to :meth:`throttled` with the answer. It only changes when the budget reacts."""
+        return (self._count, self._pacer.throttle.reacted_seq)
 
     @property
     def configured_rate(self) -> float | None:
@@ -80,15 +87,15 @@ class RequestBudget:
         """True while a throttle's lowered rate has not fully recovered."""
         return self._pacer.bucket.reduced
 
-    def throttled(self, error: ImstuiError, *, seen: int | None = None, pause: float | None = None) -> bool:
+    def throttled(self, error: ImstuiError, *, seen: tuple[int, int] | None = None, pause: float | None = None) -> bool:
         """A request that drew from this budget was refused with "slow down": a gateway throttle (429) or IMS
         flow control (IMG.0060, nothing created). Lower the rate for every sender (see the module docstring);
         a 429 also pauses them all for ``pause`` seconds (default: ``policy.throttle_pause``). ``seen``:
         :attr:`reactions` when the refused request was sent; one sent before the last reaction changes nothing.
         Returns True when the budget reacted."""
         now = self._clock()
-        if seen is not None and seen < self.reactions:
-            return False
+        if seen is not None and seen != self.reactions:
+            return False  # a reaction since the request was sent covers its answer
         pacer, settings = self._pacer, self._pacer.settings
         episode = pacer.throttle
         gateway = policy.classify(error) is ErrorKind.THROTTLE
@@ -105,7 +112,7 @@ class RequestBudget:
             pacer.probe = True
         before = pacer.bucket.rate
         pacer.bucket.throttled(now, window, resume_at=resume_at)
-        self.reactions += 1
+        self._count += 1
         log.warning(
             "%s (%s): request budget %s -> %.2f/s",
             "throttled by the API gateway" if gateway else "IMS flow control",
