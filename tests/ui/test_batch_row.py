@@ -19,7 +19,7 @@ from imstui.ui.batch_runner import BatchChanged, announce, running_batches, star
 from imstui.ui.screens.batch_detail import UNKNOWN_ADVICE, BatchDetailScreen
 from imstui.ui.screens.confirm import ConfirmScreen
 from imstui.ui.screens.job_detail import JobDetailScreen
-from imstui.ui.widgets.batch_strip import BatchStrip
+from imstui.ui.widgets.batch_strip import MAX_ROWS, RECENT, BatchStrip, BatchView
 
 from .fakes import demo_app, wait_until
 from .screen_text import screen_text
@@ -204,3 +204,38 @@ async def test_nothing_changed_nothing_repainted(tmp_path: Path, posts: list[str
             announce(app, BatchChanged(batch_id))
         await wait_until(pilot, lambda: shown.heard == heard + 5)
         assert shown.repaints == before and "1/1 done" in row(app, batch_id)
+
+
+async def test_at_most_three_rows_newest_first_then_how_many_more(tmp_path: Path, posts: list[str]) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(140, 34)) as pilot:
+        ids = [await stored(pilot, app, GOOD[:1], start=False) for _ in range(MAX_ROWS + 1)]
+        shown = strip(app)
+        await wait_until(pilot, lambda: len(shown.shown) == MAX_ROWS and shown.older == 1)
+        assert shown.shown == sorted(ids, reverse=True)[:MAX_ROWS]
+        assert "+1 older: imstui batch list" in screen_text(app)
+        assert all("0/1 done, 1 to send" in row(app, b) and "resumable" in row(app, b) for b in shown.shown)
+        assert posts == []  # stored only: nothing is sent by showing them
+
+
+def test_a_settled_batch_is_shown_for_a_day_an_unsettled_one_until_it_settles() -> None:
+    from dataclasses import replace
+    from datetime import datetime, timedelta, timezone
+
+    from imstui.core.batch import PENDING, SKIPPED, BatchRecord, ItemRecord
+    from imstui.core.batch.outcome import ItemOutcome
+
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc)
+    batch = BatchRecord(1, now - timedelta(days=3), "p", "r", None, "{name}-x", None, None, None, 5, None)
+    item = ItemRecord(
+        batch_id=1, position=1, source_image_id="s", source_image_name=None, name="n", description=None,
+        cmk_id=None, enterprise_project_id=None, tags=(), verdict="not_eligible", reason="no", state=SKIPPED,
+        claim_mark=None, job_row_id=None, job_id=None, error_code=None, flow_waits=0, updated_at=now,
+    )  # fmt: skip
+
+    def view(state: str, age: timedelta) -> BatchView:
+        return BatchView.of(batch, (ItemOutcome(replace(item, state=state, updated_at=now - age)),))
+
+    assert view(SKIPPED, RECENT - timedelta(minutes=1)).worth_showing(now)
+    assert not view(SKIPPED, RECENT + timedelta(minutes=1)).worth_showing(now)
+    assert view(PENDING, timedelta(days=30)).worth_showing(now)  # not settled: shown however old
