@@ -20,10 +20,7 @@ to the app. A new job row reaches the jobs panel through the app's ``job_changed
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-from textual.message import Message
 
 from imstui.api.models import Image
 from imstui.core.batch import (
@@ -43,6 +40,7 @@ from imstui.core.batch import (
     retry_failed,
 )
 from imstui.core.ledger import LedgerError
+from imstui.ui.batch_messages import WORKER_PREFIX, BatchChanged, announce, running_batches
 from imstui.ui.session import console
 from imstui.ui.text import plain
 
@@ -67,29 +65,9 @@ __all__ = [
     "store_plan",
 ]
 
-WORKER_PREFIX = "batch-"
-
 
 def resume_command(batch_id: int) -> str:
     return f"imstui batch resume {batch_id}"
-
-
-@dataclass
-class BatchChanged(Message):
-    """A batch was stored (``position`` None) or one of its items changed (``state``: the store's state after it;
-    ``pending`` again after a flow-control wait). Posted to the main screen; it bubbles to the app."""
-
-    batch_id: int
-    position: int | None = None
-    state: str | None = None
-    job_id: str | None = None
-    message: str = ""
-
-
-def announce(app: App[object], message: BatchChanged) -> None:
-    """Post ``message`` where the batch rows hear it: the main screen (then the app), or the app before it has one."""
-    stack = app.screen_stack if app.is_running else []
-    (stack[0] if stack else app).post_message(message)
 
 
 def store_plan(
@@ -109,15 +87,6 @@ def store_plan(
         )
     announce(node.app, BatchChanged(batch_id))
     return batch_id
-
-
-def running_batches(app: App[object]) -> set[int]:
-    """The batches this console is submitting now."""
-    found: set[int] = set()
-    for worker in app.workers:
-        if worker.name.startswith(WORKER_PREFIX) and not worker.is_finished:
-            found.add(int(worker.name.removeprefix(WORKER_PREFIX)))
-    return found
 
 
 def start_batch(

@@ -239,3 +239,17 @@ def test_a_settled_batch_is_shown_for_a_day_an_unsettled_one_until_it_settles() 
     assert view(SKIPPED, RECENT - timedelta(minutes=1)).worth_showing(now)
     assert not view(SKIPPED, RECENT + timedelta(minutes=1)).worth_showing(now)
     assert view(PENDING, timedelta(days=30)).worth_showing(now)  # not settled: shown however old
+
+
+def test_the_main_screen_loads_no_batch_machinery_before_the_first_frame() -> None:
+    """The batch rows import the core's batch modules only once a session connects (startup time)."""
+    import subprocess
+    import sys
+
+    from imstui.core.batch import store
+    from imstui.ui.widgets import batch_strip
+
+    assert (batch_strip.PENDING, batch_strip.SENDING) == (store.PENDING, store.SENDING)
+    code = "import sys, imstui.ui.screens.main; print([m for m in sys.modules if m.startswith('imstui.core.batch')])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

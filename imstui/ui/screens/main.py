@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from imstui.ui.batch_runner import BatchChanged
+from imstui.ui.batch_messages import BatchChanged
 from imstui.ui.session import console
 from imstui.ui.text import assemble
 from imstui.ui.widgets.batch_strip import BatchStrip

@@ -35,17 +35,21 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from imstui.core.batch import PENDING, SENDING, BatchRecord, BatchStore
-from imstui.core.batch.outcome import BatchProgress, ItemOutcome, last_change, outcome_of, progress
 from imstui.core.ledger import JobRecord, LedgerError
-from imstui.core.ledger.sweep import pid_alive
-from imstui.ui.batch_runner import WORKER_PREFIX, BatchChanged, running_batches
+from imstui.ui.batch_messages import BatchChanged, batch_worker, running_batches
 from imstui.ui.session import console
 from imstui.ui.text import assemble, plain
 
 if TYPE_CHECKING:
+    from textual.worker import Worker
+
+    from imstui.core.batch import BatchRecord, BatchStore
+    from imstui.core.batch.outcome import BatchProgress, ItemOutcome
     from imstui.core.poller import PollerEvent
     from imstui.core.session import Session
+
+# The core's batch modules are imported when a session connects (after the first frame), not with the main screen.
+PENDING, SENDING = "pending", "sending"  # imstui.core.batch.store's item states (checked by a test)
 
 __all__ = ["MAX_ROWS", "RECENT", "BatchStrip", "BatchView", "batch_title"]
 
@@ -72,6 +76,8 @@ class BatchView:
 
     @classmethod
     def of(cls, batch: BatchRecord, items: tuple[ItemOutcome, ...]) -> BatchView:
+        from imstui.core.batch.outcome import last_change, progress
+
         return cls(batch, items, progress(items), last_change(items))
 
     def with_outcome(self, index: int, outcome: ItemOutcome) -> BatchView:
@@ -83,6 +89,12 @@ class BatchView:
             return True
         changed = self.changed or self.batch.created_at
         return now - _aware(changed) <= RECENT
+
+
+def _alive(pid: int) -> bool:
+    from imstui.core.ledger.sweep import pid_alive
+
+    return pid_alive(pid)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -141,6 +153,8 @@ class BatchStrip(Vertical):
         if session is None:
             self.reload()
             return
+        from imstui.core.batch import BatchStore
+
         try:
             self._store = BatchStore(session.ledger)
         except LedgerError:
@@ -188,6 +202,8 @@ class BatchStrip(Vertical):
         self._show()
 
     def _read(self, store: BatchStore, session: Session, batch: BatchRecord) -> BatchView:
+        from imstui.core.batch.outcome import outcome_of
+
         items = tuple(outcome_of(session.ledger, item) for item in store.items(batch.batch_id))
         return BatchView.of(batch, items)
 
@@ -212,6 +228,8 @@ class BatchStrip(Vertical):
                 if index is None or item is None:
                     self.views[message.batch_id] = self._read(store, session, view.batch)
                 else:
+                    from imstui.core.batch.outcome import outcome_of
+
                     self.views[message.batch_id] = view.with_outcome(index, outcome_of(session.ledger, item))
         except LedgerError:
             return
@@ -288,7 +306,7 @@ class BatchStrip(Vertical):
         batch, counts = view.batch, view.progress
         if batch.batch_id in running:
             return "sending"
-        if batch.owner_pid not in (None, os.getpid()) and pid_alive(batch.owner_pid):
+        if batch.owner_pid not in (None, os.getpid()) and _alive(batch.owner_pid):
             return f"being sent by process {batch.owner_pid}"
         said = []
         if counts.to_send or counts.submitting:
@@ -315,14 +333,14 @@ class BatchStrip(Vertical):
 
     def _await_workers(self, running: set[int]) -> None:
         for batch_id in running - self._awaited:
-            worker = next((w for w in self.app.workers if w.name == f"{WORKER_PREFIX}{batch_id}"), None)
+            worker = batch_worker(self.app, batch_id)
             if worker is None:
                 continue
             self._awaited.add(batch_id)
 
-            async def ended(worker: object = worker, batch_id: int = batch_id) -> None:
+            async def ended(worker: Worker[object] = worker, batch_id: int = batch_id) -> None:
                 with contextlib.suppress(Exception):
-                    await worker.wait()  # type: ignore[attr-defined]
+                    await worker.wait()
                 self._awaited.discard(batch_id)
                 self._rows = ()  # the hint changes: repaint
                 if self.is_attached:
