@@ -253,3 +253,13 @@ def test_the_main_screen_loads_no_batch_machinery_before_the_first_frame() -> No
     code = "import sys, imstui.ui.screens.main; print([m for m in sys.modules if m.startswith('imstui.core.batch')])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+async def test_a_batch_left_unsent_by_an_earlier_run_is_resumable_at_start(tmp_path: Path, posts: list[str]) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(140, 34)) as pilot:
+        batch_id = await stored(pilot, app, GOOD, start=False)
+    again = demo_app(tmp_path)  # the same ledger: imstui started again
+    async with again.run_test(size=(140, 34)) as pilot:
+        await wait_until(pilot, lambda: again.session is not None and "resumable" in row(again, batch_id))
+        assert "0/2 done, 2 to send" in row(again, batch_id) and posts == []

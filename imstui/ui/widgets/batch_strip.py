@@ -125,6 +125,10 @@ class BatchStrip(Vertical):
         self._awaited: set[int] = set()  # batches whose submission worker is awaited (to drop "sending")
         self.repaints = 0  # how many times the rows were repainted (tests: nothing changed, nothing repainted)
         self.heard = 0  # BatchChanged messages handled
+        self._generation = 0  # of the last reload (a thread's answer for an older one is dropped)
+        self._loading = False  # a reload is reading: changes are kept and applied once it is done
+        self._moved: list[JobRecord] = []
+        self._dirty: set[int] = set()
 
     def compose(self) -> ComposeResult:
         yield Static(HEADING, id="batch-strip-heading", markup=False)
@@ -133,7 +137,8 @@ class BatchStrip(Vertical):
 
     def on_mount(self) -> None:
         self.display = False
-        self.watch(self.app, "status", self._status_changed, init=True)
+        if hasattr(self.app, "status"):  # the console's status changes whenever its session does
+            self.watch(self.app, "status", self._status_changed, init=True)
 
     def on_unmount(self) -> None:
         self._detach()
@@ -145,7 +150,7 @@ class BatchStrip(Vertical):
     # ------------------------------------------------------------------ the session
 
     def _status_changed(self, _value: object = None) -> None:
-        session = console(self).session
+        session = getattr(console(self), "session", None)
         if session is self._session:
             return
         self._detach()
@@ -175,30 +180,60 @@ class BatchStrip(Vertical):
         self._settled_old.clear()
 
     def _poller_event(self, event: PollerEvent | object) -> None:
-        """The poller's callback (maybe another thread): only rows of shown items go further, as a message."""
+        """The poller's callback (maybe another thread): only rows of shown items go further, as a message (every
+        row while the batches are being read: one may belong to a batch not indexed yet)."""
         from imstui.core.poller import JobChanged
 
         if not isinstance(event, JobChanged):
             return
         record = event.record
-        if (record.job_id is not None and record.job_id in self._by_job) or record.row_id in self._by_row:
+        if (
+            self._loading
+            or (record.job_id is not None and record.job_id in self._by_job)
+            or record.row_id in self._by_row
+        ):
             self.post_message(self._JobMoved(record))
 
     # ------------------------------------------------------------------ reading
 
     def reload(self) -> None:
-        """Read every batch of the account again (on connecting, and for a batch not seen before)."""
+        """Read every batch of the account again (on connecting), in a thread; what changes meanwhile is applied
+        once it is read."""
         store, session = self._store, self._session
-        views: dict[int, BatchView] = {}
-        if store is not None and session is not None:
+        self._generation += 1
+        if store is None or session is None:
+            self._loading = False
+            self.views = {}
+            self._show()
+            return
+        self._loading = True
+        self._moved, self._dirty = [], set()
+        generation, settled = self._generation, frozenset(self._settled_old)
+
+        def load() -> None:
+            views: dict[int, BatchView] = {}
             try:
                 for batch in reversed(store.batches(session.profile)):
-                    if batch.region != session.region or batch.batch_id in self._settled_old:
-                        continue
-                    views[batch.batch_id] = self._read(store, session, batch)
+                    if batch.region == session.region and batch.batch_id not in settled:
+                        views[batch.batch_id] = self._read(store, session, batch)
             except LedgerError:
                 views = {}
+            self.app.call_from_thread(self._loaded, generation, views)
+
+        self.run_worker(load, thread=True, group="batch-strip-load", exit_on_error=False)
+
+    def _loaded(self, generation: int, views: dict[int, BatchView]) -> None:
+        if generation != self._generation or not self.is_attached:
+            return  # another session, or a later reload
+        self._loading = False
         self.views = views
+        moved, dirty = self._moved, self._dirty
+        self._moved, self._dirty = [], set()
+        self._index()
+        for batch_id in sorted(dirty):
+            self._reread(batch_id)
+        for record in moved:
+            self._apply(record)
         self._show()
 
     def _read(self, store: BatchStore, session: Session, batch: BatchRecord) -> BatchView:
@@ -207,50 +242,62 @@ class BatchStrip(Vertical):
         items = tuple(outcome_of(session.ledger, item) for item in store.items(batch.batch_id))
         return BatchView.of(batch, items)
 
-    def batch_changed(self, message: BatchChanged) -> None:
-        """A batch was stored, or one of its items changed: read it (that item only, when named) again."""
-        self.heard += 1
+    def _reread(self, batch_id: int, position: int | None = None) -> None:
+        """Read ``batch_id`` (only its item ``position``, when given and known) again from the ledger."""
+        from imstui.core.batch.outcome import outcome_of
+
         store, session = self._store, self._session
         if store is None or session is None:
             return
-        self._settled_old.discard(message.batch_id)
-        view = self.views.get(message.batch_id)
         try:
-            if view is None:
-                self.reload()
+            view = self.views.get(batch_id)
+            if view is None or position is None:
+                batch = store.get(batch_id)
+                if batch is not None and (batch.profile, batch.region) == (session.profile, session.region):
+                    self.views[batch_id] = self._read(store, session, batch)
                 return
-            if message.position is None:
-                batch = store.get(message.batch_id) or view.batch
-                self.views[message.batch_id] = self._read(store, session, batch)
+            index = next((i for i, o in enumerate(view.outcomes) if o.item.position == position), None)
+            item = store.item(batch_id, position)
+            if index is None or item is None:
+                self.views[batch_id] = self._read(store, session, view.batch)
             else:
-                index = next((i for i, o in enumerate(view.outcomes) if o.item.position == message.position), None)
-                item = store.item(message.batch_id, message.position)
-                if index is None or item is None:
-                    self.views[message.batch_id] = self._read(store, session, view.batch)
-                else:
-                    from imstui.core.batch.outcome import outcome_of
-
-                    self.views[message.batch_id] = view.with_outcome(index, outcome_of(session.ledger, item))
+                self.views[batch_id] = view.with_outcome(index, outcome_of(session.ledger, item))
         except LedgerError:
             return
+        self._index()
+
+    def batch_changed(self, message: BatchChanged) -> None:
+        """A batch was stored, or one of its items changed: read it (that item only, when named) again."""
+        self.heard += 1
+        self._settled_old.discard(message.batch_id)
+        if self._loading:
+            self._dirty.add(message.batch_id)
+            return
+        self._reread(message.batch_id, message.position)
         self._show()
 
     @on(_JobMoved)
     def _job_moved(self, message: _JobMoved) -> None:
         message.stop()
-        record = message.record
+        if self._loading:
+            self._moved.append(message.record)
+        elif self._apply(message.record):
+            self._show()
+
+    def _apply(self, record: JobRecord) -> bool:
+        """Put a changed jobs row in its item's place; False when it is none of the shown items' or not new."""
         where = self._by_row.get(record.row_id) or (self._by_job.get(record.job_id) if record.job_id else None)
         if where is None:
-            return
+            return False
         batch_id, index = where
         view = self.views.get(batch_id)
         if view is None or index >= len(view.outcomes):
-            return
+            return False
         outcome = view.outcomes[index]
         if outcome.item.state in (PENDING, SENDING) or outcome.record == record:
-            return  # a pending item's row is its previous attempt's; or nothing new
+            return False  # a pending item's row is its previous attempt's; or nothing new
         self.views[batch_id] = view.with_outcome(index, replace(outcome, record=record))
-        self._show()
+        return True
 
     # ------------------------------------------------------------------ showing
 
