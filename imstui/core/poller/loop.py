@@ -126,28 +126,32 @@ class PollEngine:
                 if write_in <= 0:
                     self._schedule_flush()
                 next_check = min(next_check, max(0.0, write_in))
-            if self._paused and not self._forced:
-                await self._wait(next_check)
-                continue
-            hold = self._pacer.hold()
-            if now < hold:
-                await self._wait(min(hold - now, next_check))
-                continue
-            slot = self._next_forced() if self._paused else self._schedule.peek()
+            slot, wait = self._next_send(now)
             if slot is None:
-                await self._wait(next_check)
-                continue
-            if slot.due > now:
-                await self._wait(min(slot.due - now, next_check))
-                continue
-            if self._in_flight >= self._pacer.max_in_flight():
-                await self._wait(next_check)
-                continue
-            wait = self._budget.take(now)
-            if wait > 0:
                 await self._wait(min(wait, next_check))
                 continue
             self._dispatch(slot)
+
+    def _next_send(self, now: float) -> tuple[Slot | None, float]:
+        """The poll that may be sent now (its budget token taken), or None and the seconds until one may be
+        (``inf``: not before something changes: an answer, a new job, resume). The one rule for what goes out,
+        used by the loop and by a poll that just got its answer (:meth:`_polls`)."""
+        if self._stopping or self._give_up is not None or (self._paused and not self._forced):
+            return None, math.inf
+        hold = self._pacer.hold()
+        if now < hold:
+            return None, hold - now
+        slot = self._next_forced() if self._paused else self._schedule.peek()
+        if slot is None:
+            return None, math.inf
+        if slot.due > now:
+            return None, slot.due - now
+        if self._in_flight >= self._pacer.max_in_flight():
+            return None, math.inf
+        wait = self._budget.take(now)
+        if wait > 0:
+            return None, wait
+        return slot, 0.0
 
     def _next_forced(self) -> Slot | None:
         for job_id in list(self._forced):
@@ -159,13 +163,27 @@ class PollEngine:
         return None
 
     def _dispatch(self, slot: Slot) -> None:
+        self._claim(slot)
+        task = asyncio.create_task(self._polls(slot))
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _claim(self, slot: Slot) -> None:
         self._forced.discard(slot.job_id)
         self._pacer.dispatched(slot)
         slot.in_flight = True
         self._in_flight += 1
-        task = asyncio.create_task(self._poll(slot))
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
+
+    async def _polls(self, slot: Slot | None) -> None:
+        """Poll ``slot``, then the next poll that may go, and so on: the place an answer frees is taken again at
+        once, in the step that read the answer, not after a round through the loop (with service latency that
+        round was a visible share of each place's time). A failed answer has been written by then (see
+        :meth:`_poll`), so a pause it starts already holds."""
+        while slot is not None:
+            await self._poll(slot)
+            slot, _ = self._next_send(self._clock())
+            if slot is not None:
+                self._claim(slot)
 
     async def _wait(self, timeout: float) -> None:
         wake = self._wake
@@ -198,6 +216,9 @@ class PollEngine:
     # ------------------------------------------------------------------ one poll
 
     async def _poll(self, slot: Slot) -> None:
+        """One status check of ``slot``. A good answer waits in ``_pending`` for the next batched write; a failed
+        one is written at once, with those waiting: a throttle or an error streak it starts must hold every other
+        poll from the moment it is read, not ``write_delay`` later."""
         outcome = Outcome(slot, slot.sent_seq, 0.0, self._now())
         try:
             job = await self.api.get_job(slot.job_id, retry=False)  # the poller does its own backoff
@@ -230,7 +251,10 @@ class PollEngine:
         if not self._pending:
             self._pending_since = outcome.at_clock
         self._pending.append(outcome)
-        if self._in_flight <= 0 or len(self._pending) >= self.settings.write_batch or self.settings.write_delay <= 0:
+        settings = self.settings
+        if outcome.job is None:
+            self._flush()
+        elif self._in_flight <= 0 or len(self._pending) >= settings.write_batch or settings.write_delay <= 0:
             self._schedule_flush()
         self._poke()  # the loop writes a batch that has waited write_delay
 
