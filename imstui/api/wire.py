@@ -43,6 +43,7 @@ __all__ = ["WireRoute"]
 _HEAD_LIMIT = 64 * 1024  # the whole status line and headers of one answer
 _READ = 65536
 _DISCONNECTED = "Server disconnected without sending a response."  # httpx's words for it
+_NO_STREAM = httpx.ByteStream(b"")
 
 
 class _Malformed(Exception):
@@ -168,12 +169,18 @@ class WireRoute:
                 if status == 101:
                     raise _Malformed("the server switched protocols")
                 status, reason, version, headers = await _read_head(reader)
+            # stream=: no empty body to "read" through the decoders now (what httpx does for a Response built
+            # without one); the whole body is set below, and the response is closed and consumed as httpx's are.
             response = httpx.Response(
-                status, headers=headers, extensions={"reason_phrase": reason, "http_version": version}
+                status,
+                headers=headers,
+                stream=_NO_STREAM,
+                extensions={"reason_phrase": reason, "http_version": version},
             )
             holder.append(response)
             body, framed = await _read_body(reader, status, response.headers, limits)
             response._content = body
+            response.is_stream_consumed = response.is_closed = True
             reusable = framed and _keeps_alive(version, response.headers)
             return response
         finally:
