@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from imstui.sim.faults import FaultDecision, throttle_message
 from imstui.sim.state import ImsError, SimState
 
 log = logging.getLogger("imstui.sim")
+_clock = time.monotonic  # when a request came and how long its answer took (the latency fault; tests replace it)
 
 THROTTLE_CODE = "APIGW.0308"
 NOT_FOUND_CODE = "APIGW.0101"
@@ -151,9 +153,14 @@ class Simulator:
     # --- the gateway --------------------------------------------------------------------------------------------
     def endpoint(self, route: str, handler: Handler, *, ims: bool) -> Callable[[Request], Awaitable[Response]]:
         async def gateway(request: Request) -> Response:
+            arrived = _clock()
             decision = self.state.faults.decide(route)
-            if decision.latency > 0:
-                await asyncio.sleep(decision.latency)
+            response = await answer(request, decision)
+            if decision.latency > 0:  # the answer leaves `latency` after the request came, its processing included
+                await asyncio.sleep(max(0.0, arrived + decision.latency - _clock()))
+            return response
+
+        async def answer(request: Request, decision: FaultDecision) -> Response:
             body = await request.body()
             try:
                 key, project_id = self._authenticate(request, body, ims=ims)

@@ -13,7 +13,9 @@ Keys:
                  (``kms-eps-tags.md`` §4) the answer has no ``Retry-After``; the window is only in the message:
                  "The throttling threshold has been reached: policy user over ratelimit,limit:200,time:5 minute"
                  (limit and time from ``rate``/``window`` when set, else the captured 200 per 5 minutes).
-``latency=S``    added delay in seconds before answering; ``latency=A-B`` picks uniformly in [A, B].
+``latency=S``    the service's response time in seconds: the answer leaves S seconds after the request came in,
+                 its processing included (a request is processed when it arrives, as a real service does, so a
+                 copy is made even if the client gives up waiting); ``latency=A-B`` picks uniformly in [A, B].
 ``drop=P``       probability that the connection is dropped *after* the request was processed (a copy job is
                  created!): under uvicorn the status line and headers go out, then the connection closes; in
                  process (httpx.ASGITransport) the app raises ``SimulatedDrop`` (an ``httpx.RemoteProtocolError``).

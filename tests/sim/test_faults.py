@@ -100,6 +100,7 @@ async def test_latency_fault_delays_the_answer(monkeypatch: pytest.MonkeyPatch) 
         slept.append(seconds)
 
     monkeypatch.setattr("imstui.sim.app.asyncio.sleep", fake_sleep)
+    monkeypatch.setattr("imstui.sim.app._clock", lambda: 100.0)  # processing takes no time: the whole latency is slept
     backend = controlled_backend(faults="latency=0.5-1.5")
     assert await _statuses(backend, 3) == [200, 200, 200]
     assert len(slept) == 3 and all(0.5 <= s <= 1.5 for s in slept)
