@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from textual.widgets import Input, Static
 
+from imstui.api.errors import ImsServiceError
 from imstui.api.models import Image
 from imstui.core.batch import PENDING, SKIPPED, BatchStore, ItemVerdict
 from imstui.sim import seed
@@ -19,6 +20,7 @@ from imstui.ui.batch_runner import running_batches
 from imstui.ui.screens.batch_confirm import BatchConfirmScreen
 from imstui.ui.screens.batch_form import DEFAULT_TEMPLATE, NOTHING_TO_SEND, BatchFormScreen
 from imstui.ui.screens.main import MainScreen
+from imstui.ui.widgets.picker import ChoiceField
 
 from .fakes import demo_app, wait_until
 from .screen_text import screen_text
@@ -40,13 +42,26 @@ def posts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-async def open_form(pilot: Any, app: Any, ids: tuple[str, ...] = IDS) -> BatchFormScreen:
+class KmsRefusing:
+    """A KMS that refuses every call (HTTP 403), as for an access key without KMS rights."""
+
+    async def list_keys(self, *, key_state: str | None = None) -> list[Any]:
+        raise ImsServiceError(403, "KMS.0403", "Forbidden.", "req-kms")
+
+    async def describe_key(self, key_id: str) -> Any:
+        raise ImsServiceError(403, "KMS.0403", "Forbidden.", "req-kms")
+
+
+async def open_form(pilot: Any, app: Any, ids: tuple[str, ...] = IDS, *, kms: Any = None) -> BatchFormScreen:
     await wait_until(pilot, lambda: app.session is not None)
+    if kms is not None:
+        app.session.kms_source = kms
     images: list[Image] = [await app.session.api.get_image(i) for i in ids]
     form = BatchFormScreen(images)
     await app.push_screen(form)
-    # The project and the quota were read: the verdicts and the quota line are final.
+    # The project and the quota were read, the key and project lists loaded: the verdicts and the quota are final.
     await wait_until(pilot, lambda: form.plan is not None and form.plan.quota is not None)
+    await wait_until(pilot, lambda: all(p.loaded for p in form.query(ChoiceField)))
     return form
 
 
@@ -206,7 +221,8 @@ async def test_a_refused_item_is_sent_again_only_when_retried_and_a_sent_one_nev
     unknown_key = "0f0f0f0f-1111-4222-8333-444455556666"  # not a key of the simulator: IMS refuses with IMG.0095
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 34)) as pilot:
-        form = await open_form(pilot, app, IDS[:2])
+        # KMS refuses this key's calls: the picker takes the typed id unchecked and IMS is the one to refuse it.
+        form = await open_form(pilot, app, IDS[:2], kms=KmsRefusing())
         form.query_one("#cmk_id", Input).value = unknown_key
         await wait_until(pilot, lambda: form.plan is not None and form.plan.items[0].cmk_id == unknown_key)
         await pilot.press("f2")
@@ -330,3 +346,29 @@ async def test_the_tags_of_a_console_batch_reach_the_new_images_after_success(tm
         rows = [r for r in ledger.list(app.session.scope) if r.source_image_id in IDS[:2]]
         # Applied by the session's Tagger once each copy succeeded, as recorded in the ledger.
         assert all(r.new_image_id and [str(t) for t in r.tags] == ["env=prod"] for r in rows)
+
+
+async def test_the_batch_key_and_project_are_picked_by_alias_and_name_and_the_preview_follows(tmp_path: Path) -> None:
+    from imstui.sim.eps import PROD_DB_ID
+
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        form = await open_form(pilot, app, IDS[:2])
+        form.query_one("#cmk_id", Input).focus()
+        await pilot.press(*"demo/disab")  # only a disabled key matches: nothing to choose, no plan
+        await wait_until(pilot, lambda: form.plan is None)
+        assert "Fix the fields above" in preview(form)
+        await pilot.press(*["backspace"] * 10, *"backup", "enter")  # the key by alias; Enter moves on
+        assert app.focused is form.query_one("#enterprise_project_id", Input)
+        await pilot.press(*"production", "enter")  # the project by name
+        await pilot.press(*"env=prod")
+        await wait_until(pilot, lambda: form.plan is not None and bool(form.plan.items[0].tags))
+        plan = form.plan
+        assert plan is not None
+        assert all(i.cmk_id == seed.SECOND_CMK_ID and i.enterprise_project_id == PROD_DB_ID for i in plan.items)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, BatchConfirmScreen))
+        text = screen_text(app)
+        assert f"key: demo/backup ({seed.SECOND_CMK_ID})" in text
+        assert f"production-db ({PROD_DB_ID})" in text and "env=prod" in text
+        await pilot.press("escape")

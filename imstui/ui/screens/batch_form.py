@@ -1,7 +1,9 @@
 """The batch form: copy many marked images at once, as one checked, stored, resumable batch (issue 14, console).
 
-Fields: the name template (``{name}`` ``{id8}`` ``{date}`` UTC ``{n}``), description, KMS key, enterprise project and
-tags, each validated by the same rules as the headless ``imstui copy ID ID ... --name-template``. Under them, a live
+Fields: the name template (``{name}`` ``{id8}`` ``{date}`` UTC ``{n}``), description, the KMS key and the
+enterprise project (picked from the account's lists by alias / name, or a pasted id checked with the service: the
+copy form's pickers) and the tags (``key=value, ...``, every broken rule named), each checked by the same rules as
+the headless ``imstui copy ID ID ... --name-template``. Under them, a live
 preview: every item's target name and verdict as the core's plan computes it (:func:`imstui.core.batch.build_plan`,
 never re-derived here), and the totals with the quota. The preview is rebuilt once per refresh however many keys
 arrived (a pending flag, not a timer).
@@ -27,20 +29,18 @@ from textual.widgets import Button, Footer, Input, Static
 from imstui.api.models import Image
 from imstui.core.batch import BatchPlan, BatchSpec, SourceRef, build_plan, check_template
 from imstui.core.tags import tags_violation
-from imstui.core.validation import (
-    COPY_SUFFIX,
-    Violation,
-    check_cmk_id,
-    check_description,
-    check_enterprise_project_id,
-)
+from imstui.core.validation import COPY_SUFFIX, Violation, check_description
 from imstui.ui.batch_runner import resume_command, start_batch, store_plan
 from imstui.ui.screens.batch_confirm import BatchConfirmScreen
 from imstui.ui.screens.batch_preview import confirm_body, item_line, notes, totals_text
 from imstui.ui.session import Console, console
 from imstui.ui.text import assemble, literal, plain
+from imstui.ui.widgets.eps_picker import EpsPicker
 from imstui.ui.widgets.fields import Rule, ValidatedField
+from imstui.ui.widgets.key_picker import KeyPicker
+from imstui.ui.widgets.picker import ChoiceField
 from imstui.ui.widgets.status_bar import StatusBar
+from imstui.ui.widgets.tags_field import TagsField
 
 if TYPE_CHECKING:
     from imstui.core.eligibility import QuotaReading
@@ -59,19 +59,22 @@ def check_tags_text(value: str) -> Violation | None:
     return tags_violation(parse_tags_text(value))[1]
 
 
-# (field id, label, rule, optional): the order of the form.
+def _picked(_value: str) -> None:
+    """The pickers and the tags field check their own values (the rule of a text field is not used)."""
+    return None
+
+
+# (field id, label, rule of a text field, optional): the order of the form. cmk_id is the KMS key picker,
+# enterprise_project_id the enterprise project picker, tags the tags field (as in the copy form).
 FIELDS: tuple[tuple[str, str, Rule, bool], ...] = (
     ("name_template", "Name template: {name} {id8} {date} (UTC yyyymmdd) {n} (position)", check_template, False),
     ("description", "Description for every copy (optional, one line, no < >)", check_description, True),
-    ("cmk_id", "KMS key id to encrypt every copy (optional, UUID)", check_cmk_id, True),
-    (
-        "enterprise_project_id",
-        'Enterprise project id (optional: "0" = default, or a UUID)',
-        check_enterprise_project_id,
-        True,
-    ),
-    ("tags", "Tags for every new image (optional: key=value, comma-separated)", check_tags_text, True),
+    ("cmk_id", "KMS key for every copy (optional; type an alias to filter, Up/Down, Enter)", _picked, True),
+    ("enterprise_project_id", "Enterprise project (optional; type a name to filter, Up/Down, Enter)", _picked, True),
+    ("tags", "Tags of every new image (optional; key=value, comma-separated, at most 10)", _picked, True),
 )
+
+FormField = ValidatedField | ChoiceField
 
 COMPACT_BELOW = 48  # terminal rows under which the inputs are one line each
 
@@ -112,15 +115,22 @@ class BatchFormScreen(Screen[None]):
                 id="batch-heading",
             )
             for field_id, label, rule, optional in FIELDS:
-                yield ValidatedField(
-                    label,
-                    check=rule,
-                    value=DEFAULT_TEMPLATE if field_id == "name_template" else "",
-                    optional=optional,
-                    field_id=field_id,
-                    select_on_focus=False,
-                    paste_as_is=field_id == "description",
-                )
+                if field_id == "cmk_id":
+                    yield KeyPicker(label, field_id=field_id, many=True)
+                elif field_id == "enterprise_project_id":
+                    yield EpsPicker(label, field_id=field_id)
+                elif field_id == "tags":
+                    yield TagsField(label, field_id=field_id)
+                else:
+                    yield ValidatedField(
+                        label,
+                        check=rule,
+                        value=DEFAULT_TEMPLATE if field_id == "name_template" else "",
+                        optional=optional,
+                        field_id=field_id,
+                        select_on_focus=False,
+                        paste_as_is=field_id == "description",
+                    )
             yield Static("", id="batch-preview")
             yield Static("", id="batch-totals", markup=False)
             yield Static("", id="batch-result", markup=False)
@@ -141,8 +151,11 @@ class BatchFormScreen(Screen[None]):
         # One-line inputs up to 120x34 and beyond: the preview is what this form is for, so it starts on the first
         # screen at 80x24 as at 120x34.
         compact = self.size.height < COMPACT_BELOW
-        for field in self.query(ValidatedField):
-            field.input.compact = compact
+        for field in self.fields():
+            if isinstance(field, ChoiceField):
+                field.set_compact(compact, 4 if self.size.height < 30 else 6)
+            else:
+                field.input.compact = compact
 
     def _fit_errors(self) -> None:
         """A field's rule line takes a row only while its rule fails."""
@@ -167,26 +180,33 @@ class BatchFormScreen(Screen[None]):
 
     # ------------------------------------------------------------------ the plan and its preview
 
+    def fields(self) -> list[FormField]:
+        """The form's fields in their order (text fields, the two pickers, the tags)."""
+        return [w for w in self.query("#batch-body > *") if isinstance(w, (ValidatedField, ChoiceField))]
+
+    def field(self, field_id: str) -> FormField:
+        return next(f for f in self.fields() if f.field_id == field_id)
+
     def values(self) -> dict[str, str]:
-        return {f.field_id: f.value for f in self.query(ValidatedField)}
+        return {f.field_id: f.value for f in self.fields()}
 
     def spec(self) -> BatchSpec | None:
-        """The batch the fields ask for (None: the template or the tags break a rule)."""
-        from imstui.core.tags import validate_tags
-
+        """The batch the fields ask for (None: the template or the tags break a rule, or a picker holds no valid
+        choice yet: a key or project that cannot be chosen, or a pasted id still being checked)."""
         values = self.values()
         template = values.get("name_template", "")
-        if check_template(template) is not None or check_tags_text(values.get("tags", "")) is not None:
+        key, project, tags = self.field("cmk_id"), self.field("enterprise_project_id"), self.field("tags")
+        if check_template(template) is not None or not (tags.is_valid and key.is_valid and project.is_valid):
             return None
-        cmk_id = values.get("cmk_id") or None
+        cmk_id = key.value or None
         return BatchSpec(
             sources=tuple(SourceRef(image.id) for image in self.images),
             name_template=template,
             description=values.get("description") or None,
             cmk_id=cmk_id,
-            key_label=cmk_id,
-            enterprise_project_id=values.get("enterprise_project_id") or None,
-            tags=tuple(validate_tags(parse_tags_text(values.get("tags", "")))),
+            key_label=(key.label if isinstance(key, ChoiceField) else None) if cmk_id else None,
+            enterprise_project_id=project.value or None,
+            tags=tuple(tags.tags) if isinstance(tags, TagsField) else (),
         )
 
     def _today(self) -> date:
@@ -202,6 +222,7 @@ class BatchFormScreen(Screen[None]):
         return build_plan(spec, found, project_id=self._project_id, quota=self._quota, today=self._today())
 
     @on(Input.Changed)
+    @on(ChoiceField.Resolved)
     def _changed(self) -> None:
         self.query_one("#batch-result", Static).update("")
         self._refresh_submit()
@@ -228,7 +249,7 @@ class BatchFormScreen(Screen[None]):
 
     @property
     def can_submit(self) -> bool:
-        fields_ok = all(f.is_valid for f in self.query(ValidatedField))
+        fields_ok = all(f.is_valid for f in self.fields())
         return fields_ok and self.plan is not None and not self._confirming and self.batch_id is None
 
     def _refresh_submit(self) -> None:
@@ -248,7 +269,7 @@ class BatchFormScreen(Screen[None]):
     def _next_field(self, event: Input.Submitted) -> None:
         """Enter moves to the next field: it never submits."""
         event.stop()
-        inputs = [f.input for f in self.query(ValidatedField)]
+        inputs = [f.input for f in self.fields()]
         if event.input in inputs:
             inputs[(inputs.index(event.input) + 1) % len(inputs)].focus()
 
@@ -271,10 +292,14 @@ class BatchFormScreen(Screen[None]):
         if plan.empty:
             self._show_result(literal(NOTHING_TO_SEND, "bold $text-warning"))
             return
+        project_field = self.field("enterprise_project_id")
+        tags_field = self.field("tags")
         body = confirm_body(
             plan,
             region=plain(session.region),
             project=plain(session.project_id or ""),
+            enterprise_project=project_field.label if isinstance(project_field, ChoiceField) else "",
+            tags=[str(t) for t in tags_field.tags] if isinstance(tags_field, TagsField) else [],
             batch_hint="Stored in the ledger before anything is sent; if imstui stops, imstui batch resume continues.",
         )
         ready = len(plan.ready)

@@ -7,6 +7,8 @@ one. Every name (source or target) is untrusted and shown literally (:func:`imst
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.content import Content
 
 from imstui.core.batch import BatchPlan, ItemVerdict, PlanItem
@@ -95,14 +97,27 @@ def _key_text(item: PlanItem, plan: BatchPlan) -> str:
     return f"key: {plan.key_label or item.cmk_id}"
 
 
-def confirm_body(plan: BatchPlan, *, region: str, project: str, batch_hint: str) -> Content:
-    """The confirmation: where, one line per item (verdict, target name, key), and, when items are skipped, that the
-    reduced plan is what will be sent."""
+def confirm_body(
+    plan: BatchPlan,
+    *,
+    region: str,
+    project: str,
+    batch_hint: str,
+    enterprise_project: str = "",
+    tags: Sequence[str] = (),
+) -> Content:
+    """The confirmation: where (and, when given, the enterprise project by name and id and the tags of every copy),
+    one line per item (verdict, target name, key), and, when items are skipped, that the reduced plan is what will
+    be sent."""
     rows: list[Content] = [
         assemble(("Region   ", "bold"), region),
         assemble(("Project  ", "bold"), project or "(discovered from the region)"),
-        Content(""),
     ]
+    if enterprise_project:
+        rows.append(assemble(("Enterprise project  ", "bold"), enterprise_project))
+    if tags:
+        rows.append(assemble(("Tags  ", "bold"), ", ".join(tags)))
+    rows.append(Content(""))
     for item in plan.items:
         glyph, style = (OK_GLYPH, "$text-success") if item.ready else (NO_GLYPH, "$text-error")
         word = "copy" if item.ready else "skip"

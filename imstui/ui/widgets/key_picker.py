@@ -36,8 +36,16 @@ __all__ = ["KeyPicker", "key_choice", "no_key_choice"]
 ALIAS_WIDTH = 28
 
 
-def no_key_choice(source_key: str | None, source_label: str = "") -> Choice:
-    """The empty field: no ``cmk_id`` sent."""
+def no_key_choice(source_key: str | None, source_label: str = "", *, many: bool = False) -> Choice:
+    """The empty field: no ``cmk_id`` sent (``many``: for a batch, whose sources may or may not be encrypted)."""
+    if many:
+        return Choice(
+            "",
+            "",
+            "none given",
+            assemble(("no key", "bold"), ("  (no key sent)", "dim")),
+            summary="no key: each copy is expected to keep its source's encryption [UNCERTAIN]",
+        )
     if source_key:
         shown = source_label or source_key
         summary = (
@@ -101,13 +109,22 @@ class KeyPicker(ChoiceField):
     NOUN = "enabled KMS key"
     LOADING_TEXT = "Loading the KMS keys…"
 
-    def __init__(self, label: str, *, field_id: str = "cmk_id", value: str = "", source_key: str | None = None) -> None:
+    def __init__(
+        self,
+        label: str,
+        *,
+        field_id: str = "cmk_id",
+        value: str = "",
+        source_key: str | None = None,
+        many: bool = False,
+    ) -> None:
         super().__init__(
             label, field_id=field_id, value=value, placeholder="type to filter by alias, or paste a key id"
         )
         self.source_key = source_key or None
         self.source_label = plain(source_key or "")
-        self._empty = no_key_choice(self.source_key)
+        self.many = many
+        self._empty = no_key_choice(self.source_key, many=many)
 
     def _source(self) -> KeySource | None:
         session = console(self).session
