@@ -30,6 +30,7 @@ __all__ = [
     "sort_records",
     "sort_value",
     "time_cells",
+    "time_texts",
 ]
 
 # (column key, header). The key is what update_cell addresses.
@@ -146,6 +147,15 @@ def _error_cell(record: JobRecord, failed: bool) -> Text:
     if record.error_code:
         return _text(record.error_code, "bold red" if failed else "yellow")
     return Text("poll error" if record.last_poll_error else "", style="yellow", no_wrap=True)
+
+
+def time_texts(record: JobRecord, now: datetime) -> dict[str, str]:
+    """What the age and "polled … ago" cells read (their ``plain`` text), without building them."""
+    polled = coarse_ago(record.last_polled_at, now)
+    return {
+        "age": coarse_age((now - record.submitted_at).total_seconds()),
+        "polled": f"⚠ {polled}" if record.last_poll_error else polled,
+    }
 
 
 def time_cells(record: JobRecord, now: datetime) -> dict[str, Text]:

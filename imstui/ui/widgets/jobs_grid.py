@@ -39,7 +39,7 @@ from imstui.ui.widgets.jobs_cells import (
     row_key_for,
     sort_records,
     sort_value,
-    time_cells,
+    time_texts,
 )
 from imstui.ui.widgets.jobs_rows import PagedRows, row_id_of
 
@@ -56,6 +56,8 @@ __all__ = [
 ]
 
 PAD = 1  # blank cells on each side of a column's text
+LINE_CACHE = 256  # painted lines kept (a few screens' worth)
+_TIMED = ("age", "polled")
 
 
 def _cell_text(text: Text, width: int) -> Text:
@@ -179,6 +181,7 @@ class JobsTable(_RowCursorKeys, can_focus=True):
         self._rows = PagedRows.empty()
         self._cursor = 0
         self._painted: dict[int, tuple[str, ...]] = {}  # the clock-driven texts each row showed when last painted
+        self._lines: dict[tuple[object, ...], Strip] = {}  # painted lines by what they show (see render_line)
         self._shown_columns: tuple[str, ...] = ()
         self._sort: tuple[str, bool] = ("age", False)  # (column, descending)
 
@@ -308,26 +311,40 @@ class JobsTable(_RowCursorKeys, can_focus=True):
         return True
 
     def refresh_times(self) -> int:
-        """Repaint the visible rows whose age or "polled … ago" text changed since they were painted (the panel's
-        1 s timer calls this); returns how many were repainted. Rows off screen cost nothing."""
-        timed = tuple(c for c in ("age", "polled") if c in self._shown_columns)
+        """Repaint the age and "polled … ago" cells of the visible rows whose text changed since they were painted
+        (the panel's 1 s timer calls this; only those cells' regions); returns how many rows were repainted. Rows
+        off screen cost nothing."""
+        timed = tuple(c for c in _TIMED if c in self._shown_columns)
         if not timed:
             return 0
         now = self._clock()
         repainted = 0
         top = int(self.scroll_y)
+        spans = self._column_spans()
         for index in range(top, min(len(self._rows), top + self._visible_rows())):
             record = self._rows.record_at(index)
-            if record is None:
+            painted = self._painted.get(record.row_id) if record is not None else None
+            if record is None or painted is None:
                 continue
-            painted = self._painted.get(record.row_id)
-            if painted is None:
-                continue
-            cells = time_cells(record, now)
-            if tuple(cells[c].plain for c in timed) != painted:
-                self.refresh_row(index)
+            texts = time_texts(record, now)
+            changed = [c for c, before in zip(timed, painted, strict=True) if texts[c] != before]
+            if changed:
+                y = index - top + 1
+                for column in changed:
+                    x, width = spans[column]
+                    self.refresh(Region(x, y, width, 1))
                 repainted += 1
         return repainted
+
+    def _column_spans(self) -> dict[str, tuple[int, int]]:
+        """Each shown column's ``(x, width)`` on a line, its padding included."""
+        spans: dict[str, tuple[int, int]] = {}
+        x = 0
+        for column in self._shown_columns:
+            width = COLUMN_WIDTHS[column] + 2 * PAD
+            spans[column] = (x, width)
+            x += width
+        return spans
 
     def refresh_row(self, index: int) -> None:
         """Repaint the line of row ``index`` if it is on screen."""
@@ -434,12 +451,24 @@ class JobsTable(_RowCursorKeys, can_focus=True):
         record = self._rows.record_at(index)
         if record is None:
             return Strip.blank(width, base)
-        row = row_cells(record, self._clock())
-        self._painted[record.row_id] = tuple(row[c].plain for c in ("age", "polled") if c in self._shown_columns)
         if index == self._cursor:
             style = base + self.get_component_rich_style("jobs-table--cursor")
         elif index % 2:
             style = base + self.get_component_rich_style("jobs-table--even-row")
         else:
             style = base
-        return self._strip(((row[c], COLUMN_WIDTHS[c]) for c in self._shown_columns), style, width)
+        now = self._clock()
+        texts = time_texts(record, now)
+        timed = tuple(texts[c] for c in _TIMED if c in self._shown_columns)
+        self._painted[record.row_id] = timed
+        # A line shows the same thing as long as its record, clock texts, style and width are the same: a resize,
+        # a refocus or a scroll back paints it from here instead of building its cells again.
+        key = (record, timed, style, width, self._shown_columns)
+        strip = self._lines.get(key)
+        if strip is None:
+            row = row_cells(record, now)
+            strip = self._strip(((row[c], COLUMN_WIDTHS[c]) for c in self._shown_columns), style, width)
+            self._lines[key] = strip
+            if len(self._lines) > LINE_CACHE:
+                del self._lines[next(iter(self._lines))]
+        return strip

@@ -218,7 +218,14 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         read), the per-phase counts read in a thread; then each change the poller reports (:meth:`update_record`)."""
         view = JobsView.open(path, scope)
         self._switch(view, None)
-        self.run_worker(lambda: self._read_counts(view, path, scope), thread=True, group="jobs-counts", exclusive=True)
+
+        def read_counts() -> None:  # once the first screenful is painted: the thread then does not delay it
+            if view is self._view:
+                self.run_worker(
+                    lambda: self._read_counts(view, path, scope), thread=True, group="jobs-counts", exclusive=True
+                )
+
+        self.call_after_refresh(read_counts)
 
     def _switch(self, view: JobsView, counts: PhaseCounts | None) -> None:
         """Show ``view``, with its ``counts`` (None: being read)."""
