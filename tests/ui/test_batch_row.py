@@ -263,3 +263,27 @@ async def test_a_batch_left_unsent_by_an_earlier_run_is_resumable_at_start(tmp_p
     async with again.run_test(size=(140, 34)) as pilot:
         await wait_until(pilot, lambda: again.session is not None and "resumable" in row(again, batch_id))
         assert "0/2 done, 2 to send" in row(again, batch_id) and posts == []
+
+
+async def test_what_another_process_does_to_its_batch_shows_up(
+    tmp_path: Path, posts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imstui.ui.widgets import batch_strip
+
+    monkeypatch.setattr(batch_strip, "REFRESH", 0.05)  # the look for another process's changes, often
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(140, 34)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        spec = BatchSpec(sources=tuple(SourceRef(i) for i in GOOD), name_template="{name}-cli")
+        plan, _ = await prepare_plan(app.session.api, spec)
+        session = app.session
+        with BatchStore(session.ledger) as store:  # `imstui copy ...` in another terminal: stored, nothing posted here
+            batch_id = store.create(
+                plan, profile=session.profile, region=session.region, project_id=None, name_template="{name}-cli",
+                max_in_flight=5,
+            )  # fmt: skip
+        await wait_until(pilot, lambda: "0/2 done, 2 to send" in row(app, batch_id))
+        with BatchStore(session.ledger) as store:  # it was killed mid-POST of item 2
+            store.settle(batch_id, 2, UNKNOWN, reason="killed")
+        await wait_until(pilot, lambda: "0/2 done, 1 to send, 1 outcome unknown" in row(app, batch_id))
+        assert posts == []

@@ -300,8 +300,17 @@ class BatchStore:
         rows = self._read(f"SELECT {_BATCH_COLUMNS} FROM batches WHERE batch_id = ?", (batch_id,))  # noqa: S608
         return _batch(rows[0]) if rows else None
 
-    def batches(self, profile: str | None = None) -> list[BatchRecord]:
-        where, params = (" WHERE profile = ?", (profile,)) if profile else ("", ())
+    def batches(self, profile: str | None = None, *, after: int | None = None) -> list[BatchRecord]:
+        """The batches (of ``profile``; only those with an id above ``after``), oldest first."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if profile:
+            clauses.append("profile = ?")
+            params.append(profile)
+        if after is not None:
+            clauses.append("batch_id > ?")
+            params.append(after)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._read(f"SELECT {_BATCH_COLUMNS} FROM batches{where} ORDER BY batch_id", params)  # noqa: S608
         return [_batch(r) for r in rows]
 

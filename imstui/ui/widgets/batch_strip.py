@@ -13,7 +13,10 @@ Kept up to date without reading the whole ledger again:
   read again from the ledger;
 - the session's poller (subscribed directly: the app's ``job_changed`` is for the jobs panel): a changed jobs row
   of a shown item replaces that item's row in memory, nothing is read;
-- the end of a batch's submission worker (the "sending" hint goes).
+- the end of a batch's submission worker (the "sending" hint goes);
+- every :data:`REFRESH` seconds, what another process (``imstui copy``, ``imstui batch resume``) did: a batch it
+  stored (one query for batches above the newest known), the items of the unsettled batches this console is not
+  sending itself (read again only while there are such batches).
 
 A row is repainted only when its words changed; the strip is hidden when there is nothing to show.
 """
@@ -55,6 +58,7 @@ __all__ = ["MAX_ROWS", "RECENT", "BatchStrip", "BatchView", "batch_title"]
 
 MAX_ROWS = 3
 RECENT = timedelta(hours=24)
+REFRESH = 5.0  # seconds between looks for what another process did (a new batch, items it sent)
 HEADING = assemble(("Batches", "bold"), "  ", ("b", "bold"), " here · ", ("enter", "bold"), " items")
 
 
@@ -129,6 +133,7 @@ class BatchStrip(Vertical):
         self._loading = False  # a reload is reading: changes are kept and applied once it is done
         self._moved: list[JobRecord] = []
         self._dirty: set[int] = set()
+        self._newest = 0  # the highest batch id seen (a batch above it is new)
 
     def compose(self) -> ComposeResult:
         yield Static(HEADING, id="batch-strip-heading", markup=False)
@@ -137,6 +142,7 @@ class BatchStrip(Vertical):
 
     def on_mount(self) -> None:
         self.display = False
+        self.set_interval(REFRESH, self._look_elsewhere, name="batch-strip-refresh")
         if hasattr(self.app, "status"):  # the console's status changes whenever its session does
             self.watch(self.app, "status", self._status_changed, init=True)
 
@@ -178,6 +184,7 @@ class BatchStrip(Vertical):
         self._session = None
         self.views.clear()
         self._settled_old.clear()
+        self._newest = 0
 
     def _poller_event(self, event: PollerEvent | object) -> None:
         """The poller's callback (maybe another thread): only rows of shown items go further, as a message (every
@@ -212,20 +219,23 @@ class BatchStrip(Vertical):
 
         def load() -> None:
             views: dict[int, BatchView] = {}
+            newest = 0
             try:
                 for batch in reversed(store.batches(session.profile)):
+                    newest = max(newest, batch.batch_id)
                     if batch.region == session.region and batch.batch_id not in settled:
                         views[batch.batch_id] = self._read(store, session, batch)
             except LedgerError:
                 views = {}
-            self.app.call_from_thread(self._loaded, generation, views)
+            self.app.call_from_thread(self._loaded, generation, views, newest)
 
         self.run_worker(load, thread=True, group="batch-strip-load", exit_on_error=False)
 
-    def _loaded(self, generation: int, views: dict[int, BatchView]) -> None:
+    def _loaded(self, generation: int, views: dict[int, BatchView], newest: int) -> None:
         if generation != self._generation or not self.is_attached:
             return  # another session, or a later reload
         self._loading = False
+        self._newest = max(self._newest, newest)
         self.views = views
         moved, dirty = self._moved, self._dirty
         self._moved, self._dirty = [], set()
@@ -235,6 +245,25 @@ class BatchStrip(Vertical):
         for record in moved:
             self._apply(record)
         self._show()
+
+    def _look_elsewhere(self) -> None:
+        """What another process did since the last look (see the module docstring); nothing is repainted unless a
+        row's words changed."""
+        store, session = self._store, self._session
+        if store is None or session is None or self._loading:
+            return
+        running = running_batches(self.app)
+        try:
+            found = store.batches(session.profile, after=self._newest)
+        except LedgerError:
+            return
+        self._newest = max([self._newest, *(b.batch_id for b in found)])
+        new = [b.batch_id for b in found if b.region == session.region]
+        elsewhere = [b for b, v in self.views.items() if not v.progress.settled and b not in running]
+        for batch_id in (*new, *elsewhere):
+            self._reread(batch_id)
+        if new or elsewhere:
+            self._show()
 
     def _read(self, store: BatchStore, session: Session, batch: BatchRecord) -> BatchView:
         from imstui.core.batch.outcome import outcome_of
@@ -270,6 +299,7 @@ class BatchStrip(Vertical):
         """A batch was stored, or one of its items changed: read it (that item only, when named) again."""
         self.heard += 1
         self._settled_old.discard(message.batch_id)
+        self._newest = max(self._newest, message.batch_id)
         if self._loading:
             self._dirty.add(message.batch_id)
             return
