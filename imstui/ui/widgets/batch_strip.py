@@ -15,8 +15,8 @@ Kept up to date without reading the whole ledger again:
   of a shown item replaces that item's row in memory, nothing is read;
 - the end of a batch's submission worker (the "sending" hint goes);
 - every :data:`REFRESH` seconds, what another process (``imstui copy``, ``imstui batch resume``) did: a batch it
-  stored (one query for batches above the newest known), the items of the unsettled batches this console is not
-  sending itself (read again only while there are such batches).
+  stored (one query for batches above the newest known), the items of the batches with items not sent that this
+  console is not sending itself (read again only while there are such batches).
 
 A row is repainted only when its words changed; the strip is hidden when there is nothing to show.
 """
@@ -93,6 +93,10 @@ class BatchView:
             return True
         changed = self.changed or self.batch.created_at
         return now - _aware(changed) <= RECENT
+
+
+def _unsent(view: BatchView) -> int:
+    return view.progress.to_send + view.progress.submitting
 
 
 def _alive(pid: int) -> bool:
@@ -259,7 +263,9 @@ class BatchStrip(Vertical):
             return
         self._newest = max([self._newest, *(b.batch_id for b in found)])
         new = [b.batch_id for b in found if b.region == session.region]
-        elsewhere = [b for b, v in self.views.items() if not v.progress.settled and b not in running]
+        # Items not sent yet may be sent by another process (its jobs then reach us through the poller, which follows
+        # the ledger): only those batches are read again.
+        elsewhere = [b for b, v in self.views.items() if _unsent(v) and b not in running]
         for batch_id in (*new, *elsewhere):
             self._reread(batch_id)
         if new or elsewhere:
