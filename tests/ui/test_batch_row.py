@@ -287,3 +287,17 @@ async def test_what_another_process_does_to_its_batch_shows_up(
             store.settle(batch_id, 2, UNKNOWN, reason="killed")
         await wait_until(pilot, lambda: "0/2 done, 1 to send, 1 outcome unknown" in row(app, batch_id))
         assert posts == []
+
+
+async def test_a_hostile_template_is_shown_literally(tmp_path: Path, posts: list[str]) -> None:
+    hostile = "[/bad] [@click=app.quit]x[/] [b]{name}\x1b[2J"
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(140, 34)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        spec = BatchSpec(sources=(SourceRef(GOOD[0]),), name_template="{name}-h")
+        plan, _ = await prepare_plan(app.session.api, spec)
+        batch_id = store_plan(app.screen, plan, name_template=hostile)
+        await wait_until(pilot, lambda: "0/1 done" in row(app, batch_id))
+        assert "[/bad] [@click=app.quit]x[/] [b]{name}" in screen_text(app) and app.is_running
+        await open_items(pilot, app, batch_id)
+        assert "[/bad] [@click=app.quit]x[/] [b]{name}" in screen_text(app) and app.is_running
