@@ -308,3 +308,15 @@ async def test_newcomer_picks_a_key_a_project_adds_two_tags_and_sees_them_on_the
         await wait_until(pilot, lambda: isinstance(app.screen, JobDetailScreen))
         await wait_until(pilot, lambda: "tags applied (2)" in screen_text(app))
         assert "env=prod" in screen_text(app) and "team=web" in screen_text(app)
+
+
+async def test_the_session_shares_one_kms_and_one_eps_client_and_drops_them_when_closed(tmp_path: Path) -> None:
+    from imstui.connect import open_demo_session
+
+    session = open_demo_session(50.0, ledger_path=tmp_path / "jobs.sqlite3")
+    kms, eps = session.kms(), session.eps()
+    assert kms is not None and eps is not None
+    assert session.kms() is kms and session.eps() is eps  # both fronts' pickers use the same clients
+    assert [k.alias for k in await kms.list_keys()][:1] == ["ims/default"]
+    await session.aclose()
+    assert session.kms() is None and session.eps() is None
