@@ -162,6 +162,13 @@ async def test_a_failing_item_says_1_failed_its_items_open_and_only_it_is_retrie
         await pilot.press("escape")  # Back: nothing sent
         await wait_until(pilot, lambda: app.screen is detail)
         assert len(posts) == 3
+        await pilot.press("F")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "1 item(s) will be sent again" in screen_text(app)
+        await pilot.press("y")  # every failed item: the one that failed, never the one that succeeded
+        await wait_until(pilot, lambda: len(posts) == 4 and not running_batches(app))
+        assert posts[3] == FAILS
+        await wait_until(pilot, lambda: "1/2 done, 1 failed" in row(app, batch_id))
 
 
 async def test_an_item_with_an_unknown_outcome_is_never_retried_and_a_stored_batch_resumes(
