@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -182,6 +183,7 @@ class JobsTable(_RowCursorKeys, can_focus=True):
         self._cursor = 0
         self._painted: dict[int, tuple[str, ...]] = {}  # the clock-driven texts each row showed when last painted
         self._lines: dict[tuple[object, ...], Strip] = {}  # painted lines by what they show (see render_line)
+        self._styles: dict[str, Style] = {}
         self._shown_columns: tuple[str, ...] = ()
         self._sort: tuple[str, bool] = ("age", False)  # (column, descending)
 
@@ -311,40 +313,25 @@ class JobsTable(_RowCursorKeys, can_focus=True):
         return True
 
     def refresh_times(self) -> int:
-        """Repaint the age and "polled … ago" cells of the visible rows whose text changed since they were painted
-        (the panel's 1 s timer calls this; only those cells' regions); returns how many rows were repainted. Rows
-        off screen cost nothing."""
+        """Repaint the visible rows whose age or "polled … ago" text changed since they were painted (the panel's
+        1 s timer calls this); returns how many were repainted. Rows off screen cost nothing. (A line, not just
+        the changed cell: Textual writes more bytes for a region inside a line than for the whole line.)"""
         timed = tuple(c for c in _TIMED if c in self._shown_columns)
         if not timed:
             return 0
         now = self._clock()
         repainted = 0
         top = int(self.scroll_y)
-        spans = self._column_spans()
         for index in range(top, min(len(self._rows), top + self._visible_rows())):
             record = self._rows.record_at(index)
             painted = self._painted.get(record.row_id) if record is not None else None
             if record is None or painted is None:
                 continue
             texts = time_texts(record, now)
-            changed = [c for c, before in zip(timed, painted, strict=True) if texts[c] != before]
-            if changed:
-                y = index - top + 1
-                for column in changed:
-                    x, width = spans[column]
-                    self.refresh(Region(x, y, width, 1))
+            if tuple(texts[c] for c in timed) != painted:
+                self.refresh_row(index)
                 repainted += 1
         return repainted
-
-    def _column_spans(self) -> dict[str, tuple[int, int]]:
-        """Each shown column's ``(x, width)`` on a line, its padding included."""
-        spans: dict[str, tuple[int, int]] = {}
-        x = 0
-        for column in self._shown_columns:
-            width = COLUMN_WIDTHS[column] + 2 * PAD
-            spans[column] = (x, width)
-            x += width
-        return spans
 
     def refresh_row(self, index: int) -> None:
         """Repaint the line of row ``index`` if it is on screen."""
@@ -434,11 +421,34 @@ class JobsTable(_RowCursorKeys, can_focus=True):
         self.virtual_size = Size(width, len(self._rows) + 1)
 
     def _strip(self, cells: Iterable[tuple[Text, int]], style: Style, width: int) -> Strip:
-        line = Text()
+        segments: list[Segment] = []
+        pad = Segment(" " * PAD, style)
         for text, cell_width in cells:
-            line.append_text(_cell_text(text, cell_width))
-        segments = list(Segment.apply_style(line.render(self.app.console), style))
-        return Strip(segments).extend_cell_length(width, style).crop(0, width)
+            if text.spans:  # not a cell this table builds (each is one style): let rich lay it out
+                rendered = _cell_text(text, cell_width).render(self.app.console)
+                segments.extend(Segment.apply_style(rendered, style))
+                continue
+            plain = text.plain
+            if cell_len(plain) > cell_width:  # what Text.truncate(overflow="ellipsis") does
+                plain = set_cell_size(plain, cell_width - 1) + "…"
+            room = cell_width - cell_len(plain)
+            cell_style = style + self._style_of(text.style)
+            segments.append(pad)
+            if room > 0 and text.justify == "right":
+                segments += [Segment(" " * room, style), Segment(plain, cell_style)]
+            else:
+                segments.append(Segment(plain + " " * room if room > 0 else plain, cell_style))
+            segments.append(pad)
+        # One segment per run of a style (the terminal is sent each segment's style codes).
+        return Strip(Segment.simplify(segments)).extend_cell_length(width, style).crop(0, width)
+
+    def _style_of(self, style: str | Style) -> Style:
+        if isinstance(style, Style):
+            return style
+        found = self._styles.get(style)
+        if found is None:
+            found = self._styles[style] = self.app.console.get_style(style) if style else Style()
+        return found
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
