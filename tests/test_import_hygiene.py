@@ -52,3 +52,51 @@ def test_console_start_leaves_out_what_it_never_uses() -> None:
     )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, "p", []]
+
+
+def test_wording_a_throttle_does_not_load_the_poller_engine() -> None:
+    # The console's first screen reaches imstui.core.poller.events through the terminal's attention and the poller
+    # wording: the package's names load lazily (PEP 562), so neither the engine nor the ledger comes with it.
+    program = (
+        "import json, sys\n"
+        "import imstui.ui.terminal, imstui.core.wording\n"
+        "before = sorted(m for m in sys.modules if m.startswith(('imstui.core.poller', 'imstui.core.ledger')))\n"
+        "from imstui.core.poller import Poller, PollSettings, Throttle, is_fatal\n"
+        "import imstui.core.poller as package\n"
+        "try:\n"
+        "    package.NoSuchName\n"
+        "    missing = 'no error'\n"
+        "except AttributeError as exc:\n"
+        "    missing = str(exc)\n"
+        "print(json.dumps([before, Poller.__module__, PollSettings.__module__, Throttle.__module__,\n"
+        "    is_fatal.__module__, all(name in dir(package) for name in package.__all__), missing]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
+    before, *modules, listed, missing = json.loads(result.stdout.strip().splitlines()[-1])
+    assert before == ["imstui.core.poller", "imstui.core.poller.events"]
+    assert modules == [
+        "imstui.core.poller.controls",
+        "imstui.core.poller.settings",
+        "imstui.core.poller.events",
+        "imstui.core.poller.policy",
+    ]
+    assert listed and "NoSuchName" in missing
+
+
+def test_the_console_holds_the_collector_until_its_connection_stack_has_loaded() -> None:
+    program = (
+        "import gc, json\n"
+        "from imstui.ui.launch import hold_collections\n"
+        "from imstui.ui.session import preload_connection_stack\n"
+        "first = hold_collections()\n"
+        "states = [first, gc.isenabled(), hold_collections()]\n"
+        "preload_connection_stack(True)\n"
+        "states.append(gc.isenabled())\n"
+        "gc.disable()\n"
+        "states.append(hold_collections())  # someone else turned it off: not ours to turn back on\n"
+        "preload_connection_stack(True)\n"
+        "states.append(gc.isenabled())\n"
+        "print(json.dumps(states))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, False, False, True, False, False]

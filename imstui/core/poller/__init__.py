@@ -26,19 +26,39 @@ fault-isolated writes), :mod:`.loop` (the engine), :mod:`.controls` (``Poller``)
 
 from __future__ import annotations
 
-from imstui.core.poller.controls import Poller
-from imstui.core.poller.events import (
-    JobChanged,
-    PollerEvent,
-    PollerStatus,
-    PollFailed,
-    PollNow,
-    Subscriber,
-    Throttle,
-)
-from imstui.core.poller.policy import is_fatal
-from imstui.core.poller.settings import PollSettings, VirtualTime
-from imstui.core.poller.writer import LedgerWriteError
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from imstui.core.poller.controls import Poller
+    from imstui.core.poller.events import (
+        JobChanged,
+        PollerEvent,
+        PollerStatus,
+        PollFailed,
+        PollNow,
+        Subscriber,
+        Throttle,
+    )
+    from imstui.core.poller.policy import is_fatal
+    from imstui.core.poller.settings import PollSettings, VirtualTime
+    from imstui.core.poller.writer import LedgerWriteError
+
+# Each name is imported from its module when first asked for (PEP 562): the console's first screen words a throttle
+# (imstui.core.wording -> .events) without loading the engine, the ledger and the client protocol behind Poller.
+_EXPORTS = {
+    "JobChanged": "events",
+    "LedgerWriteError": "writer",
+    "PollFailed": "events",
+    "PollNow": "events",
+    "PollSettings": "settings",
+    "Poller": "controls",
+    "PollerEvent": "events",
+    "PollerStatus": "events",
+    "Subscriber": "events",
+    "Throttle": "events",
+    "VirtualTime": "settings",
+    "is_fatal": "policy",
+}
 
 __all__ = [
     "JobChanged",
@@ -54,3 +74,18 @@ __all__ = [
     "VirtualTime",
     "is_fatal",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # once: later lookups are plain module attributes
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from imstui.api.errors import ImstuiError, ThrottleWindow
-from imstui.core.ledger import JobRecord
+if TYPE_CHECKING:  # annotations only: the console's first screen imports this module without the ledger
+    from datetime import datetime
+
+    from imstui.api.errors import ImstuiError, ThrottleWindow
+    from imstui.core.ledger import JobRecord
 
 
 @dataclass(frozen=True)
