@@ -73,9 +73,14 @@ def preload_connection_stack(demo: bool) -> None:
     """Import the connection stack (run off the event loop, so the first screen stays responsive while it loads)."""
     import importlib
 
+    from imstui.ui.launch import release_collections
+
     modules = ["imstui.api.client", "imstui.core.session", "imstui.core.submit"]
     modules += (
         ["imstui.connect", "imstui.sim.demo"] if demo else ["imstui.core.credential_source", "imstui.core.secret_store"]
     )
-    for name in modules:
-        importlib.import_module(name)
+    try:
+        for name in modules:
+            importlib.import_module(name)
+    finally:
+        release_collections()  # start-up's allocations are over (imstui.ui.launch.hold_collections)
