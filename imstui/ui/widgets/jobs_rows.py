@@ -9,6 +9,7 @@ replaced there (:meth:`PagedRows.replace`); anything that moves rows makes the p
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Literal
 
 from imstui.core.ledger import JobRecord
 from imstui.core.ledger.view import JobsView, ViewSpec
@@ -17,6 +18,8 @@ __all__ = ["PAGE", "PagedRows", "row_id_of"]
 
 PAGE = 100  # rows read at a time
 KEEP = 6  # pages kept
+
+Change = Literal["put", "rebuild", "none"]
 
 
 def row_id_of(key: str) -> int | None:
@@ -101,6 +104,19 @@ class PagedRows:
         if record.version >= current.version:
             page[index % PAGE] = record
         return index
+
+    def change(self, record: JobRecord, previous: JobRecord | None, *, in_scope: bool) -> Change:
+        """What a new version of a row does to these rows: ``"put"`` (it is on a cached page and keeps its place),
+        ``"rebuild"`` (it may come into the view, leave it or move in it; a row never seen before too), or
+        ``"none"`` (it stays out of the view, or off the cached pages in the same place)."""
+        spec = self.spec
+        wanted = in_scope and spec.matches(record)
+        old = self.cached(record.row_id)
+        if old is not None:
+            return "put" if wanted and spec.sort_key(old) == spec.sort_key(record) else "rebuild"
+        if previous is None or spec.matches(previous) != wanted:
+            return "rebuild"
+        return "rebuild" if wanted and spec.sort_key(previous) != spec.sort_key(record) else "none"
 
     def row_ids(self) -> list[int]:
         """Every row id of the view in order (reads every page: for tests and small views)."""

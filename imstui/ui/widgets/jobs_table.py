@@ -35,7 +35,7 @@ from textual.message import Message
 from textual.widgets import Input
 
 from imstui.api.catalogue import explain as catalogue_explain
-from imstui.core.jobs import FINISHED, Phase, is_finished, phase_of
+from imstui.core.jobs import FINISHED, is_finished
 from imstui.core.ledger import JobRecord
 from imstui.core.ledger.scope import Scope
 from imstui.core.ledger.view import JobsView, PhaseCounts
@@ -44,6 +44,7 @@ from imstui.ui import terminal
 from imstui.ui.attention import TerminalAttention, user_is_elsewhere
 from imstui.ui.clipboard import ClipboardMode, CopyResult, copy_text
 from imstui.ui.record_actions import RecordActions, record_bindings
+from imstui.ui.widgets.jobs_counts import LiveCounts, read_counts
 from imstui.ui.widgets.jobs_grid import COLUMNS, JobsTable, row_key_for
 from imstui.ui.widgets.jobs_rows import PagedRows
 from imstui.ui.widgets.jobs_status import FailureStrip, JobsStatusLine, StatusFacts
@@ -139,12 +140,7 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         self._ready = False  # the table exists: before that, changes only reach the view and the counts
         self._attention: TerminalAttention | None = None
         self._view = JobsView.in_memory(records)
-        self._counts = PhaseCounts()
-        self._counts_ready = True
-        self._counts_version: int | None = None  # ledger views: the change counter the counts were read at
-        self._early: list[JobRecord] = []  # changes that arrived while the counts were being read
-        for record in self._view.records():
-            self._counts.put(record.row_id, phase_of(record))
+        self._counts = LiveCounts(self._view.records())
         self._filter = ""
         self._failed_only = False
         self._hide_finished = False
@@ -208,67 +204,47 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         """Show exactly ``records`` (held by the panel, not read from a ledger) in the sort order (newest first
         unless the user chose another); the cursor stays on the same job when it is still there."""
         view = JobsView.in_memory(records)
-        counts = PhaseCounts()
-        for record in view.records():
-            counts.put(record.row_id, phase_of(record))
-        self._switch(view, counts)
+        self._switch(view, LiveCounts(view.records()))
 
     def use_ledger(self, path: Path, scope: str | Scope | None) -> None:
         """Show the rows of ``scope`` in the ledger file at ``path``: the first screenful at once (one indexed
         read), the per-phase counts read in a thread; then each change the poller reports (:meth:`update_record`)."""
         view = JobsView.open(path, scope)
-        self._switch(view, None)
+        self._switch(view, LiveCounts())
 
         def read_counts() -> None:  # once the first screenful is painted: the thread then does not delay it
             if view is self._view:
                 self.run_worker(
-                    lambda: self._read_counts(view, path, scope), thread=True, group="jobs-counts", exclusive=True
+                    lambda: self._read_counts(view, path, scope),
+                    thread=True,
+                    group="jobs-counts",
+                    exclusive=True,
+                    exit_on_error=False,
                 )
 
         self.call_after_refresh(read_counts)
 
-    def _switch(self, view: JobsView, counts: PhaseCounts | None) -> None:
-        """Show ``view``, with its ``counts`` (None: being read)."""
+    def _switch(self, view: JobsView, counts: LiveCounts) -> None:
         keep = self.table.cursor_record if self._ready else None
-        old, self._view = self._view, view
+        old, self._view, self._counts = self._view, view, counts
         old.close()
-        self._counts = counts or PhaseCounts()
-        self._counts_ready, self._counts_version, self._early = counts is not None, None, []
         if self._ready:
             self._rebuild(keep=keep)
         self._counts_changed()
 
     def _read_counts(self, view: JobsView, path: Path, scope: str | Scope | None) -> None:
-        """In a thread: every row's phase, read on a connection of its own, then handed to the event loop."""
-        reader = JobsView.open(path, scope)
-        try:
-            version, rows = reader.phase_rows()
-        finally:
-            reader.close()
-        counts = PhaseCounts()
-        counts.load(rows)
-        del rows
-        self.app.call_from_thread(self._counts_read, view, version, counts)
+        """In a thread: the counts of ``view``'s rows, handed to the event loop."""
+        found = read_counts(path, scope)
+        self.app.call_from_thread(self._counts_read, view, found)
 
-    def _counts_read(self, view: JobsView, version: int, counts: PhaseCounts) -> None:
+    def _counts_read(self, view: JobsView, found: tuple[int, PhaseCounts] | None) -> None:
         if view is not self._view:
             return  # another ledger (or records) since
-        self._counts, self._counts_version, self._counts_ready = counts, version, True
-        early, self._early = self._early, []
-        for record in early:
-            self._count(record)
+        if found is None:
+            self._counts.unknown()  # the rows are still shown (and counted by SQL)
+            return
+        self._counts.loaded(*found)
         self._counts_changed()
-
-    def _count(self, record: JobRecord) -> Phase | None:
-        """Count ``record`` in its phase; returns the phase its row was counted in before (None: not known)."""
-        if not self._counts_ready:
-            self._early.append(record)
-            return None
-        before = self._counts.phase(record.row_id)
-        if self._counts_version is not None and record.version <= self._counts_version:
-            return before  # the counts were read after this change
-        self._counts.put(record.row_id, phase_of(record) if self._view.in_scope(record) else None)
-        return before
 
     def update_record(self, record: JobRecord, previous: JobRecord | None = None) -> None:
         """Apply a new version of a record (a ``JobChanged``, a new submission): its line is repainted when it is on
@@ -279,7 +255,7 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         """
         if self._view.memory:
             self._view.store([record])
-        counted = self._count(record)
+        counted = self._counts.count(record, in_scope=self._view.in_scope(record))
         failure = self._last_poll_failure
         if failure is not None and failure[0] == record.job_id and not record.last_poll_error:
             self._last_poll_failure = None
@@ -289,21 +265,12 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         key = row_key_for(record)
         table = self.table
         rows = table.paged_rows
-        spec = rows.spec
-        wanted = self._view.in_scope(record) and spec.matches(record)
-        old = rows.cached(record.row_id)
-        before = old or previous
-        if old is not None:
-            if wanted and spec.sort_key(old) == spec.sort_key(record):
-                table.put(record)
-            else:
-                self._rebuild(keep=table.cursor_record)
-        elif (
-            before is None
-            or spec.matches(before) != wanted
-            or (wanted and spec.sort_key(before) != spec.sort_key(record))
-        ):
-            self._rebuild(keep=table.cursor_record)  # it may come into view, leave it or move in it
+        before = rows.cached(record.row_id) or previous
+        action = rows.change(record, previous, in_scope=self._view.in_scope(record))
+        if action == "put":
+            table.put(record)
+        elif action == "rebuild":
+            self._rebuild(keep=table.cursor_record)
         if key == table.cursor_key:
             self._refresh_strip()
         self._refresh_open_detail(record)
@@ -354,7 +321,7 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
 
     @property
     def counts(self) -> JobCounts:
-        return JobCounts.of_phases(self._counts.counts)
+        return JobCounts.of_phases(self._counts.counts.counts)
 
     # ------------------------------------------------------------------ actions
 
@@ -460,10 +427,10 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         view still shows it: a count (the per-phase counts, or SQL for a text filter) and the pages painted."""
         spec = self.spec
         view = self._view
-        if spec.folded or not self._counts_ready:
+        if spec.folded or not self._counts.ready:
             count = view.count(spec)
         else:
-            count = self._counts.total(spec.phases())
+            count = self._counts.counts.total(spec.phases())
         rows = PagedRows(view, spec, count)
         cursor = None
         fresh = view.get_row(keep.row_id) if keep is not None else None
@@ -492,7 +459,7 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
             counts=self.counts,
             poller=self._poller_status,
             shown=self.table.row_count if self._ready else 0,
-            total=self._counts.total(),
+            total=self._counts.counts.total(),
             filter_text=self._filter,
             failed_only=self._failed_only,
             hide_finished=self._hide_finished,
