@@ -57,9 +57,9 @@ async def test_the_panel_over_a_ledger_pages_counts_and_follows_changes(tmp_path
     async with app.run_test(size=(170, 30)) as pilot:
         panel = app.panel
         panel.use_ledger(path, "default")
-        assert panel.table.row_count == 450
         assert panel.table.get_cell_at(Coordinate(0, 2)).plain == "hist-0449"  # newest first, at once
-        await wait_until(pilot, lambda: panel.counts.failed == 45)
+        await wait_until(pilot, lambda: panel.counts.failed == 45)  # the counts (read in a thread) give the count
+        assert panel.table.row_count == 450
         assert panel.counts.running == 405
         assert len(panel.table.paged_rows._pages) == 1  # only the page on screen was read
         await pilot.press("G")  # the last row: its page is read, the first one is kept

@@ -45,7 +45,7 @@ class LiveCounts:
         self.ready = records is not None
         self._version: int | None = None  # a ledger's: the change counter the counts were read at
         self._early: list[tuple[JobRecord, bool]] = []
-        self._unknown = False
+        self.failed = False  # the counts could not be read
         for record in records or ():
             self.counts.put(record.row_id, phase_of(record))
 
@@ -58,13 +58,13 @@ class LiveCounts:
     def unknown(self) -> None:
         """The counts could not be read: stop keeping changes for them."""
         self._early = []
-        self._unknown = True
+        self.failed = True
 
     def count(self, record: JobRecord, *, in_scope: bool) -> Phase | None:
         """Count ``record`` in its phase (out of the counts if not ``in_scope``); returns the phase its row was
         counted in before (None: not counted, or not known yet)."""
         if not self.ready:
-            if not self._unknown:
+            if not self.failed:
                 self._early.append((record, in_scope))
             return None
         before = self.counts.phase(record.row_id)

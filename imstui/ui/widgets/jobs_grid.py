@@ -294,7 +294,7 @@ class JobsTable(_RowCursorKeys, can_focus=True):
         """What the screen shows: the cursor, and each visible row's record."""
         top = int(self.scroll_y)
         rows = tuple(self._rows.record_at(i) for i in range(top, min(len(self._rows), top + self._visible_rows())))
-        return (self._cursor - top, self._shown_columns, len(self._rows), rows)
+        return (self._cursor - top, self._shown_columns, rows)  # a count alone changes the scroll bar, not a line
 
     def select(self, key: str) -> bool:
         """Put the cursor on ``key``'s row (scrolled into view); False when the row is not shown."""

@@ -46,7 +46,7 @@ from imstui.ui.clipboard import ClipboardMode, CopyResult, copy_text
 from imstui.ui.record_actions import RecordActions, record_bindings
 from imstui.ui.widgets.jobs_counts import LiveCounts, read_counts
 from imstui.ui.widgets.jobs_grid import COLUMNS, JobsTable, row_key_for
-from imstui.ui.widgets.jobs_rows import PagedRows
+from imstui.ui.widgets.jobs_rows import PAGE, PagedRows
 from imstui.ui.widgets.jobs_status import FailureStrip, JobsStatusLine, StatusFacts
 from imstui.ui.widgets.jobs_text import Explain, retry_links
 from imstui.ui.widgets.jobs_view import JobsViewOptions
@@ -149,6 +149,7 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         self._attention_enabled = attention
         self._title_prefix = title_prefix
         self._last_poll_failure: tuple[str | None, str] | None = None
+        self._provisional = False  # the table's row count waits for the counts (see _rebuild)
         self._filter_pending: str | None = None  # the filter text typed, not yet applied (see _filter_changed)
 
     # ------------------------------------------------------------------ composition
@@ -242,8 +243,10 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
             return  # another ledger (or records) since
         if found is None:
             self._counts.unknown()  # the rows are still shown (and counted by SQL)
-            return
-        self._counts.loaded(*found)
+        else:
+            self._counts.loaded(*found)
+        if self._provisional and self._ready:
+            self._rebuild(keep=self.table.cursor_record)
         self._counts_changed()
 
     def update_record(self, record: JobRecord, previous: JobRecord | None = None) -> None:
@@ -427,10 +430,17 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         view still shows it: a count (the per-phase counts, or SQL for a text filter) and the pages painted."""
         spec = self.spec
         view = self._view
-        if spec.folded or not self._counts.ready:
+        self._provisional = False
+        if spec.folded or self._counts.failed:
             count = view.count(spec)
-        else:
+        elif self._counts.ready:
             count = self._counts.counts.total(spec.phases())
+        else:
+            # The counts are being read (a ledger just opened): no scan before the first paint. A view that fits
+            # on a page is counted by that page; a longer one shows its first page now, its count comes with the
+            # counts (_counts_read).
+            count = len(view.page(spec, 0, PAGE + 1))
+            self._provisional = count > PAGE
         rows = PagedRows(view, spec, count)
         cursor = None
         fresh = view.get_row(keep.row_id) if keep is not None else None
