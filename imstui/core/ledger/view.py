@@ -158,17 +158,16 @@ class PhaseCounts:
         self._codes = bytearray()
         self.counts: dict[Phase, int] = dict.fromkeys(Phase, 0)
 
-    def load(self, rows: Iterable[tuple[int, int]]) -> None:
-        codes = bytearray()
-        counts = dict.fromkeys(Phase, 0)
+    def add(self, rows: Iterable[tuple[int, int]]) -> None:
+        """Count ``(row id, phase code)`` rows not counted yet (:meth:`JobsView.phase_counts`)."""
+        codes, counts = self._codes, self.counts
         for row_id, code in rows:
             if not code:
                 continue
             if row_id >= len(codes):
-                codes.extend(bytes(row_id + 1024 - len(codes)))
+                codes.extend(bytes(row_id + 4096 - len(codes)))
             codes[row_id] = code
             counts[PHASES[code - 1]] += 1
-        self._codes, self.counts = codes, counts
 
     def put(self, row_id: int, phase: Phase | None) -> bool:
         """Row ``row_id`` is now in ``phase`` (None: gone from the view); returns whether a count changed."""
@@ -393,15 +392,19 @@ class JobsView:
         rows = self._read(f"{sql} ORDER BY row_id", [*params, record.retry_of or -1, record.row_id])
         return [r for r in map(parse_row, rows) if isinstance(r, JobRecord)]
 
-    def phase_rows(self) -> tuple[int, list[tuple[int, int]]]:
-        """``(ledger change counter, [(row id, phase code)])`` of every row of the scope, read at one moment."""
+    def phase_counts(self) -> tuple[int, PhaseCounts]:
+        """``(ledger change counter, every row's phase)`` of the scope, read at one moment, a chunk of rows at a
+        time (a year of history never sits in memory as rows)."""
         where = f" WHERE ({self._scope_sql})" if self._scope_sql is not None else ""
+        counts = PhaseCounts()
         with self._lock:
             conn = self._conn
             conn.execute("BEGIN")
             try:
                 version_row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-                rows = conn.execute(f"SELECT row_id, {_PHASE_CODE} FROM jobs{where}", self._scope_params).fetchall()
+                cursor = conn.execute(f"SELECT row_id, {_PHASE_CODE} FROM jobs{where}", self._scope_params)
+                while chunk := cursor.fetchmany(5000):
+                    counts.add(chunk)
             finally:
                 conn.execute("COMMIT")
-        return (int(version_row[0]) if version_row else 0), rows
+        return (int(version_row[0]) if version_row else 0), counts

@@ -26,14 +26,11 @@ def read_counts(path: Path, scope: str | Scope | None) -> tuple[int, PhaseCounts
     try:
         reader = JobsView.open(path, scope)
         try:
-            version, rows = reader.phase_rows()
+            return reader.phase_counts()
         finally:
             reader.close()
     except sqlite3.Error:
         return None
-    counts = PhaseCounts()
-    counts.load(rows)
-    return version, counts
 
 
 class LiveCounts:
