@@ -180,12 +180,14 @@ async def _lookup(pilot: Any, image_id: str) -> None:
 
 
 async def lookup_picker(pilot: Any) -> None:
-    from textual.widgets import OptionList
-
     app = pilot.app
     await _open_lookup(pilot)
-    picker = app.screen.query_one("#image-picker", OptionList)
-    await _settle(pilot, lambda: picker.option_count > 0, "the demo images listed")
+    screen = app.screen
+    await _settle(
+        pilot,
+        lambda: screen.model.loaded > 0 and not screen._loading,
+        "the account's images listed",
+    )
 
 
 async def lookup_eligible(pilot: Any) -> None:
