@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imstui.api.models import JobStatus
-from imstui.core.jobs import ATTENTION, FINISHED, phase_of
+from imstui.core.jobs import ATTENTION, FINISHED, JobState, phase_of
 from imstui.core.ledger import JobRecord, Ledger
 from imstui.core.ledger.records import parse_row
 from imstui.core.ledger.view import SORT_COLUMNS, JobsView, PhaseCounts, ViewSpec, record_row
@@ -29,7 +29,8 @@ def records(draw: st.DrawFn) -> list[JobRecord]:
     n = draw(st.integers(min_value=0, max_value=25))
     out = []
     for row_id in range(1, n + 1):
-        state = draw(st.sampled_from(["submitted", "submitted", "submitting", "rejected", "outcome_unknown"]))
+        states: list[JobState] = ["submitted", "submitted", "submitting", "rejected", "outcome_unknown"]
+        state = draw(st.sampled_from(states))
         submitted = state == "submitted"
         status = draw(st.sampled_from([None, *JobStatus])) if submitted else None
         out.append(
