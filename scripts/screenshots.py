@@ -3,9 +3,9 @@
     python scripts/screenshots.py            # all scenes at 120x34 and 80x24
     python scripts/screenshots.py --size 160x48
 
-The scenes are the ones the snapshot tests use (``tests/ui/scenes.py``): in-process data only (the simulator or an
-in-memory IMS), a throwaway HOME/config/state directory, and a keyring backend that stores nothing, so the output
-does not depend on the machine it runs on.
+The scenes are the ones the snapshot tests use (``tests/ui/scene_registry.py``): in-process data only (the
+simulator or an in-memory IMS), a throwaway HOME/config/state directory, and a keyring backend that stores
+nothing, so the output does not depend on the machine it runs on.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ def isolate() -> None:
 async def capture(sizes: list[tuple[int, int]], out: Path) -> list[Path]:
     from textual.widgets import Input
 
-    from tests.ui.scenes import SCENES
+    from tests.ui.scene_registry import ALL_SCENES
 
     Input._toggle_cursor = lambda self: None  # type: ignore[method-assign]  # no blinking cursor in screenshots
     written: list[Path] = []
-    for scene in SCENES:
+    for scene in ALL_SCENES:
         for width, height in sizes:
             app = scene.build()
             async with app.run_test(size=(width, height)) as pilot:

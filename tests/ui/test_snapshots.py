@@ -15,7 +15,7 @@ from keyring.backends import null
 from textual.notifications import Notification
 
 from . import scenes
-from .scenes import SCENES, Scene
+from .scene_registry import ALL_SCENES, Scene
 from .screen_text import screen_text
 
 
@@ -33,7 +33,7 @@ def toasts_never_expire(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 34)], ids=["80x24", "120x34"])
-@pytest.mark.parametrize("scene", SCENES, ids=[s.name for s in SCENES])
+@pytest.mark.parametrize("scene", ALL_SCENES, ids=[s.name for s in ALL_SCENES])
 def test_screen_snapshot(snap_compare: Any, scene: Scene, size: tuple[int, int]) -> None:
     assert snap_compare(scene.build(), run_before=scene.run_before, terminal_size=size)
 
