@@ -308,3 +308,31 @@ async def test_a_hostile_template_is_shown_literally(tmp_path: Path, posts: list
         assert "[/bad] [@click=app.quit]x[/] [b]{name}" in screen_text(app) and app.is_running
         await open_items(pilot, app, batch_id)
         assert "[/bad] [@click=app.quit]x[/] [b]{name}" in screen_text(app) and app.is_running
+
+
+async def test_the_jobs_panel_lists_every_item_of_a_batch_once_its_jobs_settle(
+    tmp_path: Path, posts: list[str]
+) -> None:
+    """A batch's copies arrive in the ledger together: each one gets its row in the jobs panel under the batch row
+    (the panel once stayed at the row count of the first item's arrival, listing 1 job of 4)."""
+    from imstui.ui.widgets.jobs_table import JobsPanel
+
+    ids = (*GOOD, seed.CJK_ID, FAILS)
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(140, 34)) as pilot:
+        batch_id = await stored(pilot, app, ids)
+        await wait_until(pilot, lambda: "3/4 done, 1 failed" in row(app, batch_id) and not running_batches(app))
+        panel = app.screen_stack[0].query_one(JobsPanel)
+        with BatchStore(app.session.ledger) as store:
+            job_ids = {o.item.job_id for o in outcomes(store, app.session.ledger, batch_id)}
+        assert len(job_ids) == 4 and None not in job_ids
+
+        def listed() -> set[str | None]:
+            rows = panel.table.paged_rows
+            return {r.job_id for r in (rows.record_at(i) for i in range(len(rows))) if r is not None}
+
+        await wait_until(pilot, lambda: listed() == job_ids)
+        await pilot.pause()
+        assert listed() == job_ids
+        text = screen_text(app)
+        assert text.count("✔ SUCCEEDED") == 3 and text.count("✖ FAILED") >= 1

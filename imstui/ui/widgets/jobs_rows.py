@@ -50,7 +50,13 @@ class PagedRows:
         if page is not None:
             self._pages.move_to_end(number)
             return page
-        page = self.view.page(self.spec, number * PAGE, PAGE) if self.view is not None else []
+        # Never past ``count``: the ledger may hold rows the count does not include yet (a batch's copies written
+        # before the panel hears of them). Such a row must not sit on a cached page, or its change would be taken
+        # for an in-place repaint ("put") and the table would stay at the old count; off the pages it is a
+        # "rebuild", which counts again.
+        start = number * PAGE
+        wanted = min(PAGE, self.count - start)
+        page = self.view.page(self.spec, start, wanted) if self.view is not None and wanted > 0 else []
         self._pages[number] = page
         for i, record in enumerate(page):
             self._where[record.row_id] = number * PAGE + i
@@ -105,11 +111,14 @@ class PagedRows:
             page[index % PAGE] = record
         return index
 
-    def change(self, record: JobRecord, previous: JobRecord | None, *, in_scope: bool) -> Change:
+    def change(self, record: JobRecord, previous: JobRecord | None, *, in_scope: bool, new: bool = False) -> Change:
         """What a new version of a row does to these rows: ``"put"`` (it is on a cached page and keeps its place),
         ``"rebuild"`` (it may come into the view, leave it or move in it; a row never seen before too), or
-        ``"none"`` (it stays out of the view, or off the cached pages in the same place)."""
+        ``"none"`` (it stays out of the view, or off the cached pages in the same place). A ``new`` row (one the
+        count did not include) is always ``"rebuild"``: the count grows by it."""
         spec = self.spec
+        if new:
+            return "rebuild"  # not in the count yet, even if a page already read it from the ledger
         wanted = in_scope and spec.matches(record)
         old = self.cached(record.row_id)
         if old is not None:

@@ -269,7 +269,10 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         table = self.table
         rows = table.paged_rows
         before = rows.cached(record.row_id) or previous
-        action = rows.change(record, previous, in_scope=self._view.in_scope(record))
+        # A row the live counts had not counted (a batch's copies are written to the ledger together, then
+        # reported one by one): the table's count is one short of the ledger until it is rebuilt.
+        new = previous is None and counted is None and self._counts.ready and not self._counts.failed
+        action = rows.change(record, previous, in_scope=self._view.in_scope(record), new=new)
         if action == "put":
             table.put(record)
         elif action == "rebuild":
