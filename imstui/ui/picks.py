@@ -102,5 +102,8 @@ def recent_picks(records: Iterable[JobRecord], now: datetime, *, limit: int = RE
 
 
 def ledger_recent_picks(ledger: Ledger, profile: str, now: datetime, *, limit: int = RECENT_LIMIT) -> list[Pick]:
-    """:func:`recent_picks` for ``profile``'s rows of ``ledger``."""
-    return recent_picks(ledger.list(profile), now, limit=limit)
+    """:func:`recent_picks` for ``profile``'s rows of ``ledger``: the newest rows only, read through the index
+    (:func:`imstui.core.ledger.window.recent_sources`), never the whole history."""
+    from imstui.core.ledger.window import recent_sources
+
+    return recent_picks(recent_sources(ledger, profile, limit), now, limit=limit)
