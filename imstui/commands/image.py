@@ -13,6 +13,7 @@ from imstui.commands.output import (
     conditions_lines,
     image_to_dict,
     run_command,
+    server_data_lines,
     verdict_to_dict,
 )
 from imstui.connect import open_client
@@ -55,7 +56,7 @@ def image_lines(image: Image) -> list[str]:
         ("Description", image.description or "-"),
     ]
     width = max(len(label) for label, _ in rows)
-    return [f"{label + ':':<{width + 1}} {value}" for label, value in rows]
+    return [f"{label + ':':<{width + 1}} {value}" for label, value in rows] + server_data_lines(image.problems)
 
 
 def verdict_lines(verdict: Verdict) -> list[str]:

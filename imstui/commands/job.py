@@ -16,7 +16,15 @@ from typing import Any
 from imstui.api.catalogue import explain
 from imstui.api.errors import ImstuiError
 from imstui.api.models import Job, JobStatus
-from imstui.commands.output import EXIT_FAILURE, EXIT_OK, Output, add_command, job_to_dict, run_command
+from imstui.commands.output import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    Output,
+    add_command,
+    job_to_dict,
+    run_command,
+    server_data_lines,
+)
 from imstui.connect import open_client
 from imstui.core.ledger import JobRecord, Ledger, LedgerError
 from imstui.core.report import incident_summary, job_report_lines
@@ -48,7 +56,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def job_lines(job: Job, *, ascii: bool = False) -> list[str]:
     """The job in the incident summary's labels and words (``status: ● RUNNING 42%``, ``error:``, ``next step:``)."""
-    return job_report_lines(job, explain, ascii=ascii)
+    return job_report_lines(job, explain, ascii=ascii) + server_data_lines(job.problems)
 
 
 def ledger_report(job: Job) -> str | None:

@@ -219,6 +219,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def server_data_lines(problems: tuple[str, ...]) -> list[str]:
+    """What the server sent that cannot be real (each such field is shown as unknown above), one line each."""
+    if not problems:
+        return []
+    return ["Server data read as unknown:", *(f"  ! {problem}" for problem in problems)]
+
+
 def image_to_dict(image: Image) -> dict[str, Any]:
     data: dict[str, Any] = _plain(dataclasses.asdict(image))
     data["is_encrypted"] = image.is_encrypted
