@@ -71,7 +71,32 @@ class PasteAsIsInput(Input):
         event.stop()
 
 
-class ValidatedField(Vertical):
+class FieldNote:
+    """The note under a field saying why its value failed before (a refused submit): shown by :meth:`mark`, gone
+    once the value is changed (:meth:`value_changed`). The host provides ``input`` and ``note``."""
+
+    input: Input
+    note: Static
+    _note_value: str | None = None  # the value the note was about
+
+    def mark(self, reason: Content) -> None:
+        """Show ``reason`` under the field (why this value failed before) until the value is changed."""
+        self._note_value = self.input.value
+        self.note.update(reason)
+        self.note.add_class("-shown")
+
+    @property
+    def marked(self) -> bool:
+        return self.note.has_class("-shown")
+
+    def value_changed(self, value: str) -> None:
+        """The field now holds ``value``: the note goes when it was about another value."""
+        if self._note_value is not None and value != self._note_value:
+            self._note_value = None
+            self.note.remove_class("-shown")
+
+
+class ValidatedField(FieldNote, Vertical):
     """Label, Input (validated on every change) and the failing rule under it."""
 
     DEFAULT_CSS = """
@@ -110,7 +135,6 @@ class ValidatedField(Vertical):
         )
         self.error = Static("", classes="field-error", id=f"{field_id}-error", markup=False)
         self.note = Static("", classes="field-note", id=f"{field_id}-note", markup=False)
-        self._note_value: str | None = None  # the value the note was about
 
     def compose(self) -> ComposeResult:
         yield Label(literal(self.label_text), classes="field-label")
@@ -118,25 +142,13 @@ class ValidatedField(Vertical):
         yield self.error
         yield self.note
 
-    def mark(self, reason: Content) -> None:
-        """Show ``reason`` under the field (why this value failed before) until the value is changed."""
-        self._note_value = self.input.value
-        self.note.update(reason)
-        self.note.add_class("-shown")
-
-    @property
-    def marked(self) -> bool:
-        return self.note.has_class("-shown")
-
     def on_mount(self) -> None:
         self.refresh_error(self.input.validate(self.input.value))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input is self.input:
             self.refresh_error(event.validation_result)
-            if self._note_value is not None and event.value != self._note_value:
-                self._note_value = None
-                self.note.remove_class("-shown")
+            self.value_changed(event.value)
 
     def refresh_error(self, result: ValidationResult | None) -> None:
         if result is None or result.is_valid:

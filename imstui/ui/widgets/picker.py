@@ -27,6 +27,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from imstui.ui.text import literal, plain
+from imstui.ui.widgets.fields import FieldNote
 
 __all__ = ["Checked", "Choice", "ChoiceField"]
 
@@ -54,7 +55,7 @@ class Checked:
     error: str | None = None
 
 
-class ChoiceField(Vertical):
+class ChoiceField(FieldNote, Vertical):
     """Label, Input, the list (while focused) and one line: what is chosen, or why nothing valid is."""
 
     DEFAULT_CSS = """
@@ -93,7 +94,6 @@ class ChoiceField(Vertical):
         self.status = Static("", classes="picker-status", id=f"{field_id}-status", markup=False)
         self.error = Static("", classes="field-error", id=f"{field_id}-error", markup=False)
         self.note = Static("", classes="field-note", id=f"{field_id}-note", markup=False)
-        self._note_value: str | None = None
         self.choices: list[Choice] = []
         self.loaded = False  # the load ended (with a list, or unavailable)
         self.unavailable: str | None = None  # why the list could not be loaded (the field takes a typed id)
@@ -190,9 +190,7 @@ class ChoiceField(Vertical):
     def _typed(self, event: Input.Changed) -> None:
         if event.input is not self.input:
             return
-        if self._note_value is not None and event.value != self._note_value:
-            self._note_value = None
-            self.note.remove_class("-shown")
+        self.value_changed(event.value)
         self._resolve()
 
     @on(Input.Submitted)
@@ -226,9 +224,7 @@ class ChoiceField(Vertical):
         """Put ``choice`` in the field (its ``fill`` text) and resolve it at once."""
         self.input.value = choice.fill
         self.input.cursor_position = len(choice.fill)
-        if self._note_value is not None and choice.fill != self._note_value:
-            self._note_value = None
-            self.note.remove_class("-shown")
+        self.value_changed(choice.fill)
         self._resolve()
 
     # ------------------------------------------------------------------ resolution
@@ -344,16 +340,6 @@ class ChoiceField(Vertical):
         return Content("  ").join(parts)
 
     # ------------------------------------------------------------------ what the form reads
-
-    def mark(self, reason: Content) -> None:
-        """Show ``reason`` under the field (why this value failed before) until the value is changed."""
-        self._note_value = self.input.value
-        self.note.update(reason)
-        self.note.add_class("-shown")
-
-    @property
-    def marked(self) -> bool:
-        return self.note.has_class("-shown")
 
     @property
     def is_valid(self) -> bool:
