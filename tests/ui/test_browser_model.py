@@ -145,3 +145,59 @@ def test_verdict_reads_as_a_word_with_an_ascii_fallback() -> None:
     good, bad = make_row(1, "a"), make_row(2, "b", __os_type="Windows")
     assert verdict_look(good).text() == "✓ eligible" and verdict_look(bad).text() == "✗ blocked"
     assert verdict_look(good).text(ascii=True) == "+ eligible" and verdict_look(bad).text(ascii=True) == "x blocked"
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    pages=st.lists(
+        st.lists(st.tuples(st.integers(0, 9), st.booleans(), st.booleans(), names), max_size=12), max_size=5
+    ),
+    sort=st.sampled_from(["created", "name", "size"]),
+    typed=st.sampled_from(["", "a", "x"]),
+)
+def test_pages_merged_into_the_sorted_rows_are_in_the_order_sort_rows_gives(
+    pages: list[list[tuple[int, bool, bool, str]]], sort: str, typed: str
+) -> None:
+    """Each page's rows are put in their places (not the whole list sorted again): the same order as sort_rows
+    over every row in arrival order, rows without a date or a size last in arrival order, whatever the pages."""
+    model = BrowserModel()
+    model.set_sort(sort)
+    model.set_text(typed)
+    loaded: list[ImageRow] = []
+    n = 0
+    for page in pages:
+        rows = []
+        for day, dated, sized, name in page:
+            extra: dict[str, Any] = {"created_at": f"2026-02-{1 + day:02d}T00:00:00Z" if dated else None}
+            if not sized:
+                extra["__image_size"] = None
+            rows.append(make_row(n, name, **extra))
+            n += 1
+        model.add(rows + rows[:1])  # an image already loaded is not added again
+        loaded += rows
+        assert [r.image.id for r in model.shown] == expected(model, loaded)
+    model.set_text("")
+    assert [r.image.id for r in model.shown] == [r.image.id for r in sort_rows(loaded, sort)]
+    assert all(model.row_for(r.image.id) is r for r in loaded) and model.row_for("nope") is None
+
+
+def test_a_deleted_character_shows_the_view_it_had_and_marks_hidden_are_counted_per_view() -> None:
+    rows = [make_row(1, "web-1"), make_row(2, "web-2"), make_row(3, "db")]
+    model = BrowserModel()
+    model.add(rows)
+    model.toggle_mark(rows[2].image.id)
+    model.set_text("w")
+    wide = model.shown
+    assert model.hidden_marks == 1
+    model.set_text("web-1")
+    assert [r.image.name for r in model.shown] == ["web-1"] and model.hidden_marks == 1
+    model.set_text("w")
+    assert model.shown is wide  # as it was: not filtered again
+    model.toggle_mark(rows[0].image.id)
+    assert model.hidden_marks == 1
+    model.set_text("")
+    assert model.hidden_marks == 0 and [r.image.name for r in model.shown] == ["db", "web-2", "web-1"]
+    assert model.index_of(rows[0].image.id, hint=0) == 2 == model.index_of(rows[0].image.id, hint=2)
+    model.add([make_row(4, "web-4")])  # a page arriving: the views kept are worked out again
+    model.set_text("w")
+    assert model.shown is not wide and len(model.shown) == 3

@@ -160,6 +160,9 @@ class LookupScreen(Screen[None]):
         self._loading = False
         self.key_label: str | None = None  # the key filter in words (alias), None: no key filter
         self.page_requests = 0  # pages asked for (tests: pages are read as the cursor goes, not all up front)
+        self._status_shown: Content | None = None  # what the status line shows (not set again when unchanged)
+        self._status_key: tuple[object, ...] = ()  # its text and styles
+        self._binding_state: tuple[bool, bool] | None = None  # what check_action reads of the browser
 
     def compose(self) -> ComposeResult:
         from imstui.core.validation import check_image_id
@@ -304,12 +307,36 @@ class LookupScreen(Screen[None]):
             self._update_browser_status()
 
     def _update_browser_status(self) -> None:
-        self.query_one("#browser-status", Static).update(self._browser_status())
+        """The status line and the copy-marked button, then the footer's keys if what they depend on changed.
+        Cheap enough for every key typed into the filter and every page: the line is set only when its text
+        changed, without a new layout while it stays one line, and the footer (rebuilt whenever the bindings are
+        refreshed) only when the list goes empty or not, or the marks do."""
+        status = self._browser_status()
+        key = (status.plain, tuple(status.spans))
+        if key != self._status_key:
+            self._status_key = key
+            field = self.query_one("#browser-status", Static)
+            width = field.content_region.width
+            one_line = self._status_shown is not None and all(
+                "\n" not in c.plain and c.cell_length <= width for c in (status, self._status_shown)
+            )
+            self._status_shown = status
+            field.update(status, layout=not one_line)
         button = self.query_one("#copy-marked-button", Button)
         count = self.model.mark_count
-        button.label = f"Copy {count} image{'s' if count != 1 else ''}… (c)"
-        button.display = bool(count) and self.picker_shown
-        self.refresh_bindings()
+        label = f"Copy {count} image{'s' if count != 1 else ''}… (c)"
+        if str(button.label) != label:
+            button.label = label
+        show = bool(count) and self.picker_shown
+        if button.display != show:
+            button.display = show
+        self._refresh_browser_bindings()
+
+    def _refresh_browser_bindings(self) -> None:
+        state = (bool(self.model.shown), bool(self.model.mark_count))
+        if state != self._binding_state:
+            self._binding_state = state
+            self.refresh_bindings()
 
     def _browser_status(self) -> Content:
         """The line above the list: what is loaded, the view's settings, the marks; or why there is no list."""
@@ -381,10 +408,12 @@ class LookupScreen(Screen[None]):
     @on(Input.Changed, "#browser-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
+        browser = self.browser
         keep = self._cursor_id()
         self.model.set_text(event.value)
-        self.browser.cursor = 0 if self.model.index_of(keep) is None else self.browser.cursor
-        self.browser.refresh_view(keep=keep)
+        index = self.model.index_of(keep, hint=browser.cursor)
+        browser.cursor = 0 if index is None else index  # the row kept, else the first
+        browser.refresh_view()
         self._update_browser_status()
 
     @on(Input.Submitted, "#browser-filter")
@@ -406,20 +435,17 @@ class LookupScreen(Screen[None]):
         self.browser.refresh_cursor_row()
         self._update_browser_status()
         self.browser.move_to(self.browser.cursor + 1)  # on to the next row, as file managers do
-        self.refresh_bindings()
 
     def action_browser_mark_shown(self) -> None:
         added = self.model.mark_shown()
         self.browser.refresh()
         self._update_browser_status()
-        self.refresh_bindings()
         self.notify(f"{added:,} more marked ({self.model.mark_count:,} in all)", timeout=3)
 
     def action_browser_clear_marks(self) -> None:
         cleared = self.model.clear_marks()
         self.browser.refresh()
         self._update_browser_status()
-        self.refresh_bindings()
         if cleared:
             self.notify(f"{cleared:,} marks cleared", timeout=3)
 
