@@ -288,3 +288,32 @@ async def test_an_empty_account_says_so(tmp_path: Path, monkeypatch: pytest.Monk
         assert "No images in this account" in " ".join(screen_text(app).split())
         await pilot.press("down")  # nothing to browse: the focus stays in the id field
         assert app.focused is screen.query_one("#image-id", Input)
+
+
+async def test_a_row_read_again_is_painted_with_what_it_now_says() -> None:
+    # The browser keeps painted rows; a row read again under the same id (renamed, another status) must not be
+    # painted from that cache.
+    from textual.app import App, ComposeResult
+
+    from imstui.ui.browser_model import BrowserModel
+
+    from .test_browser_model import make_row
+
+    model = BrowserModel()
+    model.add([make_row(1, "first-name")])
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ImageBrowser(model)
+
+    app = One()
+    async with app.run_test(size=(120, 10)) as pilot:
+        browser = app.query_one(ImageBrowser)
+        await wait_until(pilot, lambda: "first-name" in screen_text(app))
+        again = BrowserModel()
+        again.add([make_row(1, "renamed-since")])
+        assert again.shown[0].image.id == model.shown[0].image.id
+        browser.model = again
+        browser.refresh_view()
+        await wait_until(pilot, lambda: "renamed-since" in screen_text(app))
+        assert "first-name" not in screen_text(app)

@@ -492,7 +492,7 @@ class LookupScreen(Screen[None]):
             return
         self.key_label = key.label
         if key.key is not None:
-            self.browser.key_labels[key.key_id.lower()] = key.key.alias
+            self.browser.set_key_label(key.key_id, key.key.alias)
         self.model.set_key(key.key_id)
         self.query_one("#browser-key", Input).display = False
         self.browser.focus()

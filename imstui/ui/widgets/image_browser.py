@@ -2,20 +2,23 @@
 
 It shows :attr:`BrowserModel.shown` (:mod:`imstui.ui.browser_model`); a row's cells are built when its line is
 painted, so 10,000 images cost the model's lists, not 10,000 widgets. The columns that fit the width are chosen
-once per resize (the name takes what is left). Every cell is a ``rich.text.Text`` of sanitised plain strings:
-image names are never markup. When the cursor or the viewport comes within :data:`LOOKAHEAD` rows of the end of
-what is loaded, :meth:`ImageBrowser.near_end` calls back (the screen then fetches the next page).
+once per resize (the name takes what is left). Every cell is a sanitised plain string with a style, made into
+segments directly (:func:`row_cells`, :func:`fit`): image names are never markup, nor even a ``Text``. A painted
+row is kept (a small cache by image, look and width), so a scroll by one row builds one row. When the cursor or the
+viewport comes within :data:`LOOKAHEAD` rows of the end of what is loaded, :meth:`ImageBrowser.near_end` calls
+back (the screen then fetches the next page): half a page ahead, so the page is there before the cursor is.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
@@ -28,7 +31,8 @@ from imstui.core.image_search import ImageRow
 from imstui.ui.browser_model import BrowserModel, verdict_look
 from imstui.ui.text import plain
 
-LOOKAHEAD = 60  # rows: closer than this to the end of the loaded rows, the next page is asked for
+LOOKAHEAD = 100  # rows (half a page of 200): closer than this to the end of the loaded rows, the next page is read
+STRIPS_KEPT = 256  # painted rows kept (a few screens)
 NAME_MIN = 18
 NAME_MAX = 60
 MARK = "●"
@@ -105,13 +109,17 @@ def key_text(row: ImageRow, labels: Mapping[str, str]) -> str:
     return f"KMS {plain(label)}" if label else f"KMS {plain(key[:8])}…"
 
 
+Cell = tuple[str, Style | None]  # plain text (never markup) and its style
+
+VERDICT_STYLES = {True: Style.parse("bold green"), False: Style.parse("bold red")}
+BOLD, DIM, NOTE = Style.parse("bold"), Style.parse("dim"), Style.parse("dim italic")
+
+
 def row_cells(
     row: ImageRow, *, marked: bool, notes: Mapping[str, str], key_labels: Mapping[str, str]
-) -> dict[str, Text]:
-    """Every cell of ``row`` as plain Text (the name literal: never markup)."""
+) -> dict[str, Cell]:
+    """Every cell of ``row`` as a plain string and its style (the name literal: never markup)."""
     image = row.image
-    look = verdict_look(row)
-    verdict = Text(look.text(), style="bold green" if row.eligible else "bold red", no_wrap=True)
     note_parts = []
     if not row.eligible and row.reason:
         note_parts.append(row.reason)
@@ -121,25 +129,25 @@ def row_cells(
     if extra:
         note_parts.append(extra)
     return {
-        "mark": Text(MARK if marked else " ", style="bold", no_wrap=True),
-        "verdict": verdict,
-        "name": Text(plain(image.name) or "(no name)", no_wrap=True),
-        "id": Text(image.id, style="dim", no_wrap=True),
-        "size": Text(short_size(image.size_bytes), no_wrap=True, justify="right"),
-        "key": Text(key_text(row, key_labels), no_wrap=True),
-        "created": Text(created_text(image.created_at), no_wrap=True),
-        "os": Text(plain(image.os_version or image.platform or image.os_type or "?"), no_wrap=True),
-        "note": Text(plain(" · ".join(note_parts)), style="dim italic", no_wrap=True),
+        "mark": (MARK if marked else " ", BOLD),
+        "verdict": (verdict_look(row).text(), VERDICT_STYLES[row.eligible]),
+        "name": (plain(image.name) or "(no name)", None),
+        "id": (plain(image.id), DIM),
+        "size": (short_size(image.size_bytes), None),
+        "key": (key_text(row, key_labels), None),
+        "created": (created_text(image.created_at), None),
+        "os": (plain(image.os_version or image.platform or image.os_type or "?"), None),
+        "note": (plain(" · ".join(note_parts)), NOTE),
     }
 
 
-def _cell(text: Text, width: int, right: bool) -> Text:
-    cell = text.copy()
-    cell.truncate(width, overflow="ellipsis")
-    room = width - cell.cell_len
-    if room > 0:
-        cell = Text(" " * room) + cell if right else cell + Text(" " * room)
-    return cell + Text(" " * GAP)
+def fit(text: str, width: int, right: bool = False) -> tuple[str, str]:
+    """``text`` cut to ``width`` cells (an ellipsis where cut) and the padding that fills the column."""
+    length = cell_len(text)
+    if length > width:
+        text = set_cell_size(text, width - 1) + "…" if width > 0 else ""
+        length = cell_len(text)
+    return text, " " * max(0, width - length)
 
 
 class ImageBrowser(ScrollView, can_focus=True):
@@ -242,13 +250,17 @@ class ImageBrowser(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.model = model
         self.cursor = 0
-        self.notes: dict[str, str] = {}  # image id -> a short note (demo case, "copied 10m ago")
-        self.key_labels: dict[str, str] = {}  # key id (lower) -> alias
+        self._notes: dict[str, str] = {}  # image id -> a short note (demo case, "copied 10m ago")
+        self._key_labels: dict[str, str] = {}  # key id (lower) -> alias
         self.near_end: Callable[[], None] | None = None
         self._columns: tuple[str, ...] = REQUIRED
         self._name_width = NAME_MIN
         self._id_width = SHORT_ID
         self._width = -1
+        # painted rows (see _row_strip): the row object is kept with its strip, so a row read again (same id, maybe
+        # another status or size) is painted anew rather than taken from the cache
+        self._strips: OrderedDict[tuple[object, ...], tuple[ImageRow, Strip]] = OrderedDict()
+        self._base: Style | None = None  # this widget's style, worked out once per render_lines
 
     # ------------------------------------------------------------------ state
 
@@ -261,9 +273,32 @@ class ImageBrowser(ScrollView, can_focus=True):
     def shown_columns(self) -> tuple[str, ...]:
         return self._columns
 
+    @property
+    def notes(self) -> Mapping[str, str]:
+        """A short note per image id (demo case, "copied 10m ago"); set them anew (the painted rows are redone)."""
+        return self._notes
+
+    @notes.setter
+    def notes(self, notes: Mapping[str, str]) -> None:
+        if notes != self._notes:
+            self._notes = dict(notes)
+            self.clear_painted()
+            self.refresh()
+
+    @property
+    def key_labels(self) -> Mapping[str, str]:
+        """KMS key id (lower case) -> alias, for the encryption column."""
+        return self._key_labels
+
+    def set_key_label(self, key_id: str, alias: str) -> None:
+        if self._key_labels.get(key_id.lower()) != alias:
+            self._key_labels[key_id.lower()] = alias
+            self.clear_painted()
+            self.refresh()
+
     def refresh_view(self, *, keep: str | None = None) -> None:
         """The model's view changed: show it, the cursor on ``keep``'s row if still shown (else the same index)."""
-        index = self.model.index_of(keep)
+        index = self.model.index_of(keep, hint=self.cursor)
         if index is not None:
             self.cursor = index
         self.cursor = max(0, min(self.cursor, len(self.model.shown) - 1))
@@ -378,25 +413,71 @@ class ImageBrowser(ScrollView, can_focus=True):
             out.append((key, width, column.right))
         return out
 
-    def _strip(self, cells: dict[str, Text], style: Style, width: int) -> Strip:
-        line = Text(no_wrap=True)
+    def _strip(self, cells: Mapping[str, Cell], style: Style, width: int) -> Strip:
+        segments: list[Segment] = []
+        gap = Segment(" " * GAP, style)
         for key, cell_width, right in self._widths():
-            line.append_text(_cell(cells[key], cell_width, right))
-        segments = list(Segment.apply_style(line.render(self.app.console), style))
+            text, cell_style = cells[key]
+            text, pad = fit(text, cell_width, right)
+            styled = Segment(text, style + cell_style if cell_style is not None else style)
+            if pad:
+                segments.extend((Segment(pad, style), styled) if right else (styled, Segment(pad, style)))
+            else:
+                segments.append(styled)
+            segments.append(gap)
         return Strip(segments).extend_cell_length(width, style).crop(0, width)
 
-    def _header(self) -> dict[str, Text]:
+    def _header(self) -> dict[str, Cell]:
         sorted_by = SORT_COLUMN.get(self.model.sort)
-        cells = {}
+        cells: dict[str, Cell] = {}
         for key, column in COLUMNS.items():
             arrow = (" ▲" if key == "name" else " ▼") if key == sorted_by else ""
-            cells[key] = Text(column.header + arrow, no_wrap=True)
+            cells[key] = (column.header + arrow, None)
         return cells
+
+    def clear_painted(self) -> None:
+        """Forget the painted rows (the notes, key labels or the look of the rows changed)."""
+        self._strips.clear()
+
+    def notify_style_update(self) -> None:
+        self._strips.clear()
+        super().notify_style_update()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style  # the same for every line of this pass (it walks the ancestors)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base = None
+
+    def _row_strip(self, row: ImageRow, look: str, width: int, base: Style) -> Strip:
+        """One painted row, from the cache when this image was painted the same way (look, width, colours)."""
+        image_id = row.image.id
+        key = (image_id, look, width, self._columns, self._name_width, self._id_width, base, self.has_focus)
+        strips = self._strips
+        cached = strips.get(key)
+        if cached is not None and cached[0] is row:
+            strips.move_to_end(key)
+            return cached[1]
+        if look in ("cursor", "cursor-marked"):
+            style = base + self.get_component_rich_style("image-browser--cursor")
+        elif look == "marked":
+            style = base + self.get_component_rich_style("image-browser--marked")
+        else:
+            style = base
+        marked = look in ("marked", "cursor-marked")
+        cells = row_cells(row, marked=marked, notes=self._notes, key_labels=self._key_labels)
+        strip = self._strip(cells, style, width)
+        strips[key] = (row, strip)
+        strips.move_to_end(key)
+        while len(strips) > STRIPS_KEPT:
+            strips.popitem(last=False)
+        return strip
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         self._layout(width)
-        base = self.rich_style
+        base = self._base or self.rich_style
         if y == 0:
             return self._strip(self._header(), base + self.get_component_rich_style("image-browser--header"), width)
         index = int(self.scroll_y) + y - 1
@@ -405,11 +486,7 @@ class ImageBrowser(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = shown[index]
         marked = self.model.is_marked(row.image.id)
-        cells = row_cells(row, marked=marked, notes=self.notes, key_labels=self.key_labels)
-        if index == self.cursor:
-            style = base + self.get_component_rich_style("image-browser--cursor")
-        elif marked:
-            style = base + self.get_component_rich_style("image-browser--marked")
-        else:
-            style = base
-        return self._strip(cells, style, width)
+        look = "cursor" if index == self.cursor else "marked" if marked else "plain"
+        if look == "cursor" and marked:
+            look = "cursor-marked"
+        return self._row_strip(row, look, width, base)
