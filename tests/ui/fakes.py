@@ -59,6 +59,9 @@ class FakeApi:
         self.jobs: dict[str, dict[str, Any]] = {}
         self.copy_error: ImstuiError | None = None
         self.copy_gate: asyncio.Event | None = None
+        # What a new job says from its first status check on: (source image id, job id) -> the job document
+        # (None: RUNNING at 10 %). Set it where a test or scene must not depend on when the poller first looks.
+        self.job_for: Callable[[str, str], dict[str, Any]] | None = None
         self.closed = False
         # The private-image quota the lookup and the copy form show (an error: the quota call fails).
         self.quota: ImageQuota | ImstuiError = ImageQuota(used=3, quota=50)
@@ -92,7 +95,10 @@ class FakeApi:
         if self.copy_error is not None:
             raise self.copy_error
         job_id = f"{len(self.copies):032x}"
-        self.jobs[job_id] = {"status": "RUNNING", "job_id": job_id, "entities": {"process_percent": 10}}
+        if self.job_for is not None:
+            self.jobs[job_id] = self.job_for(image_id, job_id)
+        else:
+            self.jobs[job_id] = {"status": "RUNNING", "job_id": job_id, "entities": {"process_percent": 10}}
         return job_id
 
     async def get_job(self, job_id: str, *, retry: bool = True) -> Job:

@@ -3,7 +3,9 @@ snapshot tests and the README's screenshot of a batch (registered by the lead ne
 
 The console runs on the in-memory fake IMS (tests/ui/fakes.py): a batch of four copies is stored and sent as the
 batch form does; the fake's jobs are then set by source image (two SUCCESS, one FAIL with IMG.0014, one still
-RUNNING at 42 %), and each scene waits until the row says exactly that.
+RUNNING at 42 %) from the copy's answer on, so what a row shows never depends on when the poller first looked (a
+first look at a default RUNNING 10 % left "10%" on the failed row in some runs), and each scene waits until the row
+says exactly that.
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ def _documents(index: int, job_id: str) -> dict[str, Any]:
 
 def batch_console() -> ImstuiApp:
     images: dict[str, Image] = {i: image(i, name=n, owner=PROJECT) for i, n in SOURCES}
-    return ImstuiApp(FakeConnector(_tmp(), FakeApi(images)), clock=lambda: NOW)
+    api = FakeApi(images)
+    order = [source for source, _ in SOURCES]
+    api.job_for = lambda source, job_id: _documents(order.index(source), job_id)
+    return ImstuiApp(FakeConnector(_tmp(), api), clock=lambda: NOW)
 
 
 async def _batch_sent(pilot: Any) -> int:
@@ -54,10 +59,6 @@ async def _batch_sent(pilot: Any) -> int:
     batch_id = store_plan(app.screen, plan, name_template="{name}-rekeyed")
     start_batch(app.screen, batch_id, reads.images())
     await _settle(pilot, lambda: len(api.copies) == len(SOURCES) and not running_batches(app), "every item sent")
-    order = [source for source, _ in SOURCES]
-    for n, (source, _request) in enumerate(api.copies, start=1):
-        job_id = f"{n:032x}"
-        api.jobs[job_id] = _documents(order.index(source), job_id)
     strip = app.screen.query_one(BatchStrip)
 
     def said() -> bool:
