@@ -34,6 +34,7 @@ __all__ = [
     "open_client",
     "open_demo_session",
     "session_for_args",
+    "warm_demo_requests",
 ]
 
 DEMO_SPEED_ENV = "IMSTUI_DEMO_SPEED"
@@ -135,6 +136,13 @@ def open_demo_session(
         transport=transport,
         catalogue=demo_catalogue(),
     )
+
+
+def warm_demo_requests() -> None:
+    """Import what a demo session's first request needs: the simulator's HTTP layer (Starlette), which a demo
+    session opens without (:class:`~imstui.sim.demo.DemoBackend` builds it on first use). The console runs this in a
+    thread once it shows the session connected, so that its first lookup does not load it on the event loop."""
+    import imstui.sim.app  # noqa: F401
 
 
 def session_for_args(

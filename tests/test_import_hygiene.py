@@ -100,3 +100,29 @@ def test_the_console_holds_the_collector_until_its_connection_stack_has_loaded()
     )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, False, False, True, False, False]
+
+
+def test_the_demo_session_opens_without_the_simulators_http_layer(tmp_path: object) -> None:
+    # The in-process demo's state (seed, persisted jobs) is built at once; Starlette only for the first request
+    # (or by imstui.connect.warm_demo_requests, which the console runs in a thread once connected).
+    program = (
+        "import asyncio, json, sys\n"
+        "from pathlib import Path\n"
+        "from imstui.connect import open_demo_session, warm_demo_requests\n"
+        "from imstui.sim import seed\n"
+        f"session = open_demo_session(ledger_path=Path({str(tmp_path)!r}) / 'jobs.sqlite3')\n"
+        "before = sorted(m for m in sys.modules if m.startswith(('starlette', 'imstui.sim.app')))\n"
+        "async def look():\n"
+        "    try:\n"
+        "        return (await session.api.get_image(seed.ELIGIBLE_LINUX_ID)).id\n"
+        "    finally:\n"
+        "        await session.aclose()\n"
+        "image = asyncio.run(look())\n"
+        "warm_demo_requests()\n"
+        "print(json.dumps([before, image, 'starlette' in sys.modules]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    from imstui.sim import seed
+
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [[], seed.ELIGIBLE_LINUX_ID, True]

@@ -8,36 +8,62 @@ async with backend.client() as client: ...     # an httpx.AsyncClient signing li
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from starlette.applications import Starlette
 
 from imstui.api.credentials import Credentials
 from imstui.api.signer import SdkHmacAuth
-from imstui.sim.app import create_app, sim_state
 from imstui.sim.clock import Clock, ManualClock
 from imstui.sim.config import SimConfig
 from imstui.sim.faults import FaultConfig
 from imstui.sim.state import SimState
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.types import Receive, Scope, Send
 
 LOOPBACK_ENDPOINT = "http://127.0.0.1"
 
 
 @dataclass
 class DemoBackend:
-    """Everything a client needs to talk to an in-process simulator."""
+    """Everything a client needs to talk to an in-process simulator.
 
-    app: Starlette
+    The Starlette app (:attr:`app`) is built from :attr:`state` when it is first needed (the first request, or
+    reading ``app``): the demo console connects, and its seeded state is there, before Starlette is imported."""
+
     state: SimState
     config: SimConfig
-    transport: httpx.ASGITransport
     credentials: Credentials
     region: str
     project_id: str
     ims_endpoint: str = LOOPBACK_ENDPOINT
     iam_endpoint: str = LOOPBACK_ENDPOINT
+    transport: httpx.ASGITransport = field(init=False, repr=False)
+    _app: Starlette | None = field(default=None, init=False, repr=False)
+    _building: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.transport = httpx.ASGITransport(app=self._asgi, client=("127.0.0.1", 50000))
+
+    @property
+    def app(self) -> Starlette:
+        """The simulator's ASGI app over :attr:`state` (built once, on first use)."""
+        app = self._app
+        if app is None:
+            with self._building:
+                app = self._app
+                if app is None:
+                    from imstui.sim.app import app_for
+
+                    app = self._app = app_for(self.state)
+        return app
+
+    async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
     @property
     def clock(self) -> Clock:
@@ -58,12 +84,9 @@ class DemoBackend:
 
 
 def backend_for(config: SimConfig) -> DemoBackend:
-    app = create_app(config)
     return DemoBackend(
-        app=app,
-        state=sim_state(app),
+        state=SimState(config),
         config=config,
-        transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 50000)),
         credentials=config.credentials(),
         region=config.region,
         project_id=config.project_id,

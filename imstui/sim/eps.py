@@ -14,13 +14,13 @@ import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
 from imstui.api import signer
 from imstui.sim.auth import header_map, parse_authorization
 
 if TYPE_CHECKING:
+    from starlette.responses import Response
+    from starlette.routing import Route
+
     from imstui.sim.app import Call, Simulator
 
 PROD_WEB_ID = "b9a2c7f4-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
@@ -109,6 +109,9 @@ def _int(value: str, name: str, low: int, high: int) -> int:
 
 
 def routes(sim: Simulator) -> list[Route]:
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
     projects: EpsProjects = sim.state.eps
 
     async def list_projects(call: Call) -> Response:

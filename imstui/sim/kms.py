@@ -17,12 +17,12 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any
 
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
 from imstui.sim import seed
 
 if TYPE_CHECKING:
+    from starlette.responses import Response
+    from starlette.routing import Route
+
     from imstui.sim.app import Call, Simulator
 
 IMS_DEFAULT_KEY_ID = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
@@ -154,11 +154,16 @@ def _body(raw: bytes) -> dict[str, Any]:
 
 
 def _failure(error: KmsFailure) -> Response:
+    from starlette.responses import JSONResponse
+
     return JSONResponse({"error": {"error_code": error.code, "error_msg": error.message}}, status_code=error.status)
 
 
 def routes(sim: Simulator) -> list[Route]:
     """The two KMS routes, behind the simulator's gateway (project-scoped signatures, as for IMS)."""
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
     keys: KmsKeys = sim.state.kms
 
     def checked_project(call: Call) -> None:

@@ -15,10 +15,10 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any
 
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
 if TYPE_CHECKING:
+    from starlette.responses import Response
+    from starlette.routing import Route
+
     from imstui.sim.app import Call, Simulator
 
 MAX_TAGS = 10
@@ -87,6 +87,9 @@ def _tag(item: Any, action: str) -> tuple[str, str]:
 
 
 def routes(sim: Simulator) -> list[Route]:
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
     store: ImageTags = sim.state.tags
 
     def image_of(call: Call) -> str:

@@ -221,6 +221,8 @@ class ImstuiApp(App[int]):
         if not self._frozen:
             self._frozen = True
             self.call_after_refresh(_freeze_startup_objects)
+            if session.demo:
+                self.call_after_refresh(_warm_demo_requests)
 
     def _on_poller_callback(self, event: JobChanged | PollFailed | PollerStatus) -> None:
         """Called by the poller (possibly from another thread): hand the event to the event loop."""
@@ -464,6 +466,14 @@ def _freeze_startup_objects() -> None:
 
     gc.collect()
     gc.freeze()
+
+
+def _warm_demo_requests() -> None:
+    """Load the simulator's HTTP layer in a thread, now that the demo session is on screen (see
+    :func:`imstui.connect.warm_demo_requests`)."""
+    from imstui.connect import warm_demo_requests
+
+    threading.Thread(target=warm_demo_requests, name="imstui-demo-warm-up", daemon=True).start()
 
 
 def _is_a_console(app: ImstuiApp) -> Console:

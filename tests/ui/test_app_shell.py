@@ -127,3 +127,30 @@ async def test_watchdog_exits_when_the_terminal_goes_away(tmp_path: Path, monkey
         app._check_terminal()
         await pilot.pause()
         assert app.return_code == 1
+
+
+async def test_footer_is_rebuilt_only_when_its_keys_change(tmp_path: Path) -> None:
+    from textual.widgets import Footer as TextualFooter
+    from textual.widgets._footer import FooterKey
+
+    from imstui.ui.widgets import footer as footer_module
+
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        footer: footer_module.Footer = app.screen.query_one(footer_module.Footer)
+        assert isinstance(footer, TextualFooter)  # the CSS type and the queries for Textual's footer still match it
+        await wait_until(pilot, lambda: footer.rebuilds >= 1 and footer.query(FooterKey))
+        before = footer.rebuilds
+        shown = [key.key for key in footer.query(FooterKey)]
+        assert "q" in shown and "slash" in shown
+        for _ in range(3):  # the same keys announced again: nothing rebuilt
+            app.screen.refresh_bindings()
+            await pilot.pause()
+        await pilot.pause()
+        assert footer.rebuilds == before
+        assert [key.key for key in footer.query(FooterKey)] == shown
+        footer.show_command_palette = False  # what the keys would show changed: rebuilt once, without the palette
+        app.screen.refresh_bindings()
+        await wait_until(pilot, lambda: footer.rebuilds == before + 1)
+        assert not footer.query("FooterKey.-command-palette")

@@ -9,12 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from imstui.ui.batch_messages import BatchChanged
 from imstui.ui.session import console
 from imstui.ui.text import assemble
 from imstui.ui.widgets.batch_strip import BatchStrip
+from imstui.ui.widgets.footer import Footer
 from imstui.ui.widgets.jobs_table import JobsPanel
 from imstui.ui.widgets.status_bar import StatusBar
 
