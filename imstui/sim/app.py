@@ -65,6 +65,12 @@ def _request_id(request: Request) -> str:
     return rid if isinstance(rid, str) else uuid.uuid4().hex
 
 
+def _arrived(request: Request) -> float:
+    """When the request came in: stamped by :class:`RequestIdMiddleware` before routing (now, without it)."""
+    arrived = request.scope.get("state", {}).get("arrived")
+    return arrived if isinstance(arrived, float) else _clock()
+
+
 def ims_error(request: Request, code: str, message: str, status: int = 400) -> Response:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
@@ -93,8 +99,10 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        arrived = _clock()  # the first the app sees of the request: the latency fault counts from here
         rid = uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = rid
+        state = scope.setdefault("state", {})
+        state["request_id"], state["arrived"] = rid, arrived
 
         started = False
 
@@ -153,7 +161,7 @@ class Simulator:
     # --- the gateway --------------------------------------------------------------------------------------------
     def endpoint(self, route: str, handler: Handler, *, ims: bool) -> Callable[[Request], Awaitable[Response]]:
         async def gateway(request: Request) -> Response:
-            arrived = _clock()
+            arrived = _arrived(request)
             decision = self.state.faults.decide(route)
             response = await answer(request, decision)
             if decision.latency > 0:  # the answer leaves `latency` after the request came, its processing included
@@ -344,7 +352,11 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 def create_app(config: SimConfig | None = None) -> Starlette:
     """Build the simulator app. ``app.state.sim`` is the :class:`SimState` (tests: clock, scripts, catalogue)."""
-    state = SimState(config if config is not None else SimConfig.from_env())
+    return app_for(SimState(config if config is not None else SimConfig.from_env()))
+
+
+def app_for(state: SimState) -> Starlette:
+    """The simulator app over ``state`` (``app.state.sim``)."""
     sim = Simulator(state)
     routes = [
         Route("/v3/projects", sim.endpoint("projects", sim.projects, ims=False), methods=["GET"]),

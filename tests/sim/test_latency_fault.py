@@ -3,6 +3,8 @@ came in, its processing included (not ``latency`` + the processing), and the req
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from imstui.sim import controlled_backend, seed
@@ -89,3 +91,44 @@ async def test_a_copy_is_made_when_it_arrives_then_answered_after_the_latency(
         )
     assert response.status_code == 200
     assert made_before_the_wait == [1] and slept == [0.5]
+
+
+async def test_the_latency_counts_from_when_the_app_first_sees_the_request(
+    stopwatch: tuple[Stopwatch, list[float]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starlette.routing import Router
+
+    watch, slept = stopwatch
+    backend = controlled_backend(faults="latency=0.02")
+    route = Router.__call__
+
+    async def slow_routing(self: Router, scope: Any, receive: Any, send: Any) -> None:  # routing takes 2 ms
+        watch.t += 0.002
+        await route(self, scope, receive, send)
+
+    monkeypatch.setattr(Router, "__call__", slow_routing)
+    async with backend.client() as client:
+        started = watch.t
+        assert (await client.get("/v2/cloudimages", params={"limit": "1"})).status_code == 200
+    assert slept == [pytest.approx(0.018)]
+    assert watch.t - started == pytest.approx(0.02)
+
+
+def test_a_simulator_with_latency_keeps_time_on_a_sub_millisecond_loop() -> None:
+    import selectors
+    import socket
+
+    from imstui.sim.config import SimConfig
+    from imstui.sim.faults import FaultConfig
+    from imstui.sim.server import make_server, precise_timer_loop
+
+    with socket.socket() as sock:
+        slow, _ = make_server(SimConfig(faults=FaultConfig.parse("job.latency=0-0.02")), sock)
+        plain, _ = make_server(SimConfig(faults=FaultConfig.parse("5xx=0.1")), sock)
+    assert slow.config.get_loop_factory() is precise_timer_loop
+    assert plain.config.loop == "auto"
+    loop = precise_timer_loop()
+    try:
+        assert isinstance(loop._selector, selectors.SelectSelector)  # type: ignore[attr-defined]
+    finally:
+        loop.close()
