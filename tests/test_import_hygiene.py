@@ -126,3 +126,22 @@ def test_the_demo_session_opens_without_the_simulators_http_layer(tmp_path: obje
     from imstui.sim import seed
 
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [[], seed.ELIGIBLE_LINUX_ID, True]
+
+
+def test_the_browsers_pages_are_kept_out_of_full_collections_only_in_the_console_process() -> None:
+    # imstui.ui.launch.keep_long_lived (called after each page of the image browser): in the console's process the
+    # objects alive are frozen (a full collection over 10,000 images stalled keys for 45-80 ms); elsewhere (a test
+    # run hosting many apps) nothing is frozen, so no other app's garbage is kept.
+    program = (
+        "import gc, json\n"
+        "from imstui.ui import launch\n"
+        "data = [{'n': i} for i in range(1000)]\n"
+        "before = gc.get_freeze_count()\n"
+        "launch.keep_long_lived()\n"
+        "outside = gc.get_freeze_count()\n"
+        "launch._CONSOLE[0] = True\n"
+        "launch.keep_long_lived()\n"
+        "print(json.dumps([outside == before, gc.get_freeze_count() >= before + len(data)]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, True]

@@ -93,6 +93,23 @@ def release_collections() -> None:
             gc.enable()
 
 
+_CONSOLE = [False]  # this process runs the console (run_console): keep_long_lived acts only then
+
+
+def keep_long_lived() -> None:
+    """Move the objects alive now out of the cyclic collector's later full passes (``gc.freeze``, O(1)).
+
+    For data that arrived to stay, such as a page of the image browser: 10,000 images are ~1 million objects, and a
+    full collection walking them stalled the console for 45-80 ms now and then (a PageDown or a filter keystroke
+    that happened to trigger it; measured with gc callbacks in benchmarks/browser_bench.py's console). Frozen
+    objects are still freed by reference counting when the screen holding them goes. The young generations are
+    collected first (a few ms at most), so only a garbage cycle that had already reached the oldest generation can
+    be kept for good. Only in the console's own process (not in a test run that hosts many apps in one process)."""
+    if _CONSOLE[0]:
+        gc.collect(1)
+        gc.freeze()
+
+
 def run_console(args: argparse.Namespace) -> int:
     """Open the console for ``args`` (the parsed common options); returns the process exit code."""
     problem = terminal_problem()
@@ -101,6 +118,7 @@ def run_console(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     skip_unused_optional_imports()
+    _CONSOLE[0] = True
     hold_collections()
     from imstui.ui.app import ImstuiApp
     from imstui.ui.connectors import connector_for_args

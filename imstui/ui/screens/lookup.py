@@ -19,6 +19,7 @@ from imstui.api.models import Image
 from imstui.core.image_search import ImageFilter, RowPage, search_pages
 from imstui.core.wording import format_size
 from imstui.ui.browser_model import BrowserModel, filter_words
+from imstui.ui.launch import keep_long_lived
 from imstui.ui.session import Console, console
 from imstui.ui.text import assemble, literal, plain
 from imstui.ui.widgets.fields import RuleValidator, violation_text
@@ -296,6 +297,7 @@ class LookupScreen(Screen[None]):
                 self.model.pages += 1
                 self.model.skipped += page.skipped
                 self.model.add(page.rows)
+                keep_long_lived()  # the rows stay while the browser does: out of the collector's full passes
                 browser.refresh_view(keep=keep)
                 self._update_browser_status()
                 if not browser.is_near_end():
