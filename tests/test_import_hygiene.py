@@ -145,3 +145,27 @@ def test_the_browsers_pages_are_kept_out_of_full_collections_only_in_the_console
     )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, True]
+
+
+def test_the_console_connects_without_loading_the_batch_items_screen(tmp_path: object) -> None:
+    # The batch rows ask which item screens are open on every read; asking must not load the screen's module
+    # (with Textual's DataTable, ~45 ms on the event loop just as the console connects). Opening one loads it.
+    program = (
+        "import asyncio, json, sys\n"
+        "from pathlib import Path\n"
+        "from imstui.ui.app import ImstuiApp\n"
+        "from imstui.ui.connectors import DemoConnector\n"
+        "from imstui.ui.widgets.batch_strip import BatchStrip\n"
+        f"app = ImstuiApp(DemoConnector(ledger_path=Path({str(tmp_path)!r}) / 'jobs.sqlite3'))\n"
+        "async def main():\n"
+        "    async with app.run_test(size=(100, 30)) as pilot:\n"
+        "        strip = app.screen.query_one(BatchStrip)\n"
+        "        while app.session is None or strip._loading:\n"
+        "            await pilot.pause(0.01)\n"
+        "        await pilot.pause()\n"
+        "        return [strip._open_batches() == set(), 'imstui.ui.screens.batch_detail' in sys.modules]\n"
+        "print(json.dumps(asyncio.run(main())))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, False]

@@ -75,7 +75,8 @@ def preload_connection_stack(demo: bool) -> None:
 
     from imstui.ui.launch import release_collections
 
-    modules = ["imstui.api.client", "imstui.core.session", "imstui.core.submit"]
+    # imstui.core.batch: the main screen's batch rows read the account's batches as soon as it connects.
+    modules = ["imstui.api.client", "imstui.core.session", "imstui.core.submit", "imstui.core.batch"]
     modules += (
         ["imstui.connect", "imstui.sim.demo"] if demo else ["imstui.core.credential_source", "imstui.core.secret_store"]
     )

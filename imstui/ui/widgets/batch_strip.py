@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from imstui.core.batch.outcome import BatchProgress, ItemOutcome
     from imstui.core.poller import PollerEvent
     from imstui.core.session import Session
+    from imstui.ui.screens.batch_detail import BatchDetailScreen
 
 # The core's batch modules are imported when a session connects (after the first frame), not with the main screen.
 PENDING, SENDING = "pending", "sending"  # imstui.core.batch.store's item states (checked by a test)
@@ -433,20 +435,24 @@ class BatchStrip(Vertical):
 
     # ------------------------------------------------------------------ the items
 
-    def _open_batches(self) -> set[int]:
-        from imstui.ui.screens.batch_detail import BatchDetailScreen
+    def _detail_screens(self) -> list[BatchDetailScreen]:
+        """The batch item screens open. None can be before their module is loaded (on the first open): asking
+        does not load it (with Textual's DataTable, ~45 ms on the event loop while the console connects)."""
+        module = sys.modules.get("imstui.ui.screens.batch_detail")
+        if module is None:
+            return []
+        kind = module.BatchDetailScreen
+        return [s for s in self.app.screen_stack if isinstance(s, kind)]
 
-        return {s.batch_id for s in self.app.screen_stack if isinstance(s, BatchDetailScreen)}
+    def _open_batches(self) -> set[int]:
+        return {s.batch_id for s in self._detail_screens()}
 
     def _refresh_open_details(self) -> None:
-        from imstui.ui.screens.batch_detail import BatchDetailScreen
-
         running = running_batches(self.app)
-        for screen in self.app.screen_stack:
-            if isinstance(screen, BatchDetailScreen):
-                view = self.views.get(screen.batch_id)
-                if view is not None:
-                    screen.show(view, sending=screen.batch_id in running)
+        for screen in self._detail_screens():
+            view = self.views.get(screen.batch_id)
+            if view is not None:
+                screen.show(view, sending=screen.batch_id in running)
 
     @on(OptionList.OptionSelected, "#batch-strip-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
