@@ -223,13 +223,15 @@ def open_session(
     transport: httpx.AsyncBaseTransport | None = None,
     keyring: BackendInfo | None = None,
     catalogue: DemoCatalogue | None = None,
+    check_pages: bool = True,
 ) -> Session:
     """The session for ``settings``: a client (:func:`~imstui.core.context.client_from_settings`), the ledger
     (``ledger_path``, default the user's) and a poller of ``profile``'s jobs (default: the settings' profile,
     ``demo`` for the simulator, ``env`` for environment keys). Raises ``LedgerError`` when the ledger cannot be
-    opened (nothing else is left open then)."""
+    opened (nothing else is left open then). ``check_pages=False``: the ledger's pages are left for the caller to
+    check (:meth:`~imstui.core.ledger.Ledger.verify_pages`)."""
     name = profile or settings.profile or (DEMO_PROFILE if settings.demo else ENV_PROFILE)
-    ledger = Ledger(ledger_path)
+    ledger = Ledger(ledger_path, check_pages=check_pages)
     try:
         api = client_from_settings(settings, transport=transport)
     except BaseException:

@@ -178,6 +178,20 @@ class ImstuiApp(App[int]):
             return
         await self.use_session(session)
 
+    @work(group="ledger-pages", exit_on_error=False)
+    async def _verify_ledger_pages(self, session: Session) -> None:
+        """The ledger's every-page check, left by the connector for after the first screen of jobs (it reads the
+        whole file). A damaged page ends the session as a damaged ledger at opening does: not connected, the
+        error and its way out said once; the rows already on screen stay readable."""
+        from imstui.core.ledger import LedgerError
+
+        try:
+            await asyncio.to_thread(session.ledger.verify_pages)
+        except LedgerError as exc:
+            if self.session is session:
+                await self._close_session()
+                self._cannot_connect(exc, "")
+
     def _cannot_connect(self, exc: ImstuiError, remedy: str) -> None:
         self.update_status(connection="not connected")
         text = plain(str(exc)) + (f"\n{plain(remedy)}" if remedy else "")
@@ -217,6 +231,8 @@ class ImstuiApp(App[int]):
             # the history is never read into memory.
             panel.use_ledger(session.ledger.path, session.scope)
         self.run_worker(session.poller.run(), name="poller", group="poller", exclusive=True, exit_on_error=False)
+        if not session.ledger.pages_checked:
+            self._verify_ledger_pages(session)
         self.set_terminal_title(f"imstui {session.profile}" + (" (demo)" if session.demo else ""))
         if not self._frozen:
             self._frozen = True

@@ -114,10 +114,11 @@ class FakeApi:
 class FakeConnector:
     """Connects a FakeApi with a real Ledger (in tmp) and a real Poller."""
 
-    def __init__(self, tmp: Path, api: FakeApi | None = None, *, demo: bool = True) -> None:
+    def __init__(self, tmp: Path, api: FakeApi | None = None, *, demo: bool = True, check_pages: bool = True) -> None:
         self.api = api or FakeApi()
         self.tmp = tmp
         self._demo = demo
+        self.check_pages = check_pages  # False: as the profile connector, the pages are checked once connected
         self.session: Session | None = None
 
     @property
@@ -136,7 +137,7 @@ class FakeConnector:
         from imstui.core.ledger import Ledger
         from imstui.core.poller import Poller, PollSettings
 
-        ledger = Ledger(self.tmp / "jobs.sqlite3")
+        ledger = Ledger(self.tmp / "jobs.sqlite3", check_pages=self.check_pages)
         settings = PollSettings(first_delay=0.05, initial_interval=0.05, max_interval=0.2, rate_per_second=None)
         poller = Poller(self.api, ledger, profile="test", settings=settings, now=lambda: FROZEN)
         endpoint = Endpoint(REGION, PROJECT, "https://ims.example.test", "https://iam.example.test")

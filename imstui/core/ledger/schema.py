@@ -11,7 +11,7 @@ from pathlib import Path
 from imstui.core.ledger.errors import LedgerDamagedError, LedgerError
 from imstui.core.ledger.records import COLUMN_NAMES
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "check_schema", "migrate"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "check_pages", "check_schema", "migrate"]
 
 SCHEMA_VERSION = 6
 
@@ -171,9 +171,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
     conn.execute("COMMIT")
 
 
-def check_schema(conn: sqlite3.Connection, path: Path) -> None:
+def check_schema(conn: sqlite3.Connection, path: Path, *, pages: bool = True) -> None:
     """Refuse, with one :class:`LedgerDamagedError`, a file that lost a table, a column or the change counter, or
-    whose pages are damaged."""
+    (``pages``) whose pages are damaged (:func:`check_pages`)."""
     for table, wanted in _TABLES.items():
         found = {str(row[1]) for row in conn.execute(f"PRAGMA table_info({table})").fetchall()}
         if not found:
@@ -184,7 +184,13 @@ def check_schema(conn: sqlite3.Connection, path: Path) -> None:
     row = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
     if row is None or not isinstance(row[0], int):
         raise LedgerDamagedError(path, "its change counter (meta 'version' row) is missing")
-    # Damaged pages, found now rather than halfway through a listing (about 50 ms for a 10 MB ledger).
+    if pages:
+        check_pages(conn, path)
+
+
+def check_pages(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a file with a damaged page (one :class:`LedgerDamagedError`): found at once rather than halfway
+    through a listing. It reads every page: 80-90 ms for 100,000 rows (~40 MB) on the 2-core bench machine."""
     verdict = conn.execute("PRAGMA quick_check(1)").fetchone()
     if verdict is None or verdict[0] != "ok":
         problem = " ".join(str(verdict[0] if verdict else "no verdict").replace("*** in database main ***", "").split())

@@ -34,7 +34,7 @@ from imstui.core.ledger.records import (
     to_db_time,
     utcnow,
 )
-from imstui.core.ledger.schema import check_schema, migrate
+from imstui.core.ledger.schema import check_pages, check_schema, migrate
 from imstui.core.ledger.scope import Scope, scope_sql
 from imstui.core.ledger.sweep import STALE_FAIL_REASON, STALE_SUBMISSION_GRACE, stale_rows
 from imstui.core.ledger.tag_marks import TagMarks
@@ -83,11 +83,21 @@ def _one(rows: Sequence[Sequence[Any]]) -> JobRecord | None:
 class Ledger(TagMarks):
     """The job ledger. ``path=None`` uses ``<state dir>/jobs.sqlite3``.
 
-    Opening it checks the schema (a damaged file is one :class:`LedgerDamagedError`) and, unless ``sweep=False``,
-    turns stale ``submitting`` rows into ``outcome_unknown`` (best effort: a read-only ledger still opens)."""
+    Opening it checks the schema and, unless ``check_pages=False``, every page (a damaged file is one
+    :class:`LedgerDamagedError`) and, unless ``sweep=False``, turns stale ``submitting`` rows into
+    ``outcome_unknown`` (best effort: a read-only ledger still opens). With ``check_pages=False`` the opener checks
+    the pages later with :meth:`verify_pages` (the console: in a thread once its first screen of jobs is up)."""
 
-    def __init__(self, path: Path | None = None, *, timeout_ms: int = BUSY_TIMEOUT_MS, sweep: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        timeout_ms: int = BUSY_TIMEOUT_MS,
+        sweep: bool = True,
+        check_pages: bool = True,
+    ) -> None:
         self.path = Path(path) if path is not None else default_ledger_path()
+        self.pages_checked = check_pages  # False: verify_pages() is still to be called
         self._lock = threading.RLock()
         self._closed = False
         try:
@@ -108,7 +118,7 @@ class Ledger(TagMarks):
                 self._conn.execute("PRAGMA synchronous = NORMAL")
                 self._conn.execute("PRAGMA foreign_keys = ON")
                 migrate(self._conn, self.path)
-                check_schema(self._conn, self.path)
+                check_schema(self._conn, self.path, pages=check_pages)
         except BaseException:
             self._conn.close()
             raise
@@ -122,6 +132,21 @@ class Ledger(TagMarks):
                     self.close()
                     raise
                 # Cannot write now (full disk, read-only): reading still works; the next opener sweeps.
+
+    def verify_pages(self) -> None:
+        """Read every page of the file on a connection of its own (the ledger's stays free for the poller and the
+        fronts meanwhile); a damaged page is one :class:`LedgerDamagedError`. Safe from any thread."""
+        try:
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        except (OSError, sqlite3.Error, ValueError) as exc:
+            raise LedgerError(f"cannot open the job ledger {self.path}: {exc}") from None
+        try:
+            check_pages(conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            raise LedgerDamagedError(self.path, f"database disk image is malformed: {exc}") from None
+        finally:
+            conn.close()
+        self.pages_checked = True
 
     # ------------------------------------------------------------------ plumbing
 
