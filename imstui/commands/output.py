@@ -32,7 +32,13 @@ from imstui.api.models import Image, Job
 from imstui.api.sanitize import sanitize
 from imstui.core.eligibility import Condition, Verdict
 from imstui.core.validation import Violation
-from imstui.core.wording import live_job_phase, live_job_status, looks_like_secret, needs_ascii
+from imstui.core.wording import (
+    SERVER_DATA_UNKNOWN,
+    live_job_phase,
+    live_job_status,
+    looks_like_secret,
+    needs_ascii,
+)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -223,7 +229,7 @@ def server_data_lines(problems: tuple[str, ...]) -> list[str]:
     """What the server sent that cannot be real (each such field is shown as unknown above), one line each."""
     if not problems:
         return []
-    return ["Server data read as unknown:", *(f"  ! {problem}" for problem in problems)]
+    return [SERVER_DATA_UNKNOWN, *(f"  ! {problem}" for problem in problems)]
 
 
 def image_to_dict(image: Image) -> dict[str, Any]:

@@ -27,6 +27,7 @@ __all__ = [
     "KIND_STYLES",
     "LOOKS",
     "NOT_REPORTED",
+    "SERVER_DATA_UNKNOWN",
     "JobCounts",
     "Kind",
     "PhaseLook",
@@ -112,6 +113,9 @@ KIND_STYLES: dict[str, str] = {
 }
 
 NOT_REPORTED = "–"  # no value yet (progress not reported, a time that has not happened)
+# The heading over the fields a server sent that cannot be real (an image's or a job's ``problems``: each such field
+# is shown as unknown), in `imstui image` / `imstui job` and in the console's lookup.
+SERVER_DATA_UNKNOWN = "Server data read as unknown:"
 
 
 def look_of(job: JobFacts | Phase) -> PhaseLook:

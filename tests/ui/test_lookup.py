@@ -217,3 +217,21 @@ async def test_the_full_ecs_image_size_is_unknown_not_zero(tmp_path: Path) -> No
         await wait_until(pilot, lambda: screen.image is not None)
         text = " ".join(screen_text(app).split())
         assert "Size unknown" in text and "0.0 MiB" not in text
+
+
+async def test_fields_the_server_sent_that_cannot_be_real_are_named_under_the_attributes(tmp_path: Path) -> None:
+    # As `imstui image` says them: the field reads "unknown" above and the reason is below, shown literally.
+    from .fakes import GOOD_ID, FakeApi, fake_app, image
+
+    bad = image(GOOD_ID, min_disk="forty[b]\x1b[2J")
+    assert bad.problems
+    app = fake_app(tmp_path, FakeApi({GOOD_ID: bad}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_lookup(pilot, app)
+        await pilot.press(*GOOD_ID, "enter")
+        await wait_until(pilot, lambda: screen.image is not None)
+        await wait_until(pilot, lambda: "Server data read as unknown:" in screen_text(app))
+        text = screen_text(app)
+        assert text.split("Min disk", 1)[1].split("\n", 1)[0].strip() == "unknown"
+        line = next(row for row in text.splitlines() if "! min_disk:" in row)
+        assert "forty[b]" in line and "is not a number" in line and "\x1b" not in text

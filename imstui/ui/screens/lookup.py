@@ -17,7 +17,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from imstui.api.errors import ApiError, ImageNotFoundError, ImstuiError
 from imstui.api.models import Image
 from imstui.core.image_search import ImageFilter, RowPage, search_pages
-from imstui.core.wording import format_size
+from imstui.core.wording import SERVER_DATA_UNKNOWN, format_size
 from imstui.ui.browser_model import BrowserModel, filter_words
 from imstui.ui.launch import keep_long_lived
 from imstui.ui.session import Console, console
@@ -78,9 +78,15 @@ def image_rows(image: Image) -> list[tuple[str, str]]:
 
 
 def image_details(image: Image) -> Content:
+    """The image's attributes, then what the server sent that cannot be real (each such field reads "unknown"
+    above), under the heading the headless ``imstui image`` uses."""
     rows = image_rows(image)
     width = max(len(k) for k, _ in rows) + 2
-    return Content("\n").join([assemble((f"{key:<{width}}", "bold"), value) for key, value in rows])
+    lines = [assemble((f"{key:<{width}}", "bold"), value) for key, value in rows]
+    if image.problems:
+        lines.append(literal(SERVER_DATA_UNKNOWN, "bold $text-warning"))
+        lines.extend(assemble(("  ! ", "$text-warning"), plain(problem)) for problem in image.problems)
+    return Content("\n").join(lines)
 
 
 def verdict_content(verdict: Verdict) -> Content:
