@@ -97,3 +97,30 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
         keyring.core._keyring_backend = previous
         reset_default_store()
         SESSION_SECRETS.clear()
+
+
+@pytest.fixture
+def one_page_damaged(tmp_path: Path) -> tuple[Path, int]:
+    """``tmp_path / "jobs.sqlite3"``: a ledger of 300 sent copies (job ids known, so opening's sweep reads none of
+    them) with one leaf page of the jobs table overwritten, the schema and the change counter intact; and that
+    page's number (as SQLite's quick_check names it)."""
+    from imstui.core.ledger import Ledger
+
+    path = tmp_path / "jobs.sqlite3"
+    with Ledger(path) as led:
+        for i in range(300):
+            row = led.record_intent(
+                profile="default",
+                region="r1",
+                project_id="p1",
+                source_image_id="src",
+                source_image_name="base",
+                name=f"copy-{i}" + "x" * 300,
+            )
+            led.attach_job_id(row, f"job-{i}")
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    victim = data.index(b"copy-150x") // page
+    data[victim * page : (victim + 1) * page] = b"\xa5" * page
+    path.write_bytes(bytes(data))
+    return path, victim + 1

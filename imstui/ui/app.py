@@ -39,7 +39,7 @@ from imstui.ui.widgets.status_bar import StatusBar, StatusValues, session_values
 
 if TYPE_CHECKING:
     from imstui.api.secret import Secret
-    from imstui.core.ledger import JobRecord
+    from imstui.core.ledger import JobRecord, LedgerError
     from imstui.core.poller import JobChanged, PollerStatus, PollFailed
     from imstui.core.secret_store import SecretStore
     from imstui.core.session import Session
@@ -188,9 +188,22 @@ class ImstuiApp(App[int]):
         try:
             await asyncio.to_thread(session.ledger.verify_pages)
         except LedgerError as exc:
-            if self.session is session:
-                await self._close_session()
-                self._cannot_connect(exc, "")
+            await self._ledger_failed(session, exc)
+
+    async def on_jobs_panel_ledger_unreadable(self, message: JobsPanel.LedgerUnreadable) -> None:
+        await self._ledger_failed(self.session, message.error)
+
+    async def _ledger_failed(self, session: Session | None, exc: LedgerError) -> None:
+        """The ledger failed ``session`` while connected. Damaged: the session ends as a damaged ledger at opening
+        ends it (not connected, the error and its way out said once: the panel's read and the page check may both
+        find it). Otherwise (I/O, a lock held too long): said, and the session goes on."""
+        from imstui.core.ledger import LedgerDamagedError
+
+        if not isinstance(exc, LedgerDamagedError):
+            self.notify(plain(str(exc)), title="The job ledger cannot be read", severity="warning", markup=False)
+        elif session is not None and self.session is session:
+            await self._close_session()
+            self._cannot_connect(exc, "")
 
     def _cannot_connect(self, exc: ImstuiError, remedy: str) -> None:
         self.update_status(connection="not connected")

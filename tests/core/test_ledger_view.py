@@ -156,3 +156,22 @@ def test_a_ledger_view_reads_its_scope_only_on_its_own_connection(ledger: Ledger
     finally:
         view.close()
         ledger.close()
+
+
+def test_a_read_the_file_cannot_answer_shows_no_rows_and_says_why_once(one_page_damaged: tuple[Path, int]) -> None:
+    # The console paints through this view: a damaged page must never raise into the screen (it stopped the
+    # console's connecting half-way, leaving it "connected" with no poller); the failure is kept and said once.
+    from imstui.core.ledger import LedgerDamagedError
+
+    path, _ = one_page_damaged
+    view = JobsView.open(path, None)
+    said: list[Exception] = []
+    view.on_failure = said.append
+    try:
+        assert view.failure is None
+        assert view.page(ViewSpec(), 0, 400) == []
+        assert view.count(ViewSpec()) >= 0 and view.records() == []
+        assert isinstance(view.failure, LedgerDamagedError) and "malformed" in str(view.failure)
+        assert said == [view.failure]
+    finally:
+        view.close()

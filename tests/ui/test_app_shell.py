@@ -156,31 +156,16 @@ async def test_footer_is_rebuilt_only_when_its_keys_change(tmp_path: Path) -> No
         assert not footer.query("FooterKey.-command-palette")
 
 
-async def test_a_damaged_page_found_after_connecting_ends_the_session_with_the_way_out(tmp_path: Path) -> None:
+async def test_a_damaged_page_found_after_connecting_ends_the_session_with_the_way_out(
+    tmp_path: Path, one_page_damaged: tuple[Path, int]
+) -> None:
     # The profile connector leaves the ledger's every-page check for after the first screen of jobs; a damaged
     # page then ends the session as at opening: not connected, the error with its remedy said once, no poller.
-    from imstui.core.ledger import Ledger
     from imstui.ui.app import ImstuiApp
 
     from .fakes import FROZEN, FakeConnector
 
-    path = tmp_path / "jobs.sqlite3"
-    with Ledger(path) as led:
-        for i in range(300):  # sent copies (job ids known): nothing for the sweep at opening to read
-            row = led.record_intent(
-                profile="test",
-                region="r1",
-                project_id="p1",
-                source_image_id="s",
-                source_image_name="b",
-                name=f"copy-{i}" + "x" * 300,
-            )
-            led.attach_job_id(row, f"job-{i}")
-    data = bytearray(path.read_bytes())
-    page = int.from_bytes(data[16:18], "big")
-    victim = data.index(b"copy-150x") // page
-    data[victim * page : (victim + 1) * page] = b"\xa5" * page
-    path.write_bytes(bytes(data))
+    assert one_page_damaged[0] == tmp_path / "jobs.sqlite3"  # the ledger FakeConnector opens
     connector = FakeConnector(tmp_path, check_pages=False)
     app = ImstuiApp(connector, clock=lambda: FROZEN)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from typing import Any
 from imstui.api.models import JobStatus
 from imstui.core import jobs
 from imstui.core.jobs import ATTENTION, FINISHED, OPEN_SQL, Phase, phase_of
+from imstui.core.ledger.errors import LedgerDamagedError, LedgerError
 from imstui.core.ledger.records import COLUMN_NAMES, COLUMNS, JobRecord, parse_row, tags_to_db, to_db_time
 from imstui.core.ledger.schema import MIGRATIONS, split_sql
 from imstui.core.ledger.scope import Scope, profile_scope, scope_sql
@@ -197,11 +198,20 @@ class PhaseCounts:
 
 
 class JobsView:
-    """Count, page and locate the rows of a :class:`ViewSpec` over one connection (see the module doc)."""
+    """Count, page and locate the rows of a :class:`ViewSpec` over one connection (see the module doc).
 
-    def __init__(self, conn: sqlite3.Connection, scope: str | Scope | None, *, memory: bool = False) -> None:
+    A read the file cannot answer (a damaged page, an I/O error, a lock held past the wait) never raises into the
+    screen painting it: the read returns no rows, :attr:`failure` keeps the first such error (a
+    :class:`LedgerDamagedError` for a damaged file) and :attr:`on_failure` is called with it, once."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, scope: str | Scope | None, *, memory: bool = False, path: Path | None = None
+    ) -> None:
         self._conn = conn
         self._lock = threading.RLock()
+        self.path = path
+        self.failure: LedgerError | None = None
+        self.on_failure: Callable[[LedgerError], None] | None = None
         self.memory = memory
         self.scope = scope
         self._scope_sql, self._scope_params = scope_sql(scope)
@@ -212,7 +222,7 @@ class JobsView:
         """A read-only view of the ledger file at ``path`` (its own connection)."""
         conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA query_only = 1")
-        return cls(conn, scope)
+        return cls(conn, scope, path=path)
 
     @classmethod
     def in_memory(cls, records: Iterable[JobRecord] = ()) -> JobsView:
@@ -326,18 +336,34 @@ class JobsView:
     def _read(self, sql: str, params: Sequence[Any]) -> list[Any]:
         with self._lock:
             try:
-                return self._conn.execute(sql, params).fetchall()
-            except sqlite3.OperationalError as exc:
-                if "no query solution" not in str(exc):
-                    raise
-            # An index named for speed cannot answer this combination: the same query, left to the planner.
-            return self._conn.execute(_INDEX_HINT.sub("", sql), params).fetchall()
+                try:
+                    return self._conn.execute(sql, params).fetchall()
+                except sqlite3.OperationalError as exc:
+                    if "no query solution" not in str(exc):
+                        raise
+                # An index named for speed cannot answer this combination: the same query, left to the planner.
+                return self._conn.execute(_INDEX_HINT.sub("", sql), params).fetchall()
+            except sqlite3.Error as exc:
+                self._failed(exc)
+                return []
+
+    def _failed(self, exc: sqlite3.Error) -> None:
+        where = self.path if self.path is not None else Path(":memory:")
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+            error: LedgerError = LedgerDamagedError(where, str(exc))  # malformed, not a database, ...
+        else:
+            error = LedgerError(f"cannot read the job ledger {where}: {exc}")
+        if self.failure is None:
+            self.failure = error
+            if self.on_failure is not None:
+                self.on_failure(error)
 
     # ------------------------------------------------------------------ reads
 
     def count(self, spec: ViewSpec) -> int:
         sql, params = self._select("COUNT(*)", spec)
-        return int(self._read(sql, params)[0][0])
+        found = self._read(sql, params)
+        return int(found[0][0]) if found else 0
 
     def page(self, spec: ViewSpec, offset: int, limit: int) -> list[JobRecord]:
         """The rows ``offset`` .. ``offset + limit`` of the view, in its order (damaged rows left out)."""
@@ -367,7 +393,8 @@ class JobsView:
             ors.append("(" + " AND ".join([*same, f"{expr} {'>' if desc else '<'} ?"]) + ")")
             before += [*values[:i], values[i]]
         sql, params = self._select("COUNT(*)", spec, ["(" + " OR ".join(ors) + ")"])
-        return int(self._read(sql, [*params, *before])[0][0])
+        counted = self._read(sql, [*params, *before])
+        return int(counted[0][0]) if counted else None
 
     def get_row(self, row_id: int) -> JobRecord | None:
         rows = self._read(f"SELECT {COLUMNS} FROM jobs WHERE row_id = ?", [row_id])

@@ -36,7 +36,7 @@ from textual.widgets import Input
 
 from imstui.api.catalogue import explain as catalogue_explain
 from imstui.core.jobs import FINISHED, is_finished
-from imstui.core.ledger import JobRecord
+from imstui.core.ledger import JobRecord, LedgerError
 from imstui.core.ledger.scope import Scope
 from imstui.core.ledger.view import JobsView, PhaseCounts
 from imstui.core.wording import JobCounts
@@ -119,6 +119,13 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
     @dataclass
     class PauseToggled(Message):
         """The user pressed ``p``: pause polling if it runs, resume it if paused."""
+
+    @dataclass
+    class LedgerUnreadable(Message):
+        """The ledger could not answer the panel's view (the first such error of the view; the read showed no
+        rows)."""
+
+        error: LedgerError
 
     def __init__(
         self,
@@ -211,6 +218,7 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
         """Show the rows of ``scope`` in the ledger file at ``path``: the first screenful at once (one indexed
         read), the per-phase counts read in a thread; then each change the poller reports (:meth:`update_record`)."""
         view = JobsView.open(path, scope)
+        view.on_failure = self._ledger_unreadable
         self._switch(view, LiveCounts())
 
         def read_counts() -> None:  # once the first screenful is painted: the thread then does not delay it
@@ -224,6 +232,9 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
                 )
 
         self.call_after_refresh(read_counts)
+
+    def _ledger_unreadable(self, error: LedgerError) -> None:
+        self.post_message(self.LedgerUnreadable(error))  # the app decides (a damaged file ends the session)
 
     def _switch(self, view: JobsView, counts: LiveCounts) -> None:
         keep = self.table.cursor_record if self._ready else None
