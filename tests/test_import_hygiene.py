@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 PROGRAM = """
 import json, sys
@@ -16,9 +17,16 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("textual",
 """
 
 
+def fresh_answer(program: str) -> Any:
+    """Run ``program`` in a fresh interpreter (exit 0 required, its stderr shown otherwise); the JSON document on the
+    last line of its output."""
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def test_headless_path_does_not_import_textual() -> None:
-    result = subprocess.run([sys.executable, "-c", PROGRAM], capture_output=True, text=True, timeout=120, check=True)
-    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    loaded = fresh_answer(PROGRAM)
     assert [m for m in loaded if m.startswith("textual")] == []
 
 
@@ -50,8 +58,7 @@ def test_console_start_leaves_out_what_it_never_uses() -> None:
         "print(json.dumps([args.demo, args.profile, [m for m in loaded if m.startswith(('imstui.commands', 'trio',"
         " 'click'))]]))\n"
     )
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, "p", []]
+    assert fresh_answer(program) == [True, "p", []]
 
 
 def test_wording_a_throttle_does_not_load_the_poller_engine() -> None:
@@ -71,8 +78,7 @@ def test_wording_a_throttle_does_not_load_the_poller_engine() -> None:
         "print(json.dumps([before, Poller.__module__, PollSettings.__module__, Throttle.__module__,\n"
         "    is_fatal.__module__, all(name in dir(package) for name in package.__all__), missing]))\n"
     )
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
-    before, *modules, listed, missing = json.loads(result.stdout.strip().splitlines()[-1])
+    before, *modules, listed, missing = fresh_answer(program)
     assert before == ["imstui.core.poller", "imstui.core.poller.events"]
     assert modules == [
         "imstui.core.poller.controls",
@@ -98,8 +104,7 @@ def test_the_console_holds_the_collector_until_its_connection_stack_has_loaded()
         "states.append(gc.isenabled())\n"
         "print(json.dumps(states))\n"
     )
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, False, False, True, False, False]
+    assert fresh_answer(program) == [True, False, False, True, False, False]
 
 
 def test_the_demo_session_opens_without_the_simulators_http_layer(tmp_path: object) -> None:
@@ -121,11 +126,9 @@ def test_the_demo_session_opens_without_the_simulators_http_layer(tmp_path: obje
         "warm_demo_requests()\n"
         "print(json.dumps([before, image, 'starlette' in sys.modules]))\n"
     )
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
     from imstui.sim import seed
 
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == [[], seed.ELIGIBLE_LINUX_ID, True]
+    assert fresh_answer(program) == [[], seed.ELIGIBLE_LINUX_ID, True]
 
 
 def test_the_browsers_pages_are_kept_out_of_full_collections_only_in_the_console_process() -> None:
@@ -143,8 +146,7 @@ def test_the_browsers_pages_are_kept_out_of_full_collections_only_in_the_console
         "launch.keep_long_lived()\n"
         "print(json.dumps([outside == before, gc.get_freeze_count() >= before + len(data)]))\n"
     )
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, True]
+    assert fresh_answer(program) == [True, True]
 
 
 def test_the_console_connects_without_loading_the_batch_items_screen(tmp_path: object) -> None:
@@ -166,6 +168,4 @@ def test_the_console_connects_without_loading_the_batch_items_screen(tmp_path: o
         "        return [strip._open_batches() == set(), 'imstui.ui.screens.batch_detail' in sys.modules]\n"
         "print(json.dumps(asyncio.run(main())))\n"
     )
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, False]
+    assert fresh_answer(program) == [True, False]

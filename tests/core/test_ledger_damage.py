@@ -228,32 +228,20 @@ def test_a_full_disk_is_a_clear_write_error_and_the_rows_already_written_still_r
     assert rows[0].job_id == "job-kept" and all(r.state == "submitting" for r in rows[1:])
 
 
-def _one_leaf_damaged(path: Path) -> int:
-    """A ledger of 300 rows with one leaf page of the jobs table overwritten (schema and counter intact); its
-    page number."""
-    with Ledger(path) as led:
-        for i in range(300):
-            led.attach_job_id(_intent(led, f"copy-{i}" + "x" * 300), f"job-{i}")
-    data = bytearray(path.read_bytes())
-    page = int.from_bytes(data[16:18], "big")
-    victim = data.index(b"copy-150x") // page
-    data[victim * page : (victim + 1) * page] = b"\xa5" * page
-    path.write_bytes(bytes(data))
-    return victim + 1
-
-
-def test_one_damaged_page_is_found_when_the_ledger_opens_not_halfway_through_a_listing(tmp_path: Path) -> None:
-    path = tmp_path / "jobs.sqlite3"
-    number = _one_leaf_damaged(path)
+def test_one_damaged_page_is_found_when_the_ledger_opens_not_halfway_through_a_listing(
+    one_page_damaged: tuple[Path, int],
+) -> None:
+    path, number = one_page_damaged
     expected = rf"is damaged \(database disk image is malformed: Page {number}\b"
     with pytest.raises(LedgerDamagedError, match=expected):
         Ledger(path)
 
 
-def test_pages_left_unchecked_at_opening_are_checked_by_verify_pages(tmp_path: Path) -> None:
+def test_pages_left_unchecked_at_opening_are_checked_by_verify_pages(
+    tmp_path: Path, one_page_damaged: tuple[Path, int]
+) -> None:
     # The console opens with check_pages=False and verifies once its first screen is up: the same error then.
-    path = tmp_path / "jobs.sqlite3"
-    number = _one_leaf_damaged(path)
+    path, number = one_page_damaged
     led = Ledger(path, check_pages=False, sweep=False)
     try:
         assert led.pages_checked is False
