@@ -16,7 +16,6 @@ from types import TracebackType
 from typing import Literal
 from urllib.parse import quote
 
-import httpcore
 import httpx
 
 from imstui import __version__
@@ -40,7 +39,6 @@ from imstui.api.errors import (
 )
 from imstui.api.exchange import ACCEPT_ENCODING, Limits, exchange, host_of
 from imstui.api.fields import ID_RULE, is_api_id
-from imstui.api.lean_pool import LeanConnectionPool
 from imstui.api.models import CopyRequest, Image, Job
 from imstui.api.quota import ImageQuota
 from imstui.api.retry import RetryPolicy, call_with_retries
@@ -405,12 +403,14 @@ class ImsClient:
             pool = getattr(transport, "_pool", None)
             if (
                 type(transport) is httpx.AsyncHTTPTransport
-                and type(pool) in (httpcore.AsyncConnectionPool, LeanConnectionPool)
-                and getattr(pool, "_http1", False)
-                and not getattr(pool, "_http2", True)
-                and getattr(pool, "_uds", "") is None
-                and getattr(pool, "_local_address", "") is None
-                and not getattr(pool, "_socket_options", ())
+                and _plain_pool(pool)
+                and (
+                    getattr(pool, "_http1", False)
+                    and not getattr(pool, "_http2", True)
+                    and getattr(pool, "_uds", "") is None
+                    and getattr(pool, "_local_address", "") is None
+                    and not getattr(pool, "_socket_options", ())
+                )
             ):
                 route = WireRoute(
                     url,
@@ -470,3 +470,13 @@ class ImsClient:
             limits=self._limits,
             traceable=self._traceable,
         )
+
+
+def _plain_pool(pool: object) -> bool:
+    """``pool`` is httpcore's own connection pool or the lean one (not a subclass someone else made). Asked only of
+    an :class:`httpx.AsyncHTTPTransport`'s pool, so httpcore is loaded by then: an injected transport never loads it."""
+    import httpcore
+
+    from imstui.api.lean_pool import LeanConnectionPool
+
+    return type(pool) in (httpcore.AsyncConnectionPool, LeanConnectionPool)

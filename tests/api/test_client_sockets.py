@@ -26,8 +26,10 @@ from cryptography.x509.oid import NameOID
 from ims_fake_server import PROJECT_ID, REGION, credentials
 
 from imstui.api.client import ImsClient
-from imstui.api.connection import _cache_stream_sockets, _socket_readable, _SocketCachingBackend
+from imstui.api.connection import _socket_readable
 from imstui.api.models import JobStatus
+from imstui.api.socket_cache import _SocketCachingBackend
+from imstui.api.socket_cache import cache_stream_sockets as _cache_stream_sockets
 
 _PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
