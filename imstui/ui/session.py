@@ -75,8 +75,10 @@ def preload_connection_stack(demo: bool) -> None:
 
     from imstui.ui.launch import release_collections
 
-    # imstui.core.batch: the main screen's batch rows read the account's batches as soon as it connects.
-    modules = ["imstui.api.client", "imstui.core.session", "imstui.core.submit", "imstui.core.batch"]
+    # The main screen's batch rows read the account's batches as soon as it connects (the store and the outcome
+    # words only: the planner and the submitter load when a batch is planned or sent).
+    modules = ["imstui.api.client", "imstui.core.session", "imstui.core.submit"]
+    modules += ["imstui.core.batch.store", "imstui.core.batch.outcome"]
     modules += (
         ["imstui.connect", "imstui.sim.demo"] if demo else ["imstui.core.credential_source", "imstui.core.secret_store"]
     )

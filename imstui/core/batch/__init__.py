@@ -11,44 +11,110 @@
 
 from __future__ import annotations
 
-from imstui.core.batch.plan import (
-    PLACEHOLDERS,
-    BatchPlan,
-    BatchSpec,
-    ItemVerdict,
-    PlanItem,
-    SourceRef,
-    build_plan,
-    check_template,
-    parse_sources,
-    render_name,
-)
-from imstui.core.batch.reads import ImageReads, ListPage, prepare_plan, read_images
-from imstui.core.batch.resume import Reconciled, reconcile
-from imstui.core.batch.retry import NotRetried, RetryChoice, RetryPlan, retry_failed, retry_plan
-from imstui.core.batch.store import (
-    PENDING,
-    REJECTED,
-    SENDING,
-    SENT,
-    SKIPPED,
-    UNKNOWN,
-    BatchBusyError,
-    BatchRecord,
-    BatchStore,
-    IntentRow,
-    ItemRecord,
-    JobRow,
-)
-from imstui.core.batch.submit import (
-    DEFAULT_IN_FLIGHT,
-    MAX_IN_FLIGHT,
-    BatchSubmitter,
-    ItemEvent,
-    SubmitReport,
-    SubmitSettings,
-    is_flow_control,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from imstui.core.batch.plan import (
+        PLACEHOLDERS,
+        BatchPlan,
+        BatchSpec,
+        ItemVerdict,
+        PlanItem,
+        SourceRef,
+        build_plan,
+        check_template,
+        parse_sources,
+        render_name,
+    )
+    from imstui.core.batch.reads import ImageReads, ListPage, prepare_plan, read_images
+    from imstui.core.batch.resume import Reconciled, reconcile
+    from imstui.core.batch.retry import NotRetried, RetryChoice, RetryPlan, retry_failed, retry_plan
+    from imstui.core.batch.store import (
+        PENDING,
+        REJECTED,
+        SENDING,
+        SENT,
+        SKIPPED,
+        UNKNOWN,
+        BatchBusyError,
+        BatchRecord,
+        BatchStore,
+        IntentRow,
+        ItemRecord,
+        JobRow,
+    )
+    from imstui.core.batch.submit import (
+        DEFAULT_IN_FLIGHT,
+        MAX_IN_FLIGHT,
+        BatchSubmitter,
+        ItemEvent,
+        SubmitReport,
+        SubmitSettings,
+        is_flow_control,
+    )
+
+# Each name is loaded from its module on first use (PEP 562), so that reading the account's batches (the console's
+# batch rows, as soon as it connects: .store and .outcome) does not load the planner, the submitter, resume and
+# retry with them (~10 ms of imports before "connected", measured with benchmarks/startup_bench.py).
+_HOME = {
+    # .plan
+    "PLACEHOLDERS": "plan",
+    "BatchPlan": "plan",
+    "BatchSpec": "plan",
+    "ItemVerdict": "plan",
+    "PlanItem": "plan",
+    "SourceRef": "plan",
+    "build_plan": "plan",
+    "check_template": "plan",
+    "parse_sources": "plan",
+    "render_name": "plan",
+    # .reads
+    "ImageReads": "reads",
+    "ListPage": "reads",
+    "prepare_plan": "reads",
+    "read_images": "reads",
+    # .resume
+    "Reconciled": "resume",
+    "reconcile": "resume",
+    # .retry
+    "NotRetried": "retry",
+    "RetryChoice": "retry",
+    "RetryPlan": "retry",
+    "retry_failed": "retry",
+    "retry_plan": "retry",
+    # .store
+    "PENDING": "store",
+    "REJECTED": "store",
+    "SENDING": "store",
+    "SENT": "store",
+    "SKIPPED": "store",
+    "UNKNOWN": "store",
+    "BatchBusyError": "store",
+    "BatchRecord": "store",
+    "BatchStore": "store",
+    "IntentRow": "store",
+    "ItemRecord": "store",
+    "JobRow": "store",
+    # .submit
+    "DEFAULT_IN_FLIGHT": "submit",
+    "MAX_IN_FLIGHT": "submit",
+    "BatchSubmitter": "submit",
+    "ItemEvent": "submit",
+    "SubmitReport": "submit",
+    "SubmitSettings": "submit",
+    "is_flow_control": "submit",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_IN_FLIGHT",

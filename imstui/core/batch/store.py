@@ -27,16 +27,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imstui.api.models import CopyRequest, JobStatus
 from imstui.api.tag_models import ImageTag
-from imstui.core.batch.plan import BatchPlan
 from imstui.core.jobs import JobState
 from imstui.core.ledger import BUSY_TIMEOUT_MS, Ledger, LedgerError, utcnow
 from imstui.core.ledger.errors import translate
 from imstui.core.ledger.records import from_db_time, text, to_db_time
 from imstui.core.ledger.sweep import pid_alive
+
+if TYPE_CHECKING:  # only a type here: reading batches does not load the planner
+    from imstui.core.batch.plan import BatchPlan
 
 __all__ = [
     "PENDING",
