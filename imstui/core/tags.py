@@ -14,8 +14,7 @@ follows the job calls it) and returns a :class:`TagOutcome` to record, never an 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,14 +28,27 @@ if TYPE_CHECKING:  # the client (and httpx) load only when tags are applied
 MAX_TAGS = 10
 KEY_MAX = 36
 VALUE_MAX = 43
-_KEY_CHARS = re.compile(r"[A-Za-z0-9_\-\u4e00-\u9fff]")
-_VALUE_CHARS = re.compile(r"[A-Za-z0-9_.\-\u4e00-\u9fff]")
+_ASCII_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+_ASCII_VALUE_CHARS = _ASCII_KEY_CHARS | {"."}
+
+
+def _key_char(ch: str) -> bool:
+    """A character a tag key may hold: ASCII letters and digits, ``_``, ``-``, CJK ideographs U+4E00-U+9FFF.
+    (A set and a range, not a regular expression: compiling that character class cost ~2.5 ms at import.)"""
+    return ch in _ASCII_KEY_CHARS or "\u4e00" <= ch <= "\u9fff"
+
+
+def _value_char(ch: str) -> bool:
+    """A character a tag value may hold: what a key may, and ``.``."""
+    return ch in _ASCII_VALUE_CHARS or "\u4e00" <= ch <= "\u9fff"
+
+
 KEY_CHARSET_TEXT = "letters, digits, '_' and '-'"
 VALUE_CHARSET_TEXT = "letters, digits, '_', '.' and '-'"
 
 
-def _bad_chars(text: str, allowed: re.Pattern[str]) -> str:
-    bad = list(dict.fromkeys(ch for ch in text if not allowed.fullmatch(ch)))
+def _bad_chars(text: str, allowed: Callable[[str], bool]) -> str:
+    bad = list(dict.fromkeys(ch for ch in text if not allowed(ch)))
     shown = ", ".join(repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}" for ch in bad[:6])
     return shown + (", …" if len(bad) > 6 else "")
 
@@ -55,19 +67,19 @@ def check_tag(key: str, value: str) -> ImageTag | Violation:
         return Violation("tag.key.required", "a tag needs a key (1 to 36 characters)")
     if len(key) > KEY_MAX:
         return Violation("tag.key.length", f"tag key {key[:40]!r}… has {len(key)} characters; at most {KEY_MAX}")
-    if not all(_KEY_CHARS.fullmatch(ch) for ch in key):
+    if not all(map(_key_char, key)):
         return Violation(
             "tag.key.charset",
-            f"tag key {key!r} contains {_bad_chars(key, _KEY_CHARS)}: a key may hold only {KEY_CHARSET_TEXT}",
+            f"tag key {key!r} contains {_bad_chars(key, _key_char)}: a key may hold only {KEY_CHARSET_TEXT}",
         )
     if len(value) > VALUE_MAX:
         return Violation(
             "tag.value.length", f"the value of tag {key!r} has {len(value)} characters; at most {VALUE_MAX}"
         )
-    if not all(_VALUE_CHARS.fullmatch(ch) for ch in value):
+    if not all(map(_value_char, value)):
         return Violation(
             "tag.value.charset",
-            f"the value of tag {key!r} contains {_bad_chars(value, _VALUE_CHARS)}: "
+            f"the value of tag {key!r} contains {_bad_chars(value, _value_char)}: "
             f"a value may hold only {VALUE_CHARSET_TEXT}",
         )
     return ImageTag(key, value)
