@@ -41,7 +41,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from imstui.api import signer
+from imstui.api import signing
 from imstui.sim.auth import AccessKey, AuthFailure, header_map, parse_authorization, verify
 from imstui.sim.config import SimConfig
 from imstui.sim.faults import FaultDecision, throttle_message
@@ -245,7 +245,7 @@ class Simulator:
             "description": "",
             "links": {"self": f"{base}/v3/projects/{cfg.project_id}"},
         }
-        wanted = dict(signer.parse_raw_query(call.request.scope.get("query_string", b"")))
+        wanted = dict(signing.parse_raw_query(call.request.scope.get("query_string", b"")))
         selected = [project]
         for field in ("name", "domain_id", "parent_id", "id"):
             if field in wanted and wanted[field] != project[field]:
@@ -279,7 +279,7 @@ class Simulator:
 
     # --- IMS ------------------------------------------------------------------------------------------------------
     async def list_images(self, call: Call) -> Response:
-        params = signer.parse_raw_query(call.request.scope.get("query_string", b""))
+        params = signing.parse_raw_query(call.request.scope.get("query_string", b""))
         if self.config.refuse_all_granted_eps and ("enterprise_project_id", "all_granted_eps") in params:
             return gateway_error(call.request, 403, "APIGW.0306", "API access denied.")
         images, next_marker = self.state.list_images_page(params, call.project_id)

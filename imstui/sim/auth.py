@@ -2,7 +2,7 @@
 
 The canonical request is rebuilt from what actually arrived (method, raw path, raw query decoded and
 re-encoded, the received values of the headers named in ``SignedHeaders``, raw body bytes) with the same pure
-functions the client signs with (:mod:`imstui.api.signer`), and compared to the ``Signature`` in constant time.
+functions the client signs with (:mod:`imstui.api.signing`), and compared to the ``Signature`` in constant time.
 
 Every failure is ``401 APIGW.0301`` ("Incorrect IAM authentication information"), including a stale
 ``X-Sdk-Date`` (the dedicated APIG's ``APIGW.0303`` is not used, so clients see one code for all auth errors).
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from imstui.api import signer
+from imstui.api import signing
 from imstui.api.errors import ConfigurationError
 from imstui.api.secret import Secret
 
@@ -105,7 +105,7 @@ def verify(
     if not authorization:
         raise AuthFailure("the request is not signed (no Authorization header)")
     parsed = parse_authorization(authorization)
-    if parsed.algorithm != signer.ALGORITHM:
+    if parsed.algorithm != signing.ALGORITHM:
         raise AuthFailure(f"unsupported signing algorithm {parsed.algorithm[:40]!r}")
     names = parsed.signed_headers
     if names != sorted(set(names)) or any(name != name.lower() for name in names):
@@ -118,7 +118,7 @@ def verify(
         raise AuthFailure(f"signed header {missing[0]!r} is missing from the request")
     sdk_date = headers["x-sdk-date"].strip()
     try:
-        signed_at = datetime.strptime(sdk_date, signer.DATE_FORMAT).replace(tzinfo=timezone.utc).timestamp()
+        signed_at = datetime.strptime(sdk_date, signing.DATE_FORMAT).replace(tzinfo=timezone.utc).timestamp()
     except ValueError:
         raise AuthFailure("X-Sdk-Date is not in the format YYYYMMDDTHHMMSSZ") from None
     if abs(now - signed_at) > max_skew:
@@ -136,11 +136,11 @@ def verify(
         if not hmac.compare_digest(token.strip().encode(), key.security_token.reveal().encode()):
             raise AuthFailure("decrypt token fail (invalid security token)")
     signed = {name: headers[name] for name in names}
-    pairs = signer.parse_raw_query(raw_query)
-    canonical = signer.canonical_request(method, raw_path, pairs, signed, names, body)
+    pairs = signing.parse_raw_query(raw_query)
+    canonical = signing.canonical_request(method, raw_path, pairs, signed, names, body)
     try:
         # The revealed SK is never bound to a name here or below (a crash report showing locals cannot print it).
-        expected = signer._signature_with(key.sk, signer.string_to_sign(canonical, sdk_date))
+        expected = signing._signature_with(key.sk, signing.string_to_sign(canonical, sdk_date))
     except ConfigurationError:
         raise AuthFailure("the simulator's secret key for this access key cannot be used (not UTF-8)") from None
     if not hmac.compare_digest(expected, parsed.signature):

@@ -14,7 +14,7 @@ import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from imstui.api import signer
+from imstui.api import signing
 from imstui.sim.auth import header_map, parse_authorization
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def routes(sim: Simulator) -> list[Route]:
             message = "Incorrect IAM authentication information: EPS is global: sign the request with X-Domain-Id"
             return gateway_error(call.request, 401, "APIGW.0301", message)
         try:
-            params = signer.parse_raw_query(call.request.scope.get("query_string", b""))
+            params = signing.parse_raw_query(call.request.scope.get("query_string", b""))
             return JSONResponse(projects.list_projects(params))
         except EpsFailure as error:
             body = {"error_code": error.code, "error_msg": error.message, "request_id": uuid.uuid4().hex}

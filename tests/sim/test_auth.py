@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imstui.api import signer
+from imstui.api import signer, signing
 from imstui.api.credentials import Credentials
 from imstui.api.secret import Secret
 from imstui.api.signer import SdkHmacAuth
@@ -227,7 +227,7 @@ def test_a_crash_while_verifying_shows_no_secret_key_in_traceback_locals(monkeyp
         new = staticmethod(divmod)
         compare_digest = staticmethod(hmac.compare_digest)
 
-    monkeypatch.setattr(signer, "hmac", CrashingHmac)
+    monkeypatch.setattr(signing, "hmac", CrashingHmac)  # the algorithm the verifier runs
     raw_path, _, raw_query = request.url.raw_path.partition(b"?")
     with pytest.raises(TypeError) as caught:
         verify(
