@@ -120,14 +120,16 @@ def open_demo_session(
     ledger_path: Path | None = None,
     poll_settings: PollSettings | None = None,
     timing: PollerTiming | None = None,
+    defer_http: bool = False,
 ) -> Session:
     """A session on a fresh in-process simulator (jobs ``speed`` times faster), with the demo catalogue. An active
-    :func:`~imstui.core.context.client_overrides` transport replaces the simulator's (tests)."""
+    :func:`~imstui.core.context.client_overrides` transport replaces the simulator's (tests). ``defer_http``: as
+    :func:`~imstui.core.session.open_session`'s (the simulator's transport is built with the client's HTTP stack)."""
     from imstui.core.context import current_overrides
     from imstui.core.session import open_session
 
     settings, backend = _demo_backend(speed, ledger_path)
-    transport = current_overrides().transport or backend.transport
+    transport = current_overrides().transport or backend.make_transport
     return open_session(
         settings,
         ledger_path=ledger_path,
@@ -135,6 +137,7 @@ def open_demo_session(
         timing=timing,
         transport=transport,
         catalogue=demo_catalogue(),
+        defer_http=defer_http,
     )
 
 

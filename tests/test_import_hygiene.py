@@ -169,3 +169,37 @@ def test_the_console_connects_without_loading_the_batch_items_screen(tmp_path: o
         "print(json.dumps(asyncio.run(main())))\n"
     )
     assert fresh_answer(program) == [True, False]
+
+
+def test_a_deferred_demo_session_is_connected_before_httpx_loads(tmp_path: object) -> None:
+    # The console's sessions leave the client's HTTP stack for after they are on screen (defer_http=True): opening
+    # one loads neither httpx nor httpcore; prepare_connection() (run by the console in a thread) loads httpx and
+    # what requests use, and a request then works. An injected transport never loads httpcore.
+    program = (
+        "import asyncio, json, sys\n"
+        "from pathlib import Path\n"
+        "from imstui.ui.session import preload_connection_stack\n"
+        "preload_connection_stack(True)\n"
+        "from imstui.connect import open_demo_session\n"
+        "from imstui.sim import seed\n"
+        f"session = open_demo_session(ledger_path=Path({str(tmp_path)!r}) / 'jobs.sqlite3', defer_http=True)\n"
+        "def loaded():\n"
+        "    names = ('httpx', 'httpcore', 'h11', 'imstui.api.exchange', 'imstui.api.signer')\n"
+        "    return [name for name in names if name in sys.modules]\n"
+        "before = loaded()\n"
+        "session.prepare_connection()\n"
+        "after = loaded()\n"
+        "async def look():\n"
+        "    try:\n"
+        "        return (await session.api.get_image(seed.ELIGIBLE_LINUX_ID)).id\n"
+        "    finally:\n"
+        "        await session.aclose()\n"
+        "print(json.dumps([before, after, asyncio.run(look())]))\n"
+    )
+    from imstui.sim import seed
+
+    assert fresh_answer(program) == [
+        [],
+        ["httpx", "imstui.api.exchange", "imstui.api.signer"],
+        seed.ELIGIBLE_LINUX_ID,
+    ]

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
         ThrottledError,
         TransportError,
     )
-    from imstui.api.exchange import Limits
+    from imstui.api.limits import Limits
     from imstui.api.models import CopyRequest, Image, Job, JobStatus, SubJob
     from imstui.api.protocol import ImsApi
     from imstui.api.retry import RetryPolicy
@@ -59,7 +59,7 @@ _LAZY: dict[str, str] = {
     "JobNotFoundError": "imstui.api.errors",
     "JobStatus": "imstui.api.models",
     "KNOWN_REGIONS": "imstui.api.endpoints",
-    "Limits": "imstui.api.exchange",
+    "Limits": "imstui.api.limits",
     "LocalValidationError": "imstui.api.errors",
     "OutcomeUnknownError": "imstui.api.errors",
     "ProjectDiscoveryError": "imstui.api.errors",

@@ -10,23 +10,17 @@ Nothing here imports a UI library: the headless commands and the console share t
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
-
-import httpx
 
 from imstui import __version__
 from imstui.api import endpoints
-from imstui.api.answers import copy_job_id, job_from, json_object, project_id_from, snippet
-from imstui.api.connection import build_http_client, tls_verify_from_env
 from imstui.api.credentials import Credentials
-from imstui.api.error_parsing import (
-    error_from_response,
-    request_id_of,
-)
 from imstui.api.errors import (
     ApiError,
     ConfigurationError,
@@ -37,30 +31,51 @@ from imstui.api.errors import (
     OutcomeUnknownError,
     ProtocolError,
 )
-from imstui.api.exchange import ACCEPT_ENCODING, Limits, exchange, host_of
 from imstui.api.fields import ID_RULE, is_api_id
+from imstui.api.lazy import lazy_module
+from imstui.api.limits import ACCEPT_ENCODING, Limits
 from imstui.api.models import CopyRequest, Image, Job
 from imstui.api.quota import ImageQuota
 from imstui.api.retry import RetryPolicy, call_with_retries
 from imstui.api.sanitize import sanitize
-from imstui.api.signer import PreparedGet, SdkHmacAuth
-from imstui.api.wire import WireRoute
+
+# httpx and the modules built on it load when the client first needs its HTTP stack (:meth:`ImsClient.prepare`,
+# at construction unless deferred), not when this module is imported: a console shows its session connected first.
+if TYPE_CHECKING:
+    import httpx
+
+    from imstui.api import answers, connection, error_parsing, exchange, signer
+    from imstui.api import wire as lean_wire
+    from imstui.api.signer import PreparedGet, SdkHmacAuth
+    from imstui.api.wire import WireRoute
+
+    # A transport, or what builds one when the client builds its HTTP stack (the demo's in-process simulator).
+    TransportSource = httpx.AsyncBaseTransport | Callable[[], httpx.AsyncBaseTransport]
+else:
+    httpx = lazy_module("httpx")
+    answers = lazy_module("imstui.api.answers")
+    connection = lazy_module("imstui.api.connection")
+    error_parsing = lazy_module("imstui.api.error_parsing")
+    exchange = lazy_module("imstui.api.exchange")
+    signer = lazy_module("imstui.api.signer")
+    lean_wire = lazy_module("imstui.api.wire")
 
 USER_AGENT = f"imstui/{__version__}"
 JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 ALL_GRANTED_EPS = "all_granted_eps"
 
 ROUTE_MISSING_CODES = frozenset({"APIGW.0101", "APIG.0101"})
 IMAGE_NOT_FOUND_CODES = frozenset({"IMG.0027", "IMG.0066", "IMG.0086", "IMG.0144"})
 JOB_NOT_FOUND_CODES = frozenset({"IMG.0023"})
 
-__all__ = ["ImsClient", "Limits", "check_project_id", "tls_verify_from_env"]
+__all__ = ["ImsClient", "Limits", "check_project_id"]
 
 _JSON_HEADERS: Mapping[str, str] = {"Content-Type": JSON_CONTENT_TYPE}
 _NO_HEADERS: Mapping[str, str] = {}
 _URL_CACHE_SIZE = 4096
 _NO_RETRIES = RetryPolicy.no_retries()  # the poller's checks (it schedules its own retries)
+# What a request runs through, loaded by ImsClient.prepare (else by the first request).
+_REQUEST_MODULES = tuple(f"imstui.api.{name}" for name in ("answers", "error_parsing", "exchange", "signer", "wire"))
 
 
 def check_project_id(project_id: str | None) -> str | None:
@@ -90,8 +105,12 @@ class ImsClient:
     """Async IMS/IAM client implementing :class:`imstui.api.protocol.ImsApi`.
 
     Use as ``async with ImsClient(...) as client:`` or call :meth:`aclose`. ``transport`` replaces the network
-    (``httpx.MockTransport`` in tests, the simulator's ASGI transport for ``--demo``); with an injected transport
-    the environment's proxy settings are ignored.
+    (``httpx.MockTransport`` in tests, the simulator's ASGI transport for ``--demo``; or a function returning one,
+    called when the HTTP stack is built); with an injected transport the environment's proxy settings are ignored.
+
+    The HTTP stack (httpx's client, the proxy and CA settings) is built at construction, where a wrong setting
+    raises :class:`ConfigurationError`; ``defer_http=True`` leaves it for :meth:`prepare` or the first request
+    (the console: it shows the session connected, then prepares the client in the background).
     """
 
     def __init__(
@@ -102,10 +121,11 @@ class ImsClient:
         project_id: str | None = None,
         ims_endpoint: str | None = None,
         iam_endpoint: str | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: TransportSource | None = None,
         timeout: httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
         limits: Limits | None = None,
+        defer_http: bool = False,
     ) -> None:
         self._region = endpoints.check_region(region)
         self._project_id = check_project_id(project_id)
@@ -115,12 +135,11 @@ class ImsClient:
         self._retry = retry or RetryPolicy()
         self._limits = limits or Limits()
         self._traceable = transport is None  # httpx's own transport reports when a request starts to leave
-        self._http = build_http_client(
-            endpoints=(self._ims, self._iam),
-            transport=transport,
-            timeout=timeout or DEFAULT_TIMEOUT,
-            headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
-        )
+        self._transport = transport
+        self._timeout = timeout
+        self._http_client: httpx.AsyncClient | None = None
+        self._building = threading.Lock()  # prepare() may run in a thread while the event loop sends a request
+        self._closed = False
         self._project_lock = asyncio.Lock()
         self._auths: dict[str, SdkHmacAuth] = {}
         self._urls: dict[str, httpx.URL] = {}
@@ -128,6 +147,8 @@ class ImsClient:
         self._prepared: dict[tuple[SdkHmacAuth, bytes, bool], PreparedGet] = {}
         self._use_eps_filter = True
         self._job_route: Literal["progress", "legacy"] | None = None
+        if not defer_http:
+            self._stack()
 
     def __repr__(self) -> str:
         return f"ImsClient(region={self._region!r}, project_id={self._project_id!r}, ims_endpoint={self._ims!r})"
@@ -157,11 +178,46 @@ class ImsClient:
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
+    def prepare(self) -> None:
+        """Build the HTTP stack now (httpx's client over the transport, or over the network with the environment's
+        proxy and CA settings) if it is not built yet, and load the modules requests use; raises
+        :class:`ConfigurationError` for a setting that cannot be used. The first request does this if nothing did;
+        safe to call from another thread than the event loop's."""
+        self._stack()
+        for name in _REQUEST_MODULES:
+            importlib.import_module(name)
+
+    def _stack(self) -> httpx.AsyncClient:
+        http = self._http_client
+        if http is not None:
+            return http
+        with self._building:
+            if self._http_client is None:
+                if self._closed:
+                    raise RuntimeError("Cannot send a request, as the client has been closed.")  # httpx's words
+                transport = self._transport
+                self._http_client = connection.build_http_client(
+                    endpoints=(self._ims, self._iam),
+                    transport=transport() if callable(transport) else transport,
+                    timeout=self._timeout or httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0),
+                    headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
+                )
+            return self._http_client
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """httpx's client under this one (built on first use unless :meth:`prepare` built it)."""
+        return self._http_client or self._stack()
+
     async def aclose(self) -> None:
-        for wire in self._wires.values():
-            if wire is not None:
-                await wire.aclose()
-        await self._http.aclose()
+        for route in self._wires.values():
+            if route is not None:
+                await route.aclose()
+        self._closed = True
+        if self._http_client is not None:
+            await self._http_client.aclose()
+        elif self._transport is not None and not callable(self._transport):
+            await self._transport.aclose()  # as httpx's client would have closed it
 
     async def __aenter__(self) -> ImsClient:
         return self
@@ -189,11 +245,11 @@ class ImsClient:
         response = await self._get(
             f"{self._iam}/v3/projects",
             params={"name": self._region},
-            auth=SdkHmacAuth(self._credentials),
+            auth=signer.SdkHmacAuth(self._credentials),
             json_content_type=False,
             retry=True,
         )
-        return project_id_from(response, self._region)
+        return answers.project_id_from(response, self._region)
 
     # -- images ---------------------------------------------------------------------------------------------------
 
@@ -236,10 +292,13 @@ class ImsClient:
         return image
 
     def _find_image(self, response: httpx.Response, wanted: str) -> Image | None:
-        data = json_object(response, "the image list")
+        data = answers.json_object(response, "the image list")
         images = data.get("images")
         if not isinstance(images, list):
-            raise ProtocolError(f"the image list has no 'images' list: {snippet(response)}", request_id_of(response))
+            raise ProtocolError(
+                f"the image list has no 'images' list: {answers.snippet(response)}",
+                error_parsing.request_id_of(response),
+            )
         for item in images:
             if isinstance(item, dict) and str(item.get("id") or "").strip().lower() == wanted.lower():
                 return Image.from_api(item)
@@ -276,7 +335,7 @@ class ImsClient:
             what=f"the copy request for image {sanitize(image_id.strip())}",
         )
         if not response.is_success:
-            error = error_from_response(response)
+            error = error_parsing.error_from_response(response)
             if response.status_code >= 500 and error.kind != "ims":
                 # A 5xx that is not IMS's own answer (a gateway or proxy: timeout, bad gateway, unavailable, an HTML
                 # page): IMS may have received and accepted the copy, so it is never called a rejection.
@@ -285,7 +344,7 @@ class ImsClient:
                     "IMS may have accepted it. Check the jobs list (or the image list) before submitting again."
                 )
             raise error
-        return copy_job_id(response)
+        return answers.copy_job_id(response)
 
     # -- quota ----------------------------------------------------------------------------------------------------
 
@@ -295,10 +354,11 @@ class ImsClient:
         auth = self._ims_auth(await self.ensure_project_id())
         response = await self._get(f"{self._ims}/v1/cloudimages/quota", auth=auth, retry=False)
         try:
-            return ImageQuota.from_api(json_object(response, "the image quota"))
+            return ImageQuota.from_api(answers.json_object(response, "the image quota"))
         except ValueError as error:
             raise ProtocolError(
-                f"the image quota answer is unusable ({error}): {snippet(response)}", request_id_of(response)
+                f"the image quota answer is unusable ({error}): {answers.snippet(response)}",
+                error_parsing.request_id_of(response),
             ) from None
 
     # -- jobs -----------------------------------------------------------------------------------------------------
@@ -319,13 +379,13 @@ class ImsClient:
                 self._job_route = "legacy"
             else:
                 self._job_route = "progress"
-                return job_from(response, wanted)
+                return answers.job_from(response, wanted)
         path_project = _segment("project_id", project_id)
         try:
             response = await self._get(f"{self._ims}/v1/{path_project}/jobs/{segment}", auth=auth, retry=retry)
         except ApiError as error:
             raise self._job_error(error, wanted) from None
-        return job_from(response, wanted)
+        return answers.job_from(response, wanted)
 
     @staticmethod
     def _job_error(error: ApiError, job_id: str) -> ImstuiError:
@@ -341,7 +401,7 @@ class ImsClient:
     def _ims_auth(self, project_id: str) -> SdkHmacAuth:
         auth = self._auths.get(project_id)
         if auth is None:
-            auth = self._auths[project_id] = SdkHmacAuth(self._credentials, project_id)
+            auth = self._auths[project_id] = signer.SdkHmacAuth(self._credentials, project_id)
         return auth
 
     def _url(self, url: str) -> httpx.URL:
@@ -355,7 +415,9 @@ class ImsClient:
         return parsed
 
     # The answer reader, for the KMS/EPS/tag calls that share this client's plumbing (imstui.api.service_calls).
-    _json_object = staticmethod(json_object)
+    @staticmethod
+    def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
+        return answers.json_object(response, what)
 
     async def _get(
         self,
@@ -382,7 +444,7 @@ class ImsClient:
                     "GET", url, target=target, params=params, headers=headers, auth=auth, idempotent=True, what="GET"
                 )
             if not response.is_success:
-                raise error_from_response(response)
+                raise error_parsing.error_from_response(response)
             return response
 
         return await call_with_retries(self._retry if retry else _NO_RETRIES, attempt)
@@ -412,7 +474,7 @@ class ImsClient:
                     and not getattr(pool, "_socket_options", ())
                 )
             ):
-                route = WireRoute(
+                route = lean_wire.WireRoute(
                     url,
                     ssl_context=getattr(pool, "_ssl_context", None),
                     connect_timeout=timeout.connect,
@@ -456,11 +518,11 @@ class ImsClient:
         what: str,
     ) -> httpx.Response:
         """One request and its whole answer, within the client's :class:`Limits` (``target``: ``url`` parsed)."""
-        return await exchange(
+        return await exchange.exchange(
             self._http,
             method,
             url if target is None else target,
-            host=host_of(url),
+            host=exchange.host_of(url),
             params=params,
             content=content,
             headers=headers,

@@ -18,7 +18,6 @@ import asyncio
 import ssl
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,9 +33,7 @@ from imstui.api.errors import (
     RequestTimeoutError,
     TransportError,
 )
-
-MIB = 1024**2
-ACCEPT_ENCODING = "gzip, deflate"  # the codings _Decoder reads; a server sending another is refused
+from imstui.api.limits import MIB, Limits
 
 # httpx errors raised before any byte of the request left this machine: even a POST can be tried again by hand.
 _NOT_SENT: tuple[type[Exception], ...] = (
@@ -46,19 +43,6 @@ _NOT_SENT: tuple[type[Exception], ...] = (
     httpx.ProxyError,
     httpx.UnsupportedProtocol,
 )
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per request: ``deadline`` seconds in all (connect + send + the whole answer), at most ``max_body_bytes``
-    received and at most ``max_decoded_bytes`` after decompression. The real API's largest answers (an image
-    list, a project list) are a few kilobytes: 10 MiB is generous. 30 s is httpx's read timeout (the longest
-    silence allowed between two bytes) again for the whole exchange: an answer that takes longer is not coming
-    from a working IMS, and ``imstui job`` then says so instead of waiting."""
-
-    deadline: float = 30.0
-    max_body_bytes: int = 10 * MIB
-    max_decoded_bytes: int = 10 * MIB
 
 
 class _BodyRefused(Exception):

@@ -28,7 +28,6 @@ import httpx
 from imstui.api.connection import _socket_readable
 from imstui.api.errors import ImstuiError
 from imstui.api.exchange import (
-    Limits,
     _BodyRefused,
     _deadline_error,
     _Decoder,
@@ -37,6 +36,7 @@ from imstui.api.exchange import (
     maybe_sent_error,
     not_sent_error,
 )
+from imstui.api.limits import Limits
 
 __all__ = ["WireRoute"]
 

@@ -35,7 +35,7 @@ from imstui.api.retry import RetryPolicy
 if TYPE_CHECKING:  # httpx and the client load only when a client is opened (console startup, fast commands)
     import httpx
 
-    from imstui.api.client import ImsClient
+    from imstui.api.client import ImsClient, TransportSource
     from imstui.core.profiles import ProfileStore
     from imstui.core.secret_store import SecretStore
 
@@ -220,11 +220,13 @@ async def aresolve_settings(
 def client_from_settings(
     settings: ConnectionSettings,
     *,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: TransportSource | None = None,
     retry: RetryPolicy | None = None,
+    defer_http: bool = False,
 ) -> ImsClient:
     """The one place an :class:`ImsClient` is built from settings. Without ``transport``/``retry``, an active
-    :func:`client_overrides` supplies them (tests), else the network and the default retry policy."""
+    :func:`client_overrides` supplies them (tests), else the network and the default retry policy.
+    ``defer_http``: the client's HTTP stack is built by its ``prepare()`` or first request, not here."""
     from imstui.api.client import ImsClient
 
     overrides = current_overrides()
@@ -236,4 +238,5 @@ def client_from_settings(
         iam_endpoint=settings.iam_endpoint,
         transport=transport or overrides.transport,
         retry=retry or overrides.retry,
+        defer_http=defer_http,
     )

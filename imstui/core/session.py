@@ -30,9 +30,7 @@ from imstui.core.tagging import TagFn, Tagger
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    import httpx
-
-    from imstui.api.client import ImsClient
+    from imstui.api.client import ImsClient, TransportSource
     from imstui.api.tag_models import ImageTag
     from imstui.core.enterprise_projects import ProjectSource
     from imstui.core.keys import KeySource
@@ -155,6 +153,14 @@ class Session:
 
         return self.api if isinstance(self.api, ImsClient) else None
 
+    def prepare_connection(self) -> None:
+        """Build the client's HTTP stack now if it was deferred (``open_session(defer_http=True)``), and load what
+        its requests use; raises :class:`~imstui.api.errors.ConfigurationError` for a proxy or CA setting that
+        cannot be used. Safe to run in a thread (the console does, once the session is on screen)."""
+        ims = self._ims_client()
+        if ims is not None:
+            ims.prepare()
+
     def kms(self) -> KeySource | None:
         """The KMS client of this session (list-keys, describe-key), built once on the IMS connection with the
         ``IMSTUI_KMS_ENDPOINT`` override as ``copy --key`` does; None when the session's API is not a real client."""
@@ -220,20 +226,22 @@ def open_session(
     ledger_path: Path | None = None,
     poll_settings: PollSettings | None = None,
     timing: PollerTiming | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: TransportSource | None = None,
     keyring: BackendInfo | None = None,
     catalogue: DemoCatalogue | None = None,
     check_pages: bool = True,
+    defer_http: bool = False,
 ) -> Session:
     """The session for ``settings``: a client (:func:`~imstui.core.context.client_from_settings`), the ledger
     (``ledger_path``, default the user's) and a poller of ``profile``'s jobs (default: the settings' profile,
     ``demo`` for the simulator, ``env`` for environment keys). Raises ``LedgerError`` when the ledger cannot be
     opened (nothing else is left open then). ``check_pages=False``: the ledger's pages are left for the caller to
-    check (:meth:`~imstui.core.ledger.Ledger.verify_pages`)."""
+    check (:meth:`~imstui.core.ledger.Ledger.verify_pages`). ``defer_http=True``: the client's HTTP stack (httpx,
+    the proxy and CA settings) is left for :meth:`Session.prepare_connection` or the first request."""
     name = profile or settings.profile or (DEMO_PROFILE if settings.demo else ENV_PROFILE)
     ledger = Ledger(ledger_path, check_pages=check_pages)
     try:
-        api = client_from_settings(settings, transport=transport)
+        api = client_from_settings(settings, transport=transport, defer_http=defer_http)
     except BaseException:
         ledger.close()
         raise

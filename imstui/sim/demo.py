@@ -12,18 +12,22 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from imstui.api.credentials import Credentials
-from imstui.api.signer import SdkHmacAuth
+from imstui.api.lazy import lazy_module
 from imstui.sim.clock import Clock, ManualClock
 from imstui.sim.config import SimConfig
 from imstui.sim.faults import FaultConfig
 from imstui.sim.state import SimState
 
 if TYPE_CHECKING:
+    import httpx
     from starlette.applications import Starlette
     from starlette.types import Receive, Scope, Send
+
+    from imstui.api import signer
+else:  # loaded with the first request (a demo console shows its session connected before)
+    httpx = lazy_module("httpx")
+    signer = lazy_module("imstui.api.signer")
 
 LOOPBACK_ENDPOINT = "http://127.0.0.1"
 
@@ -33,7 +37,8 @@ class DemoBackend:
     """Everything a client needs to talk to an in-process simulator.
 
     The Starlette app (:attr:`app`) is built from :attr:`state` when it is first needed (the first request, or
-    reading ``app``): the demo console connects, and its seeded state is there, before Starlette is imported."""
+    reading ``app``), and the transport (:attr:`transport`) when it is first read: the demo console connects, and
+    its seeded state is there, before Starlette or httpx is imported."""
 
     state: SimState
     config: SimConfig
@@ -42,12 +47,24 @@ class DemoBackend:
     project_id: str
     ims_endpoint: str = LOOPBACK_ENDPOINT
     iam_endpoint: str = LOOPBACK_ENDPOINT
-    transport: httpx.ASGITransport = field(init=False, repr=False)
     _app: Starlette | None = field(default=None, init=False, repr=False)
+    _transport: httpx.ASGITransport | None = field(default=None, init=False, repr=False)
     _building: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.transport = httpx.ASGITransport(app=self._asgi, client=("127.0.0.1", 50000))
+    @property
+    def transport(self) -> httpx.ASGITransport:
+        """The in-process transport to the simulator (one per backend, built on first use)."""
+        transport = self._transport
+        if transport is None:
+            with self._building:
+                transport = self._transport
+                if transport is None:
+                    transport = self._transport = httpx.ASGITransport(app=self._asgi, client=("127.0.0.1", 50000))
+        return transport
+
+    def make_transport(self) -> httpx.ASGITransport:
+        """:attr:`transport`, as a function: what a client deferring its HTTP stack calls when it builds it."""
+        return self.transport
 
     @property
     def app(self) -> Starlette:
@@ -79,7 +96,7 @@ class DemoBackend:
 
     def client(self, *, project: bool = True, credentials: Credentials | None = None) -> httpx.AsyncClient:
         """An AsyncClient over the in-process transport that signs each request (SdkHmacAuth)."""
-        auth = SdkHmacAuth(credentials or self.credentials, self.project_id if project else None)
+        auth = signer.SdkHmacAuth(credentials or self.credentials, self.project_id if project else None)
         return httpx.AsyncClient(transport=self.transport, base_url=self.ims_endpoint, auth=auth)
 
 

@@ -247,11 +247,28 @@ class ImstuiApp(App[int]):
         if not session.ledger.pages_checked:
             self._verify_ledger_pages(session)
         self.set_terminal_title(f"imstui {session.profile}" + (" (demo)" if session.demo else ""))
-        if not self._frozen:
+        self.call_after_refresh(self._prepare_connection, session)
+
+    @work(group="prepare-connection", exit_on_error=False)
+    async def _prepare_connection(self, session: Session) -> None:
+        """Once the session is on screen: build its client's HTTP stack (httpx, the proxy and CA settings: left by
+        the connector) and load what requests use, in a thread; a setting that cannot be used ends the session as
+        at opening (not connected, the error said once). Then start-up's objects are frozen (once)."""
+        try:
+            await asyncio.to_thread(_prepare_requests, session)
+        except Exception as exc:  # said if it is this session's (its text only if it is imstui's own: no secrets)
+            if self.session is session:
+                error = (
+                    exc
+                    if isinstance(exc, ImstuiError)
+                    else ImstuiError(f"the client cannot be built ({type(exc).__name__})")
+                )
+                await self._close_session()
+                self._cannot_connect(error, "")
+            return
+        if not self._frozen and self.session is session:
             self._frozen = True
-            self.call_after_refresh(_freeze_startup_objects)
-            if session.demo:
-                self.call_after_refresh(_warm_demo_requests)
+            _freeze_startup_objects()
 
     def _on_poller_callback(self, event: JobChanged | PollFailed | PollerStatus) -> None:
         """Called by the poller (possibly from another thread): hand the event to the event loop."""
@@ -497,12 +514,14 @@ def _freeze_startup_objects() -> None:
     gc.freeze()
 
 
-def _warm_demo_requests() -> None:
-    """Load the simulator's HTTP layer in a thread, now that the demo session is on screen (see
-    :func:`imstui.connect.warm_demo_requests`)."""
-    from imstui.connect import warm_demo_requests
+def _prepare_requests(session: Session) -> None:
+    """What a session's first request needs, built and loaded now (run in a thread): the client's HTTP stack and,
+    for the demo, the simulator's HTTP layer (:func:`imstui.connect.warm_demo_requests`)."""
+    session.prepare_connection()
+    if session.demo:
+        from imstui.connect import warm_demo_requests
 
-    threading.Thread(target=warm_demo_requests, name="imstui-demo-warm-up", daemon=True).start()
+        warm_demo_requests()
 
 
 def _is_a_console(app: ImstuiApp) -> Console:

@@ -44,7 +44,8 @@ class DemoConnector:
     async def connect(self, profile: str | None) -> Session:
         from imstui.connect import open_demo_session
 
-        return open_demo_session(self.speed, ledger_path=self.ledger_path)
+        # The client's HTTP stack is prepared once the session is on screen (ImstuiApp.use_session).
+        return open_demo_session(self.speed, ledger_path=self.ledger_path, defer_http=True)
 
 
 class ProfileConnector:
@@ -80,9 +81,9 @@ class ProfileConnector:
             self.args, self.environ, profile=profile or None, store=self._secrets, profiles=self._profiles
         )
         info = await self._secrets.abackend_info()
-        # The ledger's every-page check (80-90 ms at 100,000 rows) runs once the first screen of jobs is up
-        # (ImstuiApp.use_session), not before it.
-        return open_session(settings, keyring=info, check_pages=False)
+        # The ledger's every-page check (80-90 ms at 100,000 rows) and the client's HTTP stack (httpx, the proxy and
+        # CA settings) are left for once the session is on screen (ImstuiApp.use_session).
+        return open_session(settings, keyring=info, check_pages=False, defer_http=True)
 
 
 def connector_for_args(args: argparse.Namespace) -> Connector:

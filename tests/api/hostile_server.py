@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from ims_fake_server import IMAGE_ID, JOB_ID, PROJECT_ID, REGION, credentials
 
 from imstui.api.client import ImsClient
-from imstui.api.exchange import Limits
+from imstui.api.limits import Limits
 from imstui.api.retry import RetryPolicy
 
 Answer = Callable[[asyncio.StreamWriter], Awaitable[None]]

@@ -10,7 +10,8 @@ import certifi
 import pytest
 from ims_fake_server import IMAGE_ID, PROJECT_ID, REGION, FakeSleep, credentials, fast_retry
 
-from imstui.api.client import ImsClient, tls_verify_from_env
+from imstui.api.client import ImsClient
+from imstui.api.connection import tls_verify_from_env
 from imstui.api.errors import ConfigurationError, ConnectError
 
 
@@ -40,6 +41,20 @@ def test_client_construction_reports_a_wrong_ca_path(tmp_path: Path, monkeypatch
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
     with pytest.raises(ConfigurationError, match="SSL_CERT_FILE"):
         ImsClient(credentials=credentials(), region=REGION, project_id=PROJECT_ID)
+
+
+async def test_a_deferred_client_reports_a_wrong_ca_path_when_prepared_and_on_every_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # defer_http=True (the console's sessions): building the client says nothing; prepare() (run once the session
+    # is on screen) raises the same error, and so does a request, which is never sent.
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    client = ImsClient(credentials=credentials(), region=REGION, project_id=PROJECT_ID, defer_http=True)
+    with pytest.raises(ConfigurationError, match="SSL_CERT_FILE"):
+        client.prepare()
+    with pytest.raises(ConfigurationError, match="SSL_CERT_FILE"):
+        await client.get_job("0123456789abcdef0123456789abcdef")
+    await client.aclose()
 
 
 async def test_https_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:

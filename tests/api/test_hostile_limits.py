@@ -28,7 +28,7 @@ from hostile_server import (
 from ims_fake_server import image_doc, job_doc
 
 from imstui.api.errors import ConnectError, OutcomeUnknownError, ProtocolError, RequestTimeoutError
-from imstui.api.exchange import Limits
+from imstui.api.limits import Limits
 from imstui.api.models import CopyRequest, JobStatus
 
 SLOW_BYTES = httpx.Timeout(5.0)  # between bytes: never reached before the 0.5 s deadline

@@ -16,7 +16,7 @@ from ims_fake_server import JOB_ID, PROJECT_ID, REGION, credentials, job_doc
 
 from imstui.api.client import ImsClient
 from imstui.api.errors import ConnectError, JobNotFoundError, ThrottledError, TransportError
-from imstui.api.exchange import Limits
+from imstui.api.limits import Limits
 from imstui.api.models import JobStatus
 from imstui.api.retry import RetryPolicy
 

@@ -7,9 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from textual.binding import Binding
 from textual.command import CommandPalette
 
+from imstui.api.credentials import Credentials
+from imstui.api.secret import Secret
+from imstui.core.session import Session
 from imstui.ui.launch import terminal_problem
 from imstui.ui.palette import ImstuiCommands
 from imstui.ui.screens.help import HelpScreen, key_label
@@ -174,3 +178,39 @@ async def test_a_damaged_page_found_after_connecting_ends_the_session_with_the_w
         damaged = [n for n in app._notifications if "is damaged" in n.message]
         assert len(damaged) == 1 and "malformed" in damaged[0].message and "imstui jobs export" in damaged[0].message
         assert connector.session is not None and not connector.session.poller.running
+
+
+async def test_a_proxy_or_ca_setting_that_cannot_be_used_ends_the_session_once_it_is_prepared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The console's connectors leave the client's HTTP stack for after the session is on screen (defer_http): a
+    # wrong SSL_CERT_FILE then ends the session as at opening (not connected, the error naming the variable once).
+    from imstui.api.client import ImsClient
+    from imstui.ui.app import ImstuiApp
+
+    from .fakes import FROZEN, PROJECT, REGION, FakeConnector
+
+    class DeferredClientConnector(FakeConnector):
+        async def connect(self, profile: str | None) -> Session:
+            session = await super().connect(profile)
+            session.api = ImsClient(
+                credentials=Credentials("AK", Secret("SK")), region=REGION, project_id=PROJECT, defer_http=True
+            )
+            return session
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    connector = DeferredClientConnector(tmp_path, demo=False)
+    app = ImstuiApp(connector, clock=lambda: FROZEN)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: connector.session is not None)
+        await wait_until(pilot, lambda: app.session is None and app.status.connection == "not connected")
+        said = [n for n in app._notifications if "SSL_CERT_FILE" in n.message]
+        assert len(said) == 1 and said[0].title == "Cannot connect"
+
+
+async def test_the_demo_console_prepares_its_client_once_connected(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await wait_until(pilot, lambda: app.session is not None and app.session.api._http_client is not None)
+        assert app.status.connection == ""
