@@ -24,14 +24,59 @@ file that will not open), :mod:`.errors`.
 
 from __future__ import annotations
 
-from imstui.core.jobs import OUTCOME_UNKNOWN, REJECTED, SUBMITTED, SUBMITTING, JobState, ListFilter
-from imstui.core.ledger.errors import InvalidJobIdError, LedgerDamagedError, LedgerError, LedgerUnwritableError
-from imstui.core.ledger.polls import GONE_MESSAGE
-from imstui.core.ledger.records import DamagedRow, JobRecord, LedgerChanges, PollUpdate, utcnow
-from imstui.core.ledger.salvage import Salvage, salvage
-from imstui.core.ledger.schema import SCHEMA_VERSION
-from imstui.core.ledger.store import BUSY_TIMEOUT_MS, Ledger, PollResults, Records, check_stored_job_id
-from imstui.core.ledger.sweep import STALE_SUBMISSION_GRACE
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from imstui.core.jobs import OUTCOME_UNKNOWN, REJECTED, SUBMITTED, SUBMITTING, JobState, ListFilter
+    from imstui.core.ledger.errors import InvalidJobIdError, LedgerDamagedError, LedgerError, LedgerUnwritableError
+    from imstui.core.ledger.polls import GONE_MESSAGE
+    from imstui.core.ledger.records import DamagedRow, JobRecord, LedgerChanges, PollUpdate, utcnow
+    from imstui.core.ledger.salvage import Salvage, salvage
+    from imstui.core.ledger.schema import SCHEMA_VERSION
+    from imstui.core.ledger.store import BUSY_TIMEOUT_MS, Ledger, PollResults, Records, check_stored_job_id
+    from imstui.core.ledger.sweep import STALE_SUBMISSION_GRACE
+
+# Each name loads its module on first use (PEP 562): the console's first screen needs the records and the paged
+# view (the jobs panel's types), not the store, its schema checks, salvage and sweeping, which load when a session
+# opens the ledger (benchmarks/startup_bench.py: the first screen comes sooner).
+_HOME = {
+    "OUTCOME_UNKNOWN": "imstui.core.jobs",
+    "REJECTED": "imstui.core.jobs",
+    "SUBMITTED": "imstui.core.jobs",
+    "SUBMITTING": "imstui.core.jobs",
+    "JobState": "imstui.core.jobs",
+    "ListFilter": "imstui.core.jobs",
+    "InvalidJobIdError": "imstui.core.ledger.errors",
+    "LedgerDamagedError": "imstui.core.ledger.errors",
+    "LedgerError": "imstui.core.ledger.errors",
+    "LedgerUnwritableError": "imstui.core.ledger.errors",
+    "GONE_MESSAGE": "imstui.core.ledger.polls",
+    "DamagedRow": "imstui.core.ledger.records",
+    "JobRecord": "imstui.core.ledger.records",
+    "LedgerChanges": "imstui.core.ledger.records",
+    "PollUpdate": "imstui.core.ledger.records",
+    "utcnow": "imstui.core.ledger.records",
+    "Salvage": "imstui.core.ledger.salvage",
+    "salvage": "imstui.core.ledger.salvage",
+    "SCHEMA_VERSION": "imstui.core.ledger.schema",
+    "BUSY_TIMEOUT_MS": "imstui.core.ledger.store",
+    "Ledger": "imstui.core.ledger.store",
+    "PollResults": "imstui.core.ledger.store",
+    "Records": "imstui.core.ledger.store",
+    "check_stored_job_id": "imstui.core.ledger.store",
+    "STALE_SUBMISSION_GRACE": "imstui.core.ledger.sweep",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
