@@ -84,7 +84,8 @@ def _table() -> dict[str, CodeInfo]:
     return _parse(resources.files("imstui.api").joinpath("error_codes.tsv").read_text(encoding="utf-8"))
 
 
-CATALOGUE: dict[str, CodeInfo] = _table()
+# The table is read on the first explain()/describe() (the first failure shown), not at import: the console's first
+# screen imports this module.
 
 
 def _key(code: str) -> str:

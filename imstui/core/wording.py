@@ -15,12 +15,14 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Literal, Protocol, TextIO
+from typing import TYPE_CHECKING, Literal, Protocol, TextIO
 
 from imstui.api.models import GIB, Job, JobStatus
 from imstui.api.sanitize import escape
 from imstui.core.jobs import FAILED_PHASES, IN_FLIGHT, SUBMITTED, JobFacts, JobState, Phase, count_phases, phase_of
-from imstui.core.poller.events import Throttle
+
+if TYPE_CHECKING:
+    from imstui.core.poller.events import Throttle
 
 __all__ = [
     "GLYPHS",

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from imstui.api.catalogue import CATALOGUE, _parse, describe, explain
+from imstui.api import catalogue
+from imstui.api.catalogue import _parse, describe, explain
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -132,7 +133,9 @@ def test_a_code_listed_twice_is_refused() -> None:
 
 def test_advice_to_report_a_failure_fits_both_an_answer_and_a_failed_job() -> None:
     """Job failures carry a job id and no request id; HTTP errors the other way round: the advice names both."""
-    reporting = [info for info in CATALOGUE.values() if "ticket" in info.next_step or "report" in info.next_step]
+    reporting = [
+        info for info in catalogue._table().values() if "ticket" in info.next_step or "report" in info.next_step
+    ]
     assert {"IMG.0061", "IMG.0014", "IMG.0018", "500"} <= {info.code for info in reporting}
     for info in reporting:
         assert "request id" in info.next_step and "job id" in info.next_step, info.code
