@@ -25,6 +25,7 @@ ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ID_RULE = "letters, digits, '-' or '_', 1 to 64 characters"
 
 # The largest image imstui believes in: 1 PiB (IMS's documented limits are 128 GiB for a copy, 1 TiB for a disk).
+GIB = 1024**3
 MAX_SIZE_BYTES = 2**50
 # min_disk (GB), min_ram / max_ram (MB): generous ceilings far above any flavour or disk IMS offers.
 MAX_DISK_GB = 2**20

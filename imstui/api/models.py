@@ -9,40 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from imstui.api import fields
+from imstui.api.fields import GIB as GIB  # re-exported: sizes are read as models.GIB too
 from imstui.api.fields import MAX_DISK_GB, MAX_RAM_MB, MAX_SIZE_BYTES, Problems, api_id, bounded_int, to_bool
+from imstui.api.job_status import JobStatus as JobStatus  # re-exported: the wire models' status
 from imstui.api.sanitize import escape, sanitize, sanitize_opt
 
-GIB = 1024**3
 COPY_SIZE_LIMIT_BYTES = 128 * GIB
-
-
-class JobStatus(str, Enum):
-    INIT = "INIT"
-    RUNNING = "RUNNING"
-    SUCCESS = "SUCCESS"
-    FAIL = "FAIL"
-    UNKNOWN = "UNKNOWN"  # any other value the server sends: treated as "not finished" (the raw word is kept)
-
-    @classmethod
-    def parse(cls, value: str) -> JobStatus:
-        """Case-insensitive; the documented spellings: ``SUCCESS``/``FAIL`` (models, examples) and the copy page's
-        prose ``success``/``failed`` (so ``FAILED`` too). Anything else is ``UNKNOWN``: not finished, polled on."""
-        word = value.strip().upper()
-        try:
-            return cls(_STATUS_ALIASES.get(word, word))
-        except ValueError:
-            return cls.UNKNOWN
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in (JobStatus.SUCCESS, JobStatus.FAIL)
-
-
-_STATUS_ALIASES = {"FAILED": "FAIL"}
 
 
 def _str(data: Mapping[str, Any], key: str, *, multiline: bool = False) -> str | None:

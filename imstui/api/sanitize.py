@@ -11,7 +11,6 @@ sink; this function deals only with bytes that a terminal would interpret.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -77,6 +76,8 @@ def escape(value: str, limit: int = 300) -> str:
     so the operator sees what the server sent. Beyond ``limit`` characters the text is cut and the cut is said
     (``… (5000 characters in all)``), never silent.
     """
+    import json  # here, not at the top: the console's first screen imports this module, json comes later
+
     text = str(value)
     shown = json.dumps(text[:limit], ensure_ascii=True)
     # json.dumps leaves DEL and the printable ASCII as they are; DEL is a control: escape it too.

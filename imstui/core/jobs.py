@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Literal, Protocol
 
-from imstui.api.models import JobStatus
+from imstui.api.job_status import JobStatus
 
 __all__ = [
     "ATTENTION",

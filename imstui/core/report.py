@@ -8,14 +8,18 @@ The console copies :func:`incident_summary` (``y``) and shows :func:`explanation
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from imstui import __version__
 from imstui.api.catalogue import UNKNOWN_NEXT_STEP, CodeInfo
-from imstui.api.models import Job, JobStatus
+from imstui.api.job_status import JobStatus
 from imstui.api.sanitize import sanitize
 from imstui.core.jobs import FAILED_PHASES, Phase, phase_of
 from imstui.core.ledger import JobRecord
 from imstui.core.wording import LOOKS, format_progress, format_utc, live_job_status, tags_sentence
+
+if TYPE_CHECKING:
+    from imstui.api.models import Job
 
 __all__ = [
     "GONE_MEANING",

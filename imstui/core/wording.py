@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Literal, Protocol, TextIO
 
-from imstui.api.models import GIB, Job, JobStatus
+from imstui.api.fields import GIB
+from imstui.api.job_status import JobStatus
 from imstui.api.sanitize import escape
 from imstui.core.jobs import FAILED_PHASES, IN_FLIGHT, SUBMITTED, JobFacts, JobState, Phase, count_phases, phase_of
 
 if TYPE_CHECKING:
+    from imstui.api.models import Job
     from imstui.core.poller.events import Throttle
 
 __all__ = [

@@ -29,7 +29,6 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from imstui.api.errors import ImstuiError
-from imstui.api.models import Image
 from imstui.ui import terminal
 from imstui.ui.messages import PollerEvent
 from imstui.ui.palette import ImstuiCommands, SafeCommandPalette
@@ -38,6 +37,7 @@ from imstui.ui.text import plain
 from imstui.ui.widgets.status_bar import StatusBar, StatusValues, session_values
 
 if TYPE_CHECKING:
+    from imstui.api.models import Image
     from imstui.api.secret import Secret
     from imstui.core.ledger import JobRecord, LedgerError
     from imstui.core.poller import JobChanged, PollerStatus, PollFailed

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from imstui.core.poller import PollerStatus, PollFailed
 from imstui.core.wording import PollerState, local_clock, poller_sentence
 from imstui.ui.text import plain
 
@@ -21,6 +20,9 @@ def describe_status(status: PollerState, now: datetime) -> str:
 
 def describe_event(event: object, now: datetime) -> str:
     """A poller event for the status bar: a failed poll, or the poller's state (anything else: empty)."""
+    # Here, not at the top: the first screen imports this module; the poller's events load with the session.
+    from imstui.core.poller import PollerStatus, PollFailed
+
     if isinstance(event, PollFailed):
         job = plain(event.job_id or "")
         error = plain(str(event.error or ""))

@@ -9,18 +9,20 @@ anything else reads as ``UNKNOWN``.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from imstui.api.models import Job, JobStatus
+from imstui.api.job_status import JobStatus
 from imstui.api.sanitize import sanitize, sanitize_opt
 from imstui.api.tag_models import ImageTag
 from imstui.core import jobs
 from imstui.core.jobs import OUTCOME_UNKNOWN, REJECTED, SUBMITTED, SUBMITTING, JobState, Phase
+
+if TYPE_CHECKING:
+    from imstui.api.models import Job
 
 __all__ = [
     "COLUMNS",
@@ -271,6 +273,8 @@ def _status(row: Sequence[Any]) -> JobStatus | None:
 
 def tags_to_db(tags: Sequence[ImageTag]) -> str | None:
     """The ``tags`` column: ``[[key, value], ...]`` as JSON, NULL for none."""
+    import json  # here, not at the top: the console's first screen imports this module, json comes later
+
     return json.dumps([[tag.key, tag.value] for tag in tags], ensure_ascii=False) if tags else None
 
 
@@ -278,6 +282,8 @@ def _tags(row: Sequence[Any]) -> tuple[ImageTag, ...]:
     value = _opt_text(row, "tags")
     if value is None:
         return ()
+    import json
+
     try:
         pairs = json.loads(value)
     except ValueError:

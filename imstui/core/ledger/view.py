@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imstui.api.models import JobStatus
+from imstui.api.job_status import JobStatus
 from imstui.core import jobs
 from imstui.core.jobs import ATTENTION, FINISHED, OPEN_SQL, Phase, phase_of
 from imstui.core.ledger.errors import LedgerDamagedError, LedgerError

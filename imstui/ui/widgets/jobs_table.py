@@ -42,7 +42,6 @@ from imstui.core.ledger.view import JobsView, PhaseCounts
 from imstui.core.wording import JobCounts
 from imstui.ui import terminal
 from imstui.ui.attention import TerminalAttention, user_is_elsewhere
-from imstui.ui.clipboard import ClipboardMode, CopyResult, copy_text
 from imstui.ui.record_actions import RecordActions, record_bindings
 from imstui.ui.widgets.jobs_counts import LiveCounts, read_counts
 from imstui.ui.widgets.jobs_grid import COLUMNS, JobsTable, row_key_for
@@ -53,6 +52,7 @@ from imstui.ui.widgets.jobs_view import JobsViewOptions
 
 if TYPE_CHECKING:
     from imstui.core.poller import PollerStatus, PollFailed
+    from imstui.ui.clipboard import ClipboardMode, CopyResult
 
 __all__ = ["COLUMNS", "JobsPanel", "row_key_for"]
 
@@ -316,6 +316,8 @@ class JobsPanel(JobsViewOptions, RecordActions, Vertical):
 
     def copy(self, text: str, what: str) -> CopyResult:
         """Copy ``text`` (sanitised) to the clipboard over OSC 52 and notify the user how it went."""
+        from imstui.ui.clipboard import copy_text  # on the first copy, not with the first screen
+
         result = copy_text(self.app, text, what, mode=self._clipboard_mode)
         self.notify(result.message, severity=result.severity, markup=False)
         return result

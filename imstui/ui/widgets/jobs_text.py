@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 
-from imstui.api.models import JobStatus
+from imstui.api.job_status import JobStatus
 from imstui.core.ledger import JobRecord
 from imstui.core.report import Explain, explanation_lines, incident_summary, text_or_dash
 from imstui.core.wording import format_ago, format_local_and_utc, format_progress, format_utc, look_of
