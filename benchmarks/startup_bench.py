@@ -12,7 +12,8 @@ the times are those of what a user sees, taken when the bytes that showed it wer
 
 Runs alternate between the two programs (after one warm-up run of each, not counted); each run starts in a fresh
 scratch HOME/state directory's ledger and is stopped once its last state is seen. Prints every run, the medians, the
-ratios to the minimal app's first screen, and the targets of issue 15 (first screen <= 1.3x, connected <= 2x).
+ratios to the minimal app's first screen, and the targets of issue 15 (first screen <= 1.3x, connected <= 2x). Also
+timed (no target): a Textual app with the same widget classes as the console's first screen and no imstui code.
 
     python benchmarks/startup_bench.py [--runs 7] [--cols 80 --rows 24]
 """
@@ -38,6 +39,29 @@ class Minimal(App[None]):
         yield Static("hello")
 
 Minimal().run()
+"""
+
+# No target: the same Textual widget classes the console's first screen shows (a status line, a hint, an option list,
+# a data table with the jobs columns, a footer with seven keys), with no imstui code. What it costs beyond the
+# minimal app is Textual's own price for those widgets (their imports, CSS and first layout).
+SAME_WIDGETS_APP = """
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, OptionList, Static
+
+class SameWidgets(App[None]):
+    BINDINGS = [Binding(key, "bell", key) for key in ("slash", "f", "r", "p", "s", "h", "q")]
+
+    def compose(self) -> ComposeResult:
+        yield Static("hello")
+        yield Static("l look up an image to copy")
+        yield OptionList()
+        table = DataTable()
+        table.add_columns("Status", "Progress", "Job", "Image", "Target name", "Age", "Polled")
+        yield table
+        yield Footer()
+
+SameWidgets().run()
 """
 
 TARGET_FIRST = 1.3
@@ -95,20 +119,26 @@ def main() -> int:
         minimal = work / "minimal_app.py"
         minimal.write_text(MINIMAL_APP)
         minimal_argv = [sys.executable, str(minimal)]
+        widgets = work / "same_widgets_app.py"
+        widgets.write_text(SAME_WIDGETS_APP)
+        widgets_argv = [sys.executable, str(widgets)]
         imstui_argv = [sys.executable, "-m", "imstui", "--demo"]
-        runs: dict[str, list[dict[str, float]]] = {"minimal": [], "imstui": []}
+        runs: dict[str, list[dict[str, float]]] = {"minimal": [], "imstui": [], "widgets": []}
         for index in range(options.runs + 1):  # run 0 warms the bytecode and file caches
             env = isolated_env(work / f"run{index}")
             mini = run_minimal(minimal_argv, env, size)
             ims = run_imstui(imstui_argv, env, size)
+            same = run_minimal(widgets_argv, env, size)
             if index:
                 runs["minimal"].append(mini)
                 runs["imstui"].append(ims)
+                runs["widgets"].append(same)
     ms = lambda values: " ".join(f"{v * 1000:.0f}" for v in values)  # noqa: E731
     mini_first = [r["first"] for r in runs["minimal"]]
     ims_first = [r["first"] for r in runs["imstui"]]
     ims_conn = [r["connected"] for r in runs["imstui"]]
     ims_complete = [r["complete"] for r in runs["imstui"]]
+    same_first = [r["first"] for r in runs["widgets"]]
     print(f"== start-up on a {size[0]}x{size[1]} pty, {options.runs} runs each (ms) ==")
     print(f"minimal textual app, first screen : {ms(mini_first)}   median {median(mini_first) * 1000:.0f}")
     print(f"imstui --demo, first screen       : {ms(ims_first)}   median {median(ims_first) * 1000:.0f}")
@@ -116,7 +146,12 @@ def main() -> int:
     print(f"imstui --demo, connected          : {ms(ims_conn)}   median {median(ims_conn) * 1000:.0f}")
     first_ratio = median(ims_first) / median(mini_first)
     conn_ratio = median(ims_conn) / median(mini_first)
+    print(f"textual, same widgets, first screen: {ms(same_first)}   median {median(same_first) * 1000:.0f}")
     print(f"(footer drawn: {median(ims_complete) / median(mini_first):.2f}x the minimal app's first screen; no target)")
+    print(
+        f"(the same widget classes with no imstui code: {median(same_first) / median(mini_first):.2f}x the minimal "
+        "app's first screen; no target: Textual's own price for what the console's first screen shows)"
+    )
     print("== targets (issue 15) ==")
     print(
         f"first visible screen <= {TARGET_FIRST:g}x the minimal app's: {verdict(first_ratio <= TARGET_FIRST)} "
