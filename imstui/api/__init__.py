@@ -5,8 +5,9 @@ from __future__ import annotations
 # Names are loaded on first use (PEP 562): importing ``imstui.api.models`` (or anything under ``imstui.api``) must
 # not pull in httpx through ``imstui.api.client``; the console's first screen and the headless commands that do not
 # talk to IMS start faster that way.
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from imstui.api.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from imstui.api.catalogue import CodeInfo, explain
@@ -79,13 +80,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'imstui.api' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(globals(), _LAZY)
 
 
 __all__ = [

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import importlib
 import types
+from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["lazy_module"]
+__all__ = ["lazy_attributes", "lazy_module"]
 
 
 class _LazyModule(types.ModuleType):
@@ -35,3 +36,19 @@ class _LazyModule(types.ModuleType):
 def lazy_module(name: str) -> Any:
     """A stand-in for the module ``name`` that imports it when one of its names is first read."""
     return _LazyModule(name)
+
+
+def lazy_attributes(namespace: dict[str, Any], homes: Mapping[str, str]) -> Callable[[str], Any]:
+    """A package's ``__getattr__`` (PEP 562) for names that load from their module on first use: ``homes`` maps each
+    name to the module defining it; the value read is kept in ``namespace`` (the package's ``globals()``), so later
+    reads are plain ones. Unknown names raise :class:`AttributeError` as a module's missing attribute does."""
+    package = namespace["__name__"]
+
+    def load(name: str) -> Any:
+        module = homes.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = namespace[name] = getattr(importlib.import_module(module), name)
+        return value
+
+    return load

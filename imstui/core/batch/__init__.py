@@ -11,8 +11,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from imstui.api.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from imstui.core.batch.plan import (
@@ -59,61 +60,55 @@ if TYPE_CHECKING:
 # retry with them (~10 ms of imports before "connected", measured with benchmarks/startup_bench.py).
 _HOME = {
     # .plan
-    "PLACEHOLDERS": "plan",
-    "BatchPlan": "plan",
-    "BatchSpec": "plan",
-    "ItemVerdict": "plan",
-    "PlanItem": "plan",
-    "SourceRef": "plan",
-    "build_plan": "plan",
-    "check_template": "plan",
-    "parse_sources": "plan",
-    "render_name": "plan",
+    "PLACEHOLDERS": "imstui.core.batch.plan",
+    "BatchPlan": "imstui.core.batch.plan",
+    "BatchSpec": "imstui.core.batch.plan",
+    "ItemVerdict": "imstui.core.batch.plan",
+    "PlanItem": "imstui.core.batch.plan",
+    "SourceRef": "imstui.core.batch.plan",
+    "build_plan": "imstui.core.batch.plan",
+    "check_template": "imstui.core.batch.plan",
+    "parse_sources": "imstui.core.batch.plan",
+    "render_name": "imstui.core.batch.plan",
     # .reads
-    "ImageReads": "reads",
-    "ListPage": "reads",
-    "prepare_plan": "reads",
-    "read_images": "reads",
+    "ImageReads": "imstui.core.batch.reads",
+    "ListPage": "imstui.core.batch.reads",
+    "prepare_plan": "imstui.core.batch.reads",
+    "read_images": "imstui.core.batch.reads",
     # .resume
-    "Reconciled": "resume",
-    "reconcile": "resume",
+    "Reconciled": "imstui.core.batch.resume",
+    "reconcile": "imstui.core.batch.resume",
     # .retry
-    "NotRetried": "retry",
-    "RetryChoice": "retry",
-    "RetryPlan": "retry",
-    "retry_failed": "retry",
-    "retry_plan": "retry",
+    "NotRetried": "imstui.core.batch.retry",
+    "RetryChoice": "imstui.core.batch.retry",
+    "RetryPlan": "imstui.core.batch.retry",
+    "retry_failed": "imstui.core.batch.retry",
+    "retry_plan": "imstui.core.batch.retry",
     # .store
-    "PENDING": "store",
-    "REJECTED": "store",
-    "SENDING": "store",
-    "SENT": "store",
-    "SKIPPED": "store",
-    "UNKNOWN": "store",
-    "BatchBusyError": "store",
-    "BatchRecord": "store",
-    "BatchStore": "store",
-    "IntentRow": "store",
-    "ItemRecord": "store",
-    "JobRow": "store",
+    "PENDING": "imstui.core.batch.store",
+    "REJECTED": "imstui.core.batch.store",
+    "SENDING": "imstui.core.batch.store",
+    "SENT": "imstui.core.batch.store",
+    "SKIPPED": "imstui.core.batch.store",
+    "UNKNOWN": "imstui.core.batch.store",
+    "BatchBusyError": "imstui.core.batch.store",
+    "BatchRecord": "imstui.core.batch.store",
+    "BatchStore": "imstui.core.batch.store",
+    "IntentRow": "imstui.core.batch.store",
+    "ItemRecord": "imstui.core.batch.store",
+    "JobRow": "imstui.core.batch.store",
     # .submit
-    "DEFAULT_IN_FLIGHT": "submit",
-    "MAX_IN_FLIGHT": "submit",
-    "BatchSubmitter": "submit",
-    "ItemEvent": "submit",
-    "SubmitReport": "submit",
-    "SubmitSettings": "submit",
-    "is_flow_control": "submit",
+    "DEFAULT_IN_FLIGHT": "imstui.core.batch.submit",
+    "MAX_IN_FLIGHT": "imstui.core.batch.submit",
+    "BatchSubmitter": "imstui.core.batch.submit",
+    "ItemEvent": "imstui.core.batch.submit",
+    "SubmitReport": "imstui.core.batch.submit",
+    "SubmitSettings": "imstui.core.batch.submit",
+    "is_flow_control": "imstui.core.batch.submit",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(globals(), _HOME)
 
 
 __all__ = [
